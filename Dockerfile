@@ -1,0 +1,49 @@
+# mcp-canary container image.
+#   docker build -t ghcr.io/example/mcp-canary:0.1.0 .
+#   docker run --rm -p 3000:3000 --env-file .env ghcr.io/example/mcp-canary:0.1.0
+#
+# Node: the base image's Node 24 runs the bot. package.json also has a devDependency `node`
+# (an npm package that ships a Node 24 binary, for machines that only have Node 20); it is
+# installed in the build stage only and pruned before node_modules is copied to the runtime stage.
+
+# ---- build: install everything, compile TypeScript, drop dev dependencies ----
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+COPY package.json package-lock.json ./
+# Install scripts must run (esbuild for the test tools, the `node` devDependency's preinstall).
+RUN npm ci --ignore-scripts=false
+
+COPY tsconfig*.json ./
+COPY src ./src
+COPY handlers ./handlers
+COPY views ./views
+# tsc -p tsconfig.build.json -> dist/src/main.js (plus dist/handlers, dist/views)
+RUN npm run build \
+ && npm prune --omit=dev \
+ && test -f dist/src/main.js \
+ && test ! -e node_modules/node
+
+# ---- runtime: production dependencies + compiled JS, non-root ----
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Files stay owned by root (read-only for the `node` user); the pod also mounts the root fs read-only.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+# `node` is uid/gid 1000 in the official image; the Kubernetes Deployment sets runAsUser 1000 too,
+# which is what lets runAsNonRoot verify a named (non-numeric) USER.
+USER node
+
+EXPOSE 3000
+
+# The slim image has no curl: use Node's fetch. Honours PORT like the bot does (default 3000).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+# Run node directly (not `npm start`, which would rebuild): node is PID 1 and gets SIGTERM itself.
+CMD ["node", "dist/src/main.js"]

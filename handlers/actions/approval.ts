@@ -1,0 +1,32 @@
+// Approve and Reject on an approval request message. The core enforces the two-person rule; this
+// listener acks, calls it, updates the request message in place and tells the clicker privately.
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { approveRequest, rejectRequest, type DecisionOutcome } from '../../src/core/approvals.js';
+import { renderDecisionReply } from '../../views/index.js';
+import { refreshRequestMessage } from '../announce.js';
+import type { HandlerContext } from '../context.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+export function approveButton(ctx: HandlerContext) {
+  return decisionListener(ctx, (requestId, actor) => approveRequest(ctx.core, { requestId, actor }));
+}
+
+export function rejectButton(ctx: HandlerContext) {
+  return decisionListener(ctx, (requestId, actor) => rejectRequest(ctx.core, { requestId, actor }));
+}
+
+function decisionListener(ctx: HandlerContext, decide: (requestId: string, actor: string) => Promise<DecisionOutcome>) {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const outcome = await decide(action.value ?? '', body.user.id);
+    ctx.metrics.approvals.inc({ outcome: outcome.kind });
+    if ('request' in outcome && ['applied', 'refused', 'failed', 'rejected', 'expired', 'already-decided'].includes(outcome.kind)) {
+      const fallback = body.channel?.id && body.message?.ts ? { channel: body.channel.id, ts: body.message.ts } : undefined;
+      await refreshRequestMessage(ctx, client, outcome.request, fallback);
+    }
+    await respond({ response_type: 'ephemeral', replace_original: false, ...renderDecisionReply(outcome) }).catch((error: unknown) =>
+      ctx.logger.warn({ err: String(error) }, 'could not answer the clicker through response_url'),
+    );
+  };
+}

@@ -1,0 +1,82 @@
+// The state changes that more than one listener triggers (command and button): announced the same way.
+import type { WebClient } from '@slack/web-api';
+import { attachRequestMessage, requestWeightChange, type WeightChangeOutcome, type WeightTarget } from '../src/core/approvals.js';
+import type { ApprovalRequest } from '../src/core/ports.js';
+import { cancelPendingAfterRollback, rollbackCanary, type RollbackOutcome, type RollbackSource } from '../src/core/rollback.js';
+import { renderApprovalRequest, renderDecidedRequest, renderRollbackOutcome, renderWeightChangeOutcome } from '../views/index.js';
+import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
+
+/** Rollback, then tell the channel; the returned message is for whoever asked, if the post failed. */
+export async function rollbackAndAnnounce(
+  ctx: HandlerContext,
+  client: WebClient,
+  input: { actor: string; reason?: string; source: RollbackSource; channel: string; threadTs?: string },
+): Promise<{ outcome: RollbackOutcome; posted: boolean; message: SlackMessage }> {
+  const outcome = await rollbackCanary(ctx.core, { actor: input.actor, reason: input.reason, source: input.source });
+  return announceRollback(ctx, client, outcome, input.channel, input.threadTs);
+}
+
+async function announceRollback(
+  ctx: HandlerContext,
+  client: WebClient,
+  outcome: RollbackOutcome,
+  channel: string,
+  threadTs?: string,
+): Promise<{ outcome: RollbackOutcome; posted: boolean; message: SlackMessage }> {
+  ctx.metrics.rollbacks.inc({ outcome: outcome.kind, source: outcome.source });
+  const message = renderRollbackOutcome(outcome);
+  const posted = (await postToChannel(ctx, client, channel, message, threadTs)) !== undefined;
+  if (outcome.kind !== 'already-rolled-back' && outcome.kind !== 'failed') {
+    const cancelled = await cancelPendingAfterRollback(ctx.core, outcome.actor);
+    if (cancelled) await refreshRequestMessage(ctx, client, cancelled);
+  }
+  return { outcome, posted, message };
+}
+
+/** promote / weight N / "Request next step": posts the approval request in the channel. */
+export async function requestAndAnnounce(
+  ctx: HandlerContext,
+  client: WebClient,
+  input: { actor: string; target: WeightTarget; channel: string },
+): Promise<{ outcome: WeightChangeOutcome; reply?: SlackMessage; announced?: SlackMessage }> {
+  const outcome = await requestWeightChange(ctx.core, { actor: input.actor, target: input.target });
+  if (outcome.kind === 'rollback') {
+    const { posted, message } = await announceRollback(ctx, client, outcome.rollback, input.channel);
+    return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
+  }
+  if (outcome.kind === 'requested') {
+    if (outcome.expired) await refreshRequestMessage(ctx, client, outcome.expired);
+    const message = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
+    const ts = await postToChannel(ctx, client, input.channel, message);
+    if (!ts) {
+      // A request nobody can see must not block the next one: withdraw it.
+      await ctx.core.store
+        .transitionRequest(outcome.request.id, 'pending', { status: 'cancelled', outcome: 'cancelled: the request message could not be posted' })
+        .catch(() => undefined);
+      return {
+        outcome,
+        reply: { text: `:warning: The approval request could not be posted in <#${input.channel}> (is the bot a member of the channel?). Nothing was requested.` },
+      };
+    }
+    await attachRequestMessage(ctx.core, outcome.request.id, input.channel, ts).catch((error: unknown) =>
+      ctx.logger.warn({ err: String(error), requestId: outcome.request.id }, 'could not record the request message'),
+    );
+    return { outcome, announced: message };
+  }
+  if (outcome.kind === 'decreased') {
+    // Decreases need no approval but the channel should still see them.
+    const message = renderWeightChangeOutcome(outcome);
+    const posted = await postToChannel(ctx, client, input.channel, { ...message, text: `<@${input.actor}> ${message.text}` });
+    return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
+  }
+  return { outcome };
+}
+
+/** Re-renders a request's channel message from its stored state. */
+export async function refreshRequestMessage(ctx: HandlerContext, client: WebClient, request: ApprovalRequest, fallback?: { channel: string; ts: string }): Promise<void> {
+  const channel = request.channel ?? fallback?.channel;
+  const ts = request.messageTs ?? fallback?.ts;
+  if (!channel || !ts) return;
+  const message = request.status === 'pending' ? renderApprovalRequest(request, { dryRun: ctx.core.policy.dryRun }) : renderDecidedRequest(request, { dryRun: ctx.core.policy.dryRun });
+  await updateMessage(ctx, client, channel, ts, message);
+}

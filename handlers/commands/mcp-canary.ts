@@ -1,0 +1,67 @@
+// `/mcp-canary ...`: parse, ack at once, then do the work and answer through response_url.
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { buildStatus } from '../../src/core/status.js';
+import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
+import { type HandlerContext } from '../context.js';
+import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
+import { parseCommand } from '../parse-command.js';
+
+const HISTORY_LIMIT = 20;
+
+export function mcpCanaryCommand(ctx: HandlerContext) {
+  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const parsed = parseCommand(command.text);
+    ctx.metrics.commands.inc({ subcommand: parsed.kind });
+
+    if (ctx.commandChannels.length && !ctx.commandChannels.includes(command.channel_id)) {
+      await ack({
+        response_type: 'ephemeral',
+        text: `:no_entry: /mcp-canary only works in ${ctx.commandChannels.map((c) => `<#${c}>`).join(', ')}, where the on-call team sees what it does. Nothing was done.`,
+      });
+      return;
+    }
+    if (parsed.kind === 'help' || parsed.kind === 'invalid') {
+      await ack({ response_type: 'ephemeral', ...renderHelp(parsed.kind === 'invalid' ? parsed.problem : undefined) });
+      return;
+    }
+    await ack();
+
+    const actor = command.user_id;
+    const channel = command.channel_id;
+    switch (parsed.kind) {
+      case 'status': {
+        const report = await buildStatus(ctx.core);
+        await respond({ response_type: 'ephemeral', ...renderStatus(report) });
+        return;
+      }
+      case 'promote':
+      case 'weight': {
+        const target = parsed.kind === 'promote' ? ({ kind: 'next' } as const) : ({ kind: 'percent', percent: parsed.percent } as const);
+        const result = await requestAndAnnounce(ctx, client, { actor, target, channel });
+        // Announced in the channel: the requester gets a short confirmation; otherwise the whole answer.
+        const reply =
+          result.reply ?? (!result.announced || result.outcome.kind === 'requested' ? renderWeightChangeOutcome(result.outcome) : undefined);
+        if (reply) await respond({ response_type: 'ephemeral', ...reply });
+        return;
+      }
+      case 'rollback': {
+        const { posted, message } = await rollbackAndAnnounce(ctx, client, { actor, reason: parsed.reason, source: 'command', channel });
+        // If the channel post failed (rate limit, bot not in channel), the person who asked still learns the outcome.
+        if (!posted) await respond({ response_type: 'in_channel', ...message });
+        return;
+      }
+      case 'history': {
+        const { entries, storeError } = await ctx.core.audit.recent(HISTORY_LIMIT);
+        await respond({ response_type: 'ephemeral', ...renderHistory(entries, { storeError, limit: HISTORY_LIMIT }) });
+        return;
+      }
+      case 'shadow':
+      case 'digest':
+        await respond({
+          response_type: 'ephemeral',
+          text: `:construction: \`/mcp-canary ${parsed.kind}\` is not available in this version yet. Nothing was changed.`,
+        });
+        return;
+    }
+  };
+}

@@ -1,0 +1,49 @@
+// What every listener gets: the core's dependencies, the bot's metrics and logger, the channel policy.
+import type { WebClient } from '@slack/web-api';
+import type { CoreDeps } from '../src/core/deps.js';
+import type { Logger } from '../src/core/ports.js';
+import type { BotMetrics } from '../src/adapters/metrics.js';
+
+export interface HandlerContext {
+  core: CoreDeps;
+  metrics: BotMetrics;
+  logger: Logger;
+  /** SLACK_CHANNEL: where requests, rollbacks, alerts and digests are announced. */
+  channel?: string;
+  /** Channels where commands are accepted; empty = anywhere. */
+  commandChannels: string[];
+}
+
+export type SlackMessage = { text: string; blocks?: unknown[] };
+
+/** Posts to a channel and returns the message ts, or undefined (logged) when Slack refused. */
+export async function postToChannel(
+  ctx: HandlerContext,
+  client: WebClient,
+  channel: string,
+  message: SlackMessage,
+  threadTs?: string,
+): Promise<string | undefined> {
+  try {
+    const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, thread_ts: threadTs, unfurl_links: false });
+    return result.ts;
+  } catch (error) {
+    ctx.logger.error({ err: describeSlackError(error), channel }, 'chat.postMessage failed');
+    return undefined;
+  }
+}
+
+export async function updateMessage(ctx: HandlerContext, client: WebClient, channel: string, ts: string, message: SlackMessage): Promise<boolean> {
+  try {
+    await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+    return true;
+  } catch (error) {
+    ctx.logger.error({ err: describeSlackError(error), channel, ts }, 'chat.update failed');
+    return false;
+  }
+}
+
+export function describeSlackError(error: unknown): string {
+  const e = error as { data?: { error?: string }; message?: string };
+  return e?.data?.error ?? e?.message ?? String(error);
+}

@@ -1,0 +1,18 @@
+// Registers every Bolt listener. Each listener is an exported function of the handler context,
+// so it can be read and tested on its own.
+import type { App } from '@slack/bolt';
+import { ACTION } from '../views/action-ids.js';
+import { approveButton, rejectButton } from './actions/approval.js';
+import { rollbackButton } from './actions/rollback.js';
+import { refreshStatusButton, requestNextStepButton } from './actions/status.js';
+import { mcpCanaryCommand } from './commands/mcp-canary.js';
+import type { HandlerContext } from './context.js';
+
+export function registerListeners(app: App, ctx: HandlerContext): void {
+  app.command('/mcp-canary', mcpCanaryCommand(ctx));
+  app.action(ACTION.approve, approveButton(ctx));
+  app.action(ACTION.reject, rejectButton(ctx));
+  app.action(ACTION.rollback, rollbackButton(ctx));
+  app.action(ACTION.refreshStatus, refreshStatusButton(ctx));
+  app.action(ACTION.requestNext, requestNextStepButton(ctx));
+}

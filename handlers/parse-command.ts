@@ -1,0 +1,62 @@
+// The `/mcp-canary` grammar (SPEC.md section 2). Pure: text in, a command or a usage problem out.
+
+export type CanaryCommand =
+  | { kind: 'status' }
+  | { kind: 'promote' }
+  | { kind: 'weight'; percent: number }
+  | { kind: 'rollback'; reason?: string }
+  | { kind: 'shadow'; action: 'on' | 'off' | 'status' }
+  | { kind: 'history' }
+  | { kind: 'digest' }
+  | { kind: 'help' }
+  | { kind: 'invalid'; problem: string };
+
+const MAX_REASON_LENGTH = 500;
+
+export function parseCommand(text: string | undefined): CanaryCommand {
+  const trimmed = (text ?? '').trim();
+  if (trimmed === '') return { kind: 'help' };
+  const [word = '', ...rest] = trimmed.split(/\s+/);
+  const args = rest;
+  const sub = word.toLowerCase();
+  const noArgs = (command: CanaryCommand): CanaryCommand =>
+    args.length ? { kind: 'invalid', problem: `\`${sub}\` takes no arguments (got "${clip(args.join(' '))}").` } : command;
+
+  switch (sub) {
+    case 'status':
+      return noArgs({ kind: 'status' });
+    case 'promote':
+      return noArgs({ kind: 'promote' });
+    case 'history':
+      return noArgs({ kind: 'history' });
+    case 'digest':
+      return noArgs({ kind: 'digest' });
+    case 'help':
+      return { kind: 'help' };
+    case 'weight': {
+      if (args.length !== 1) return { kind: 'invalid', problem: '`weight` needs one whole number from 0 to 100, e.g. `/mcp-canary weight 5`.' };
+      const raw = args[0]!.replace(/%$/, '');
+      if (!/^\d{1,3}$/.test(raw) || Number(raw) > 100) {
+        return { kind: 'invalid', problem: `"${clip(args[0]!)}" is not a weight: use a whole number from 0 to 100.` };
+      }
+      return { kind: 'weight', percent: Number(raw) };
+    }
+    case 'rollback': {
+      const reason = trimmed.slice(word.length).trim();
+      return { kind: 'rollback', reason: reason ? reason.slice(0, MAX_REASON_LENGTH) : undefined };
+    }
+    case 'shadow': {
+      const action = (args[0] ?? '').toLowerCase();
+      if (args.length !== 1 || !['on', 'off', 'status'].includes(action)) {
+        return { kind: 'invalid', problem: '`shadow` takes one of `on`, `off` or `status`.' };
+      }
+      return { kind: 'shadow', action: action as 'on' | 'off' | 'status' };
+    }
+    default:
+      return { kind: 'invalid', problem: `Unknown subcommand "${clip(word)}".` };
+  }
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

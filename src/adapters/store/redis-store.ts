@@ -1,0 +1,151 @@
+// The state store on Redis, shared by every replica. Requests are hashes with a version so that a status
+// change is a compare-and-set (a Lua script): two approvers on two replicas, one winner. Commands fail fast
+// when Redis is down (no offline queue) so nothing waits on it; the audit trail queues and retries.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+
+const CREATE_REQUEST = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  if redis.call('HGET', ARGV[5] .. current, 'status') == 'pending' then return current end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('HSET', KEYS[2], 'status', 'pending', 'doc', ARGV[2], 'version', '1')
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return false`;
+
+const TRANSITION_REQUEST = `
+local s = redis.call('HMGET', KEYS[1], 'status', 'version')
+if not s[1] or s[1] ~= ARGV[1] then return 0 end
+if s[2] ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'doc', ARGV[4], 'version', tostring(tonumber(ARGV[2]) + 1))
+if ARGV[3] ~= 'pending' and redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
+return 1`;
+
+/** Decided requests stay readable this long, for late clicks on old messages. */
+const REQUEST_RETENTION_MS = 7 * 86_400_000;
+const AUDIT_MAX_LENGTH = 1000;
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix?: string;
+  commandTimeoutMs?: number;
+}
+
+export class RedisStateStore implements StateStore {
+  readonly redis: Redis;
+  private readonly prefix: string;
+
+  constructor(options: RedisStoreOptions) {
+    this.prefix = options.keyPrefix ?? 'mcp-canary:';
+    const redisOptions: RedisOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      connectTimeout: 2000,
+      // Keep reconnecting, never faster than every 2 s, so a Redis outage heals by itself.
+      retryStrategy: (times) => Math.min(200 * times, 2000),
+    };
+    this.redis = new Redis(options.url, redisOptions);
+    this.redis.defineCommand('createRequest', { numberOfKeys: 2, lua: CREATE_REQUEST });
+    this.redis.defineCommand('transitionRequest', { numberOfKeys: 2, lua: TRANSITION_REQUEST });
+  }
+
+  /** Connects once; a failure is reported but ioredis keeps retrying in the background. */
+  async connect(): Promise<void> {
+    await this.redis.connect();
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async createRequest(request: ApprovalRequest, ttlMs: number): Promise<CreateRequestResult> {
+    const existingId = (await (this.redis as RedisWithScripts).createRequest(
+      this.key('pending'),
+      this.requestKey(request.id),
+      request.id,
+      JSON.stringify(request),
+      // The pointer outlives the expiry a little so the expiry sweep can still find and close it.
+      String(ttlMs + 3_600_000),
+      String(REQUEST_RETENTION_MS),
+      this.requestKey(''),
+    )) as string | null;
+    if (existingId === null) return { created: true, request };
+    const pending = await this.getRequest(existingId);
+    if (!pending) return this.createRequest(request, ttlMs);
+    return { created: false, pending };
+  }
+
+  async getRequest(id: string): Promise<ApprovalRequest | undefined> {
+    const [status, doc] = await this.redis.hmget(this.requestKey(id), 'status', 'doc');
+    if (!doc || !status) return undefined;
+    return { ...(JSON.parse(doc) as ApprovalRequest), status: status as RequestStatus };
+  }
+
+  async getPendingRequest(): Promise<ApprovalRequest | undefined> {
+    const id = await this.redis.get(this.key('pending'));
+    if (!id) return undefined;
+    const request = await this.getRequest(id);
+    return request?.status === 'pending' ? request : undefined;
+  }
+
+  async transitionRequest(
+    id: string,
+    from: RequestStatus,
+    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
+  ): Promise<ApprovalRequest | undefined> {
+    // Optimistic loop: re-read when another writer bumped the version between our read and our write.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const [status, doc, version] = await this.redis.hmget(this.requestKey(id), 'status', 'doc', 'version');
+      if (!doc || status !== from || !version) return undefined;
+      const next: ApprovalRequest = { ...(JSON.parse(doc) as ApprovalRequest), ...changes, status: changes.status ?? from };
+      const result = (await (this.redis as RedisWithScripts).transitionRequest(
+        this.requestKey(id),
+        this.key('pending'),
+        from,
+        version,
+        next.status,
+        JSON.stringify(next),
+        id,
+      )) as number;
+      if (result === 1) return next;
+      if (result === 0) return undefined;
+    }
+    throw new Error(`request ${id} kept changing under us; gave up`);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LENGTH), '*', 'entry', JSON.stringify(entry));
+  }
+
+  async recentAudit(limit: number): Promise<AuditEntry[]> {
+    const rows = await this.redis.xrevrange(this.key('audit'), '+', '-', 'COUNT', limit);
+    return rows.flatMap(([, fields]) => {
+      const i = fields.indexOf('entry');
+      try {
+        return i >= 0 ? [JSON.parse(fields[i + 1]!) as AuditEntry] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  private key(name: string): string {
+    return this.prefix + name;
+  }
+
+  private requestKey(id: string): string {
+    return `${this.prefix}request:${id}`;
+  }
+}
+
+type RedisWithScripts = Redis & {
+  createRequest(...args: string[]): Promise<unknown>;
+  transitionRequest(...args: string[]): Promise<unknown>;
+};

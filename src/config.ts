@@ -1,0 +1,305 @@
+// Environment, parsed and validated once at start-up. Names are the contract in SPEC.md section 3;
+// the extra go/no-go knobs default to the runbook's values so the next migration only changes env.
+import ms from 'ms';
+import { z } from 'zod';
+import { parseBusinessHours, type BusinessHours } from './core/business-hours.js';
+
+export interface Config {
+  port: number;
+  logLevel: string;
+  slack: {
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl?: string;
+    channel?: string;
+    approvers: string[];
+    /** Channels where commands are accepted; defaults to SLACK_CHANNEL alone when that is set. */
+    commandChannels: string[];
+  };
+  kube: {
+    kubeconfig?: string;
+    namespace: string;
+    canaryIngress: string;
+    rustDeployment: string;
+    pythonDeployment: string;
+    requestTimeoutMs: number;
+  };
+  prometheusUrl?: string;
+  alertmanagerUrl?: string;
+  sourceTimeoutMs: number;
+  redisUrl?: string;
+  ramp: {
+    steps: number[];
+    stepMinHoldMs: number;
+    businessHours: BusinessHours;
+    timeZone: string;
+  };
+  goNoGo: {
+    errorRateQuery: string;
+    errorRateMax: number;
+    rustP99Query: string;
+    pythonP99Query: string;
+    p99RatioMax: number;
+    criticalAlertMatchers: string[];
+  };
+  approvalTtlMs: number;
+  digestCron: string;
+  escalation: { l1?: string; l2?: string; l3?: string; l2AfterMs: number; l3AfterMs: number };
+  alertWebhookToken?: string;
+  autoRollbackOnCritical: boolean;
+  rollbackAlerts: string[];
+  driftCheckIntervalMs: number;
+  dryRun: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => DURATION.test(v.trim()), { message: 'expected a duration like 500ms, 30s, 15m, 48h or 7d' })
+    .transform((v) => ms(v.trim() as ms.StringValue));
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((v) => /^(true|false|1|0|yes|no)$/i.test(v.trim()), { message: 'expected true or false' })
+    .transform((v) => /^(true|1|yes)$/i.test(v.trim()));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const url = optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+  message: 'expected an http(s) URL',
+});
+
+const number = (fallback: string, check: (n: number) => boolean, expected: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) => Number(v.trim()))
+    .refine((n) => Number.isFinite(n) && check(n), { message: `expected ${expected}` });
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+const slackIds = (prefixes: string) =>
+  list('').refine((ids) => ids.every((id) => new RegExp(`^[${prefixes}][A-Z0-9]{2,}$`).test(id)), {
+    message: `expected comma-separated Slack IDs starting with ${prefixes.split('').join(' or ')}`,
+  });
+
+const mention = optionalText.refine((v) => v === undefined || /^[USW][A-Z0-9]{2,}$/.test(v), {
+  message: 'expected a Slack user ID (U...) or user-group ID (S...)',
+});
+
+const k8sName = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v) && v.length <= 253, {
+      message: 'expected a Kubernetes object name (lowercase letters, digits, - and .)',
+    });
+
+const rampSteps = list('1,5,10,25,50,100')
+  .transform((parts) => parts.map(Number))
+  .refine(
+    (steps) =>
+      steps.length > 0 &&
+      steps.every((s, i) => Number.isInteger(s) && s >= 1 && s <= 100 && (i === 0 || s > steps[i - 1]!)),
+    { message: 'expected increasing integers between 1 and 100, e.g. 1,5,10,25,50,100' },
+  );
+
+const timeZone = z
+  .string()
+  .default('UTC')
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'expected an IANA time zone such as UTC or Europe/Paris' },
+  );
+
+const cronExpression = z
+  .string()
+  .default('0 9 * * 1-5')
+  .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), {
+    message: 'expected a cron expression with 5 or 6 fields (seconds optional), e.g. "0 9 * * 1-5"',
+  });
+
+const envSchema = z.object({
+  PORT: number('3000', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port 0-65535'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xoxb-'), {
+    message: 'expected a bot token starting with xoxb-',
+  }),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'expected an app-level token starting with xapp-',
+  }),
+  SLACK_API_URL: url,
+  SLACK_CHANNEL: optionalText.refine((v) => v === undefined || /^[CG][A-Z0-9]{2,}$/.test(v), {
+    message: 'expected a channel ID such as C0123456789 (not a #name)',
+  }),
+  SLACK_COMMAND_CHANNELS: slackIds('CGD'),
+  CANARY_APPROVERS: slackIds('USW'),
+  KUBECONFIG: optionalText,
+  K8S_NAMESPACE: k8sName('stoa-system'),
+  CANARY_INGRESS: k8sName('mcp-gateway-canary'),
+  RUST_DEPLOYMENT: k8sName('mcp-gateway-rust'),
+  PYTHON_DEPLOYMENT: k8sName('mcp-gateway-python'),
+  K8S_REQUEST_TIMEOUT: duration('3s'),
+  PROMETHEUS_URL: url,
+  ALERTMANAGER_URL: url,
+  SOURCE_TIMEOUT: duration('1500ms'),
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
+    message: 'expected a redis:// or rediss:// URL',
+  }),
+  RAMP_STEPS: rampSteps,
+  STEP_MIN_HOLD: duration('48h'),
+  BUSINESS_HOURS: z
+    .string()
+    .default('Mon-Fri 09:00-18:00')
+    .transform((v, ctx) => {
+      const parsed = parseBusinessHours(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  TZ: timeZone,
+  GONOGO_ERROR_RATE_QUERY: z.string().default('mcp:rust_gateway_error_rate:5m'),
+  GONOGO_ERROR_RATE_MAX: number('0.001', (n) => n >= 0, 'a non-negative number such as 0.001'),
+  GONOGO_RUST_P99_QUERY: z.string().default('mcp:rust_gateway_p99_latency:5m'),
+  GONOGO_PYTHON_P99_QUERY: z.string().default('mcp:python_gateway_p99_latency:5m'),
+  GONOGO_P99_RATIO_MAX: number('1.5', (n) => n > 0, 'a positive number such as 1.5'),
+  GONOGO_ALERT_MATCHERS: list('severity="critical"'),
+  APPROVAL_TTL: duration('30m'),
+  DIGEST_CRON: cronExpression,
+  ESCALATION_L1: mention,
+  ESCALATION_L2: mention,
+  ESCALATION_L3: mention,
+  ESCALATE_L2_AFTER: duration('15m'),
+  ESCALATE_L3_AFTER: duration('30m'),
+  ALERT_WEBHOOK_TOKEN: optionalText,
+  AUTO_ROLLBACK_ON_CRITICAL: bool(false),
+  ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown'),
+  DRIFT_CHECK_INTERVAL: duration('1m'),
+  DRY_RUN: bool(false),
+});
+
+/** Pure: reads a plain env object, so tests pass their own. Throws ConfigError naming every bad variable. */
+export function readConfig(env: Record<string, string | undefined>): Config {
+  // An empty string means "unset" for every variable, as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const got = present[name];
+        const shown = got === undefined ? '' : ` (got "${isSecret(name) ? '***' : got}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: required in HTTP mode (SLACK_BOT_TOKEN set, SLACK_APP_TOKEN unset)');
+  }
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) {
+    problems.push('SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN (Socket Mode) is set');
+  }
+  if (e.ESCALATE_L3_AFTER <= e.ESCALATE_L2_AFTER) {
+    problems.push('ESCALATE_L3_AFTER: expected a longer duration than ESCALATE_L2_AFTER');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL && (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`),
+      channel: e.SLACK_CHANNEL,
+      approvers: e.CANARY_APPROVERS,
+      commandChannels: e.SLACK_COMMAND_CHANNELS.length
+        ? e.SLACK_COMMAND_CHANNELS
+        : e.SLACK_CHANNEL
+          ? [e.SLACK_CHANNEL]
+          : [],
+    },
+    kube: {
+      kubeconfig: e.KUBECONFIG,
+      namespace: e.K8S_NAMESPACE,
+      canaryIngress: e.CANARY_INGRESS,
+      rustDeployment: e.RUST_DEPLOYMENT,
+      pythonDeployment: e.PYTHON_DEPLOYMENT,
+      requestTimeoutMs: e.K8S_REQUEST_TIMEOUT,
+    },
+    prometheusUrl: e.PROMETHEUS_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
+    sourceTimeoutMs: e.SOURCE_TIMEOUT,
+    redisUrl: e.REDIS_URL,
+    ramp: {
+      steps: e.RAMP_STEPS,
+      stepMinHoldMs: e.STEP_MIN_HOLD,
+      businessHours: e.BUSINESS_HOURS,
+      timeZone: e.TZ,
+    },
+    goNoGo: {
+      errorRateQuery: e.GONOGO_ERROR_RATE_QUERY,
+      errorRateMax: e.GONOGO_ERROR_RATE_MAX,
+      rustP99Query: e.GONOGO_RUST_P99_QUERY,
+      pythonP99Query: e.GONOGO_PYTHON_P99_QUERY,
+      p99RatioMax: e.GONOGO_P99_RATIO_MAX,
+      criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS,
+    },
+    approvalTtlMs: e.APPROVAL_TTL,
+    digestCron: e.DIGEST_CRON,
+    escalation: {
+      l1: e.ESCALATION_L1,
+      l2: e.ESCALATION_L2,
+      l3: e.ESCALATION_L3,
+      l2AfterMs: e.ESCALATE_L2_AFTER,
+      l3AfterMs: e.ESCALATE_L3_AFTER,
+    },
+    alertWebhookToken: e.ALERT_WEBHOOK_TOKEN,
+    autoRollbackOnCritical: e.AUTO_ROLLBACK_ON_CRITICAL,
+    rollbackAlerts: e.ROLLBACK_ALERTS,
+    driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL,
+    dryRun: e.DRY_RUN,
+  };
+}
+
+function isSecret(name: string): boolean {
+  return /TOKEN|SECRET|REDIS_URL/.test(name);
+}

@@ -1,0 +1,186 @@
+// What the domain core needs from the outside world. Adapters in src/adapters implement these;
+// the core never imports Slack, Kubernetes, Redis or HTTP code.
+
+// ---------- Kubernetes: the canary Ingress and the two deployments ----------
+
+/** The canary Ingress as ingress-nginx sees it. Weights are raw annotation values out of `weightTotal`. */
+export interface CanaryState {
+  exists: boolean;
+  /** nginx.ingress.kubernetes.io/canary == "true" */
+  canaryEnabled: boolean;
+  weight: number;
+  /** canary-weight-total when above 100, else 100 (ingress-nginx ignores totals below 100). */
+  weightTotal: number;
+  /** canary-by-header / -header-value / -header-pattern / -cookie: they route to Rust whatever the weight. */
+  routingRules: Record<string, string>;
+  /** What the bot recorded on the Ingress when it last changed the weight (survives a Redis loss). */
+  lastApplied?: { weight: number; at: string; by: string };
+  resourceVersion?: string;
+}
+
+export interface DeploymentReadiness {
+  name: string;
+  desired: number;
+  ready: number;
+  available: number;
+  updated: number;
+  /** What `kubectl rollout status` calls complete. */
+  rolloutComplete: boolean;
+}
+
+export interface WeightPatch {
+  weight: number;
+  /** Annotation keys (full names) to remove. */
+  removeAnnotations?: string[];
+  /** Merge-patch precondition: the write fails with a conflict when the Ingress changed since it was read. */
+  expectedResourceVersion?: string;
+  appliedBy: string;
+  appliedAt: string;
+}
+
+export interface CanaryCluster {
+  readCanary(): Promise<CanaryState>;
+  patchCanaryWeight(patch: WeightPatch): Promise<CanaryState>;
+  deleteCanary(): Promise<void>;
+  readDeployment(name: string): Promise<DeploymentReadiness>;
+  /** Names shown in messages and audit entries. */
+  readonly targets: { namespace: string; canaryIngress: string; rustDeployment: string; pythonDeployment: string };
+}
+
+export type ClusterErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'unavailable' | 'invalid' | 'timeout';
+
+/** Kubernetes failures mapped to what the core decides on; `detail` is the API server's own message. */
+export class ClusterError extends Error {
+  constructor(
+    readonly kind: ClusterErrorKind,
+    message: string,
+    readonly detail: { status?: number; verb?: string; resource?: string; name?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+}
+
+// ---------- Prometheus and Alertmanager ----------
+
+/** A single instant value. Missing, NaN and unreachable values are failures with a reason: fail closed. */
+export type Sample = { ok: true; value: number } | { ok: false; reason: string };
+
+export interface MetricsSource {
+  /** Never throws: every failure becomes `{ ok: false, reason }`. */
+  instant(query: string): Promise<Sample>;
+}
+
+export interface FiringAlert {
+  name: string;
+  severity: string;
+  summary?: string;
+  startsAt: string;
+  fingerprint: string;
+  labels: Record<string, string>;
+  generatorURL?: string;
+}
+
+export type AlertQuery = { ok: true; alerts: FiringAlert[] } | { ok: false; reason: string };
+
+export interface AlertSource {
+  /** Active, unsilenced, uninhibited alerts matching every matcher (e.g. severity="critical"). Never throws. */
+  firing(matchers: string[]): Promise<AlertQuery>;
+}
+
+// ---------- Slack directory ----------
+
+export interface ApproverDirectory {
+  /** Members of a Slack user group (S...). Throws when Slack cannot answer. */
+  membersOf(groupId: string): Promise<string[]>;
+}
+
+// ---------- State store (Redis in production, memory for local use) ----------
+
+export type RequestStatus = 'pending' | 'applying' | 'applied' | 'rejected' | 'refused' | 'expired' | 'failed' | 'cancelled';
+
+export interface EvidenceSnapshot {
+  verdict: 'GO' | 'NO-GO';
+  evaluatedAt: string;
+  criteria: Array<{ label: string; value: string; threshold: string; pass: boolean }>;
+  reasons: string[];
+}
+
+export interface ApprovalRequest {
+  id: string;
+  status: RequestStatus;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  fromPercent: number;
+  toPercent: number;
+  evidence: EvidenceSnapshot;
+  channel?: string;
+  messageTs?: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  /** Why it ended the way it did, in words for the channel. */
+  outcome?: string;
+  /** Evidence at decision time, when the go/no-go was evaluated again. */
+  decisionEvidence?: EvidenceSnapshot;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action:
+    | 'weight-change-requested'
+    | 'weight-change-approved'
+    | 'weight-change-rejected'
+    | 'weight-change-refused'
+    | 'weight-change-expired'
+    | 'weight-change-failed'
+    | 'weight-decreased'
+    | 'rollback'
+    | 'rollback-noop'
+    | 'rollback-failed'
+    | 'shadow-toggled'
+    | 'alert-acknowledged';
+  summary: string;
+  fromPercent?: number;
+  toPercent?: number;
+  requestId?: string;
+  evidence?: EvidenceSnapshot;
+  dryRun?: boolean;
+}
+
+export type CreateRequestResult = { created: true; request: ApprovalRequest } | { created: false; pending: ApprovalRequest };
+
+export interface StateStore {
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  /** Atomically creates the request unless another is pending (one pending request at a time). */
+  createRequest(request: ApprovalRequest, ttlMs: number): Promise<CreateRequestResult>;
+  getRequest(id: string): Promise<ApprovalRequest | undefined>;
+  getPendingRequest(): Promise<ApprovalRequest | undefined>;
+  /**
+   * Compare-and-set on the status: applies `changes` only when the request is in `from`.
+   * This is what makes an approval apply exactly once across replicas.
+   */
+  transitionRequest(
+    id: string,
+    from: RequestStatus,
+    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
+  ): Promise<ApprovalRequest | undefined>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  recentAudit(limit: number): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
+
+// ---------- Time and logging ----------
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

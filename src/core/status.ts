@@ -1,0 +1,70 @@
+// The live picture for `status` (and later the digest and App Home): everything read in parallel,
+// each part failing on its own so one unreachable source never hides the others.
+import { describeBusinessHours, isWindowOpen, nextWindowOpening } from './business-hours.js';
+import type { CoreDeps } from './deps.js';
+import { assessIncrease, evaluateGoNoGo, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
+import type { ApprovalRequest, CanaryState, DeploymentReadiness } from './ports.js';
+import { holdStatus, percentOf, rampPosition, type HoldStatus, type RampPosition } from './ramp.js';
+import { describe } from './rollback.js';
+
+export interface StatusReport {
+  at: Date;
+  dryRun: boolean;
+  targets: CoreDeps['cluster']['targets'];
+  canary: CanaryState | { error: string };
+  percent?: number;
+  position?: RampPosition;
+  hold?: HoldStatus;
+  stepMinHoldMs: number;
+  window: { open: boolean; description: string; nextOpening?: Date };
+  goNoGo: GoNoGo;
+  rust: DeploymentReadiness | { error: string };
+  /** May the next step be requested now, and if not, why. */
+  next?: { targetPercent: number; assessment: WeightChangeAssessment };
+  pending?: ApprovalRequest;
+  pendingError?: string;
+}
+
+export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
+  const now = deps.clock.now();
+  const { ramp } = deps.policy;
+  const [canary, rust, goNoGo, pending] = await Promise.all([
+    deps.cluster.readCanary().catch((error: unknown) => ({ error: describe(error) })),
+    deps.cluster.readDeployment(deps.cluster.targets.rustDeployment).catch((error: unknown) => ({ error: describe(error) })),
+    evaluateGoNoGo(deps, deps.policy.goNoGo, now),
+    deps.store.getPendingRequest().then(
+      (request) => ({ request }),
+      (error: unknown) => ({ error: describe(error) }),
+    ),
+  ]);
+
+  const open = isWindowOpen(ramp.businessHours, now, ramp.timeZone);
+  const report: StatusReport = {
+    at: now,
+    dryRun: deps.policy.dryRun,
+    targets: deps.cluster.targets,
+    canary,
+    stepMinHoldMs: ramp.stepMinHoldMs,
+    window: {
+      open,
+      description: describeBusinessHours(ramp.businessHours, ramp.timeZone),
+      nextOpening: open ? undefined : nextWindowOpening(ramp.businessHours, now, ramp.timeZone),
+    },
+    goNoGo,
+    rust,
+    pending: 'request' in pending ? pending.request : undefined,
+    pendingError: 'error' in pending ? pending.error : undefined,
+  };
+  if (!('error' in canary)) {
+    report.percent = percentOf(canary);
+    report.position = rampPosition(report.percent, ramp);
+    report.hold = holdStatus(canary, ramp, now);
+    if (report.position.nextStep !== undefined) {
+      report.next = {
+        targetPercent: report.position.nextStep,
+        assessment: assessIncrease({ canary, targetPercent: report.position.nextStep, rust, goNoGo, rules: ramp, now }),
+      };
+    }
+  }
+  return report;
+}

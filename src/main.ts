@@ -1,0 +1,219 @@
+// Composition root: config -> adapters -> core -> Bolt app. `startBot` is what tests and the entry point
+// call; running this file reads the environment, starts the bot and stops it cleanly on SIGTERM/SIGINT.
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { App, HTTPReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { AlertmanagerAlerts } from './adapters/alertmanager.js';
+import { KubernetesCanaryCluster, loadKubeConfig } from './adapters/kubernetes.js';
+import { boltLoggerFrom, createLogger } from './adapters/logging.js';
+import { BotMetrics } from './adapters/metrics.js';
+import { PrometheusMetrics } from './adapters/prometheus.js';
+import { SlackApproverDirectory } from './adapters/slack-directory.js';
+import { MemoryStateStore } from './adapters/store/memory-store.js';
+import { RedisStateStore } from './adapters/store/redis-store.js';
+import { ConfigError, readConfig, type Config } from './config.js';
+import { expireStaleRequest } from './core/approvals.js';
+import { AuditTrail } from './core/audit.js';
+import type { CoreDeps } from './core/deps.js';
+import type { Clock, StateStore } from './core/ports.js';
+import { refreshRequestMessage } from '../handlers/announce.js';
+import type { HandlerContext } from '../handlers/context.js';
+import { healthRoutes } from '../handlers/http/health.js';
+import { registerListeners } from '../handlers/index.js';
+
+export interface BotOptions {
+  /** Where JSON log lines go (default stdout). */
+  logDestination?: NodeJS.WritableStream;
+  clock?: Clock;
+  /** How often pending requests are checked for expiry. */
+  expirySweepMs?: number;
+}
+
+export interface RunningBot {
+  url: string;
+  port: number;
+  app: App;
+  core: CoreDeps;
+  metrics: BotMetrics;
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, options: BotOptions = {}): Promise<RunningBot> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const boltLogger: BoltLogger = boltLoggerFrom(logger);
+  if (!config.slack.botToken) {
+    throw new ConfigError(['SLACK_BOT_TOKEN: required to connect to Slack (see README.md, "Creating the Slack app")']);
+  }
+
+  // Adapters.
+  const store = createStore(config, logger);
+  const cluster = new KubernetesCanaryCluster(loadKubeConfig(config.kube.kubeconfig), { ...config.kube, dryRun: config.dryRun });
+  const metricsSource = new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs);
+  const alertSource = new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs);
+  const botMetrics = new BotMetrics({ defaultMetrics: true });
+  const audit = new AuditTrail(store, logger);
+
+  let slackAuthOk = false;
+  const customRoutes = healthRoutes({ store, slackAuthOk: () => slackAuthOk }, botMetrics);
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    // Bolt's default is 10 retries over ~30 minutes: far too long for an incident. 429s still honour Retry-After.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 },
+    timeout: 5000,
+  };
+
+  let receiver: HTTPReceiver | undefined;
+  let app: App;
+  if (config.slack.appToken) {
+    app = new App({
+      token: config.slack.botToken,
+      appToken: config.slack.appToken,
+      socketMode: true,
+      customRoutes,
+      installerOptions: { port: config.port },
+      clientOptions,
+      logger: boltLogger,
+      deferInitialization: true,
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret ?? '',
+      customRoutes,
+      logger: boltLogger,
+      // Slack bodies are small; anything larger is not from Slack.
+      bodyLimit: 256 * 1024,
+    } as ConstructorParameters<typeof HTTPReceiver>[0]);
+    app = new App({ token: config.slack.botToken, receiver, clientOptions, logger: boltLogger, deferInitialization: true });
+  }
+
+  const core: CoreDeps = {
+    cluster,
+    metrics: metricsSource,
+    alerts: alertSource,
+    store,
+    directory: new SlackApproverDirectory(app.client),
+    audit,
+    clock: options.clock ?? { now: () => new Date() },
+    logger,
+    policy: {
+      ramp: config.ramp,
+      goNoGo: config.goNoGo,
+      approvalTtlMs: config.approvalTtlMs,
+      approvers: config.slack.approvers,
+      dryRun: config.dryRun,
+    },
+    newId: () => randomUUID().slice(0, 8),
+  };
+  const ctx: HandlerContext = { core, metrics: botMetrics, logger, channel: config.slack.channel, commandChannels: config.slack.commandChannels };
+  registerListeners(app, ctx);
+  app.error(async (error) => {
+    logger.error({ err: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');
+  });
+
+  if (store instanceof RedisStateStore) {
+    await store.connect().catch((error: unknown) => logger.error({ err: String(error) }, 'Redis unreachable at start-up; retrying in the background'));
+  }
+  await app.init();
+  slackAuthOk = true;
+
+  let server: Server | undefined;
+  let port = config.port;
+  if (receiver) {
+    const listener = receiver.requestListener;
+    server = createServer((req, res) => {
+      // Ack latency as Slack sees it: from the request arriving to the response being sent.
+      if (req.url?.startsWith('/slack/events')) {
+        const end = botMetrics.ackLatency.startTimer({ kind: 'slack' });
+        res.once('finish', () => end());
+      }
+      listener(req, res);
+    });
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, resolve);
+    });
+    port = (server.address() as AddressInfo).port;
+  } else {
+    await app.start(config.port);
+  }
+
+  const sweeper = setInterval(() => {
+    void expireStaleRequest(core)
+      .then((expired) => expired && refreshRequestMessage(ctx, app.client, expired))
+      .catch((error: unknown) => logger.warn({ err: String(error) }, 'expiry sweep failed'));
+  }, options.expirySweepMs ?? 15_000);
+  sweeper.unref();
+
+  logger.info(
+    { port, mode: receiver ? 'http' : 'socket', store: store instanceof RedisStateStore ? 'redis' : 'memory', dryRun: config.dryRun },
+    'mcp-canary started',
+  );
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    app,
+    core,
+    metrics: botMetrics,
+    async stop() {
+      clearInterval(sweeper);
+      if (server) {
+        await new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          server!.closeIdleConnections();
+        });
+      } else {
+        await app.stop();
+      }
+      await Promise.race([audit.flush(), new Promise((r) => setTimeout(r, 2000))]);
+      audit.stop();
+      await store.close();
+      logger.info({ unwrittenAudit: audit.pendingCount }, 'mcp-canary stopped');
+    },
+  };
+}
+
+function createStore(config: Config, logger: ReturnType<typeof createLogger>): StateStore {
+  if (config.redisUrl) return new RedisStateStore({ url: config.redisUrl });
+  logger.warn({}, 'REDIS_URL is not set: using the in-memory store. Approvals and audit history are lost on restart and not shared between replicas.');
+  return new MemoryStateStore();
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`mcp-canary cannot start.\n${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  let bot: RunningBot;
+  try {
+    bot = await startBot(config);
+  } catch (error) {
+    console.error(`mcp-canary cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`mcp-canary: ${signal} received, draining`);
+    bot.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}

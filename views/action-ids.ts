@@ -1,0 +1,13 @@
+// action_id values shared by the views that render buttons and the handlers that listen for them.
+export const ACTION = {
+  approve: 'canary_approve',
+  reject: 'canary_reject',
+  rollback: 'canary_rollback',
+  requestNext: 'canary_request_next',
+  refreshStatus: 'canary_refresh_status',
+} as const;
+
+/** Rollback button values say where the click came from (for the audit log): "status", "approval:<id>", "alert:<key>". */
+export function rollbackButtonValue(source: 'status' | 'approval' | 'alert', ref?: string): string {
+  return ref ? `${source}:${ref}` : source;
+}

@@ -1,0 +1,154 @@
+// The approval request message in the channel: posted while pending, then updated in place with the outcome.
+import type { KnownBlock } from '@slack/types';
+import type { ApprovalRequest, RequestStatus } from '../src/core/ports.js';
+import { formatDuration, formatPercent } from '../src/core/ramp.js';
+import { ACTION, rollbackButtonValue } from './action-ids.js';
+import {
+  actions,
+  button,
+  context,
+  dryRunContext,
+  escapeKeepingMentions,
+  header,
+  mention,
+  message,
+  plainTime,
+  rollbackButton,
+  section,
+  slackTime,
+  truncate,
+  type Message,
+} from './blocks.js';
+import { evidenceText, transition, verdictBadge } from './evidence.js';
+
+export interface ApprovalViewOptions {
+  dryRun: boolean;
+  /**
+   * Who can approve, as trusted mrkdwn built by the bot from CANARY_APPROVERS
+   * (e.g. "<@U123>, <!subteam^S456>"). Not escaped.
+   */
+  approverHint?: string;
+}
+
+const TWO_PERSON_RULE =
+  ':busts_in_silhouette: Two-person rule: the requester cannot approve. On Approve the go/no-go and ramp rules are checked again; NO-GO refuses the change. Anyone may roll back.';
+
+/** The pending request, with Approve / Reject / Roll back. A request that is no longer pending renders as decided. */
+export function renderApprovalRequest(request: ApprovalRequest, opts: ApprovalViewOptions): Message {
+  if (request.status !== 'pending') return renderDecidedRequest(request, opts);
+  const from = formatPercent(request.fromPercent);
+  const to = formatPercent(request.toPercent);
+  const move = transition(request.fromPercent, request.toPercent);
+  const ttlMs = new Date(request.expiresAt).getTime() - new Date(request.requestedAt).getTime();
+  const ttl = Number.isFinite(ttlMs) && ttlMs > 0 ? ` (${formatDuration(ttlMs)} after the request)` : '';
+
+  const intro = [
+    `${mention(request.requestedBy)} asks to raise the canary from *${from}* to *${to}* of traffic to Rust.`,
+    `Requested ${slackTime(request.requestedAt)} · *expires ${slackTime(request.expiresAt)}*${ttl}`,
+  ];
+  if (opts.approverHint) intro.push(`Approvers: ${truncate(opts.approverHint, 1000)}`);
+
+  const blocks: KnownBlock[] = [
+    header(`Approval needed: canary ${move}${opts.dryRun ? ' · DRY RUN' : ''}`),
+    section(intro.join('\n')),
+    section(evidenceText(request.evidence, 'Go/no-go at request time')),
+    context([TWO_PERSON_RULE]),
+    actions([
+      button({
+        text: `:white_check_mark: Approve ${to}`,
+        actionId: ACTION.approve,
+        value: request.id,
+        style: 'primary',
+        confirm: {
+          title: `Apply ${to}?`,
+          text: `Sets the canary to ${to} of traffic to Rust (now ${from}). The go/no-go and ramp rules are checked again first; NO-GO refuses the change.${
+            opts.dryRun ? ' DRY RUN: server-side dry run only.' : ''
+          }`,
+          confirm: `Apply ${to}`,
+          deny: 'Cancel',
+          style: 'primary',
+        },
+      }),
+      button({ text: ':x: Reject', actionId: ACTION.reject, value: request.id }),
+      rollbackButton(rollbackButtonValue('approval', request.id)),
+    ]),
+  ];
+  if (opts.dryRun) blocks.push(dryRunContext());
+
+  const dry = opts.dryRun ? 'DRY RUN · ' : '';
+  return message(`${dry}Approval needed: canary ${move}, requested by ${mention(request.requestedBy)}; expires ${plainTime(request.expiresAt)}`, blocks);
+}
+
+const STATES: Record<RequestStatus, { icon: string; word: string }> = {
+  pending: { icon: ':hourglass_flowing_sand:', word: 'Pending' },
+  applying: { icon: ':hourglass_flowing_sand:', word: 'Applying' },
+  applied: { icon: ':white_check_mark:', word: 'Applied' },
+  refused: { icon: ':no_entry:', word: 'Refused at approval' },
+  failed: { icon: ':rotating_light:', word: 'Failed' },
+  rejected: { icon: ':x:', word: 'Rejected' },
+  expired: { icon: ':hourglass:', word: 'Expired' },
+  cancelled: { icon: ':leftwards_arrow_with_hook:', word: 'Cancelled' },
+};
+
+/** "Rejected", or "Withdrawn" when the requester rejected their own request. */
+export function requestStateWord(request: ApprovalRequest): string {
+  if (request.status === 'rejected' && request.decidedBy && request.decidedBy === request.requestedBy) return 'Withdrawn';
+  return STATES[request.status].word;
+}
+
+export function requestStateIcon(request: ApprovalRequest): string {
+  return STATES[request.status].icon;
+}
+
+/** Who decided, and when, in one line. */
+export function decisionLine(request: ApprovalRequest): string {
+  const by = request.decidedBy ? mention(request.decidedBy) : 'someone';
+  const when = request.decidedAt ? ` ${slackTime(request.decidedAt)}` : '';
+  switch (request.status) {
+    case 'applied':
+      return `Approved by ${by}${when}`;
+    case 'applying':
+      return `Approved by ${by}${when}; applying now`;
+    case 'refused':
+      return `Approve clicked by ${by}${when}; refused when the go/no-go was checked again`;
+    case 'failed':
+      return `Approved by ${by}${when}; applying failed`;
+    case 'rejected':
+      return request.decidedBy === request.requestedBy ? `Withdrawn by the requester${when}` : `Rejected by ${by}${when}`;
+    case 'expired':
+      return `Expired ${slackTime(request.decidedAt ?? request.expiresAt)} without approval`;
+    case 'cancelled':
+      return `Cancelled${request.decidedBy ? ` by ${by}` : ''}${when}`;
+    case 'pending':
+      return `Pending; expires ${slackTime(request.expiresAt)}`;
+  }
+}
+
+/** The same message, updated in place once the request is decided. Only the Rollback button stays. */
+export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: boolean }): Message {
+  const move = transition(request.fromPercent, request.toPercent);
+  const word = requestStateWord(request);
+  const icon = requestStateIcon(request);
+
+  const lines = [`Requested by ${mention(request.requestedBy)} ${slackTime(request.requestedAt)}`, decisionLine(request)];
+  if (request.status === 'applied') {
+    lines.push(
+      opts.dryRun
+        ? `DRY RUN: server-side dry run only; the canary stays at *${formatPercent(request.fromPercent)}*.`
+        : `The canary now sends *${formatPercent(request.toPercent)}* of traffic to Rust.`,
+    );
+  } else if (request.status !== 'applying' && request.status !== 'pending') {
+    lines.push('Nothing was applied.');
+  }
+  if (request.outcome) lines.push(`*Outcome:* ${truncate(escapeKeepingMentions(request.outcome), 1500)}`);
+
+  const blocks: KnownBlock[] = [header(`${icon} ${word}: canary ${move}${opts.dryRun ? ' · DRY RUN' : ''}`), section(lines.join('\n'))];
+  if (request.decisionEvidence) blocks.push(section(evidenceText(request.decisionEvidence, 'Go/no-go at approval')));
+  blocks.push(context([`At request time: ${verdictBadge(request.evidence.verdict)} (${slackTime(request.evidence.evaluatedAt)})`]));
+  blocks.push(actions([rollbackButton(rollbackButtonValue('approval', request.id))]));
+  if (opts.dryRun) blocks.push(dryRunContext());
+
+  const dry = opts.dryRun ? 'DRY RUN · ' : '';
+  const outcome = request.outcome ? `: ${truncate(escapeKeepingMentions(request.outcome), 500)}` : '';
+  return message(`${dry}${word}: canary ${move}${outcome}`, blocks);
+}

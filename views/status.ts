@@ -1,0 +1,227 @@
+// `/mcp-canary status` (and the Refresh button): the live picture, verdict first.
+import type { Button, KnownBlock } from '@slack/types';
+import type { FiringAlert } from '../src/core/ports.js';
+import { formatDuration, formatPercent } from '../src/core/ramp.js';
+import type { StatusReport } from '../src/core/status.js';
+import { ACTION, rollbackButtonValue } from './action-ids.js';
+import {
+  actions,
+  bullets,
+  button,
+  context,
+  divider,
+  dryRunContext,
+  escapeMrkdwn,
+  fields,
+  header,
+  mention,
+  message,
+  progressBar,
+  rollbackButton,
+  section,
+  slackTime,
+  truncate,
+  type Message,
+} from './blocks.js';
+import { criterionLine, FAIL, mark, PASS, ruleCheckLine, transition, verdictBadge } from './evidence.js';
+
+const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+const MAX_ALERTS = 10;
+
+export function renderStatus(report: StatusReport): Message {
+  const { canary, goNoGo, targets } = report;
+  const ingressRef = escapeMrkdwn(`${targets.namespace}/${targets.canaryIngress}`);
+  const blocks: KnownBlock[] = [header(`MCP canary status${report.dryRun ? ' · DRY RUN' : ''}`)];
+
+  // 1. Weight, step and verdict: what a reader needs first.
+  const headline: string[] = [];
+  if ('error' in canary) {
+    headline.push(`${FAIL} *Weight unknown.* Kubernetes: could not read ingress ${ingressRef}: ${truncate(escapeMrkdwn(canary.error), 600)}`);
+  } else {
+    const percent = report.percent ?? 0;
+    const pos = report.position;
+    let line = canary.exists ? `*${formatPercent(percent)}* of traffic to Rust` : '*0%* of traffic to Rust (no canary Ingress)';
+    if (pos) line += ` — ${progressBar(pos.stepNumber, pos.stepCount)}`;
+    if (pos && !pos.onStep && percent > 0) line += ` (${formatPercent(percent)} is between ramp steps)`;
+    headline.push(line);
+    if (canary.exists && canary.weightTotal !== 100) {
+      headline.push(`raw \`canary-weight\` ${canary.weight} of \`canary-weight-total\` ${canary.weightTotal}`);
+    }
+  }
+  const reasons = goNoGo.reasons;
+  headline.push(
+    goNoGo.verdict === 'GO'
+      ? `${verdictBadge('GO')} — every go/no-go criterion passes`
+      : `${verdictBadge('NO-GO')} — ${reasons.length || 'no'} reason${reasons.length === 1 ? '' : 's'}:\n${bullets(reasons, { maxItems: 12, maxItemChars: 300 })}`,
+  );
+  blocks.push(section(headline.join('\n')));
+
+  // 2. The canary Ingress itself, when it is not the plain weight-only canary we expect.
+  const warnings: string[] = [];
+  if (!('error' in canary)) {
+    if (!canary.exists) {
+      warnings.push(`:information_source: The canary Ingress *${ingressRef}* does not exist: all traffic goes to Python. Re-apply it before ramping again.`);
+    } else {
+      if (!canary.canaryEnabled) {
+        warnings.push(`:warning: *${ingressRef}* is not marked \`${ANNOTATION_PREFIX}canary: "true"\`: ingress-nginx does not treat it as a canary.`);
+      }
+      const rules = Object.entries(canary.routingRules);
+      if (rules.length) {
+        const list = rules
+          .slice(0, 8)
+          .map(([k, v]) => `\`${truncate(escapeMrkdwn(`${k.replace(ANNOTATION_PREFIX, '')}=${v}`), 200)}\``)
+          .join(', ');
+        warnings.push(
+          `:warning: *Header/cookie routing rules are set*: matching requests go to Rust whatever the weight (even at 0%): ${list}${rules.length > 8 ? ` and ${rules.length - 8} more` : ''}. Rollback removes them.`,
+        );
+      }
+    }
+  }
+  if (warnings.length) blocks.push(section(warnings.join('\n')));
+
+  // 3. The ramp, the window, the deployment, the pending request: two columns.
+  blocks.push(...fields(overviewFields(report)));
+  blocks.push(divider());
+
+  // 4. Each criterion with its live value and threshold.
+  const criteria = goNoGo.criteria.map(criterionLine);
+  blocks.push(section(`*Go/no-go criteria* (checked ${slackTime(goNoGo.evaluatedAt)})\n${criteria.join('\n') || '_no criteria evaluated_'}`));
+
+  if (goNoGo.firingAlerts.length) blocks.push(section(alertsText(goNoGo.firingAlerts)));
+
+  // 5. The next step: every ramp rule, and whether it can be requested.
+  const buttons: Button[] = [];
+  const notOffered: string[] = [];
+  if (report.next) {
+    const { targetPercent, assessment } = report.next;
+    const from = report.percent ?? 0;
+    const title = `*Next step ${transition(from, targetPercent)}*: ${
+      assessment.allowed ? `${PASS} can be requested now (another approver must approve)` : `${FAIL} not yet`
+    }`;
+    blocks.push(section([title, ...assessment.checks.map(ruleCheckLine)].join('\n')));
+    if (report.pending) {
+      notOffered.push(
+        `Request next step not offered: ${mention(report.pending.requestedBy)} already asked for ${transition(report.pending.fromPercent, report.pending.toPercent)} (one request at a time).`,
+      );
+    } else if (!assessment.allowed) {
+      const failing = assessment.checks.filter((c) => !c.pass).map((c) => truncate(escapeMrkdwn(c.label), 80));
+      notOffered.push(`Request next step not offered until every check passes (failing: ${failing.join(', ') || 'see above'}).`);
+    } else {
+      buttons.push(
+        button({
+          text: `Request next step (→ ${formatPercent(targetPercent)})`,
+          actionId: ACTION.requestNext,
+          value: String(targetPercent),
+          style: 'primary',
+        }),
+      );
+    }
+  } else if ('error' in canary) {
+    notOffered.push('Request next step not offered: the canary Ingress could not be read.');
+  } else if (report.position?.isFinal) {
+    notOffered.push(`At the last step of the ramp (${formatPercent(report.percent ?? 100)}): nothing to promote.`);
+  }
+  if (notOffered.length) blocks.push(context(notOffered));
+
+  buttons.push(button({ text: ':arrows_counterclockwise: Refresh', actionId: ACTION.refreshStatus, value: 'refresh' }));
+  buttons.push(rollbackButton(rollbackButtonValue('status')));
+  blocks.push(actions(buttons));
+
+  blocks.push(context([`Checked ${slackTime(report.at)} · ${ingressRef}${report.dryRun ? ' · *DRY RUN*' : ''}`]));
+  if (report.dryRun) blocks.push(dryRunContext());
+
+  return message(fallbackText(report), blocks);
+}
+
+function overviewFields(report: StatusReport): Array<[string, string]> {
+  const { canary, hold, window, rust, targets } = report;
+  const pairs: Array<[string, string]> = [];
+  const canaryRead = !('error' in canary);
+
+  // Time at this step and hold left.
+  let atStep: string;
+  let holdLeft: string;
+  if (!canaryRead || !hold) {
+    atStep = 'unknown (canary Ingress not read)';
+    holdLeft = `${FAIL} unknown`;
+  } else if (hold.unknownReason) {
+    atStep = `:warning: unknown: ${truncate(escapeMrkdwn(hold.unknownReason), 400)}`;
+    holdLeft = `${FAIL} cannot be confirmed`;
+  } else if (hold.heldMs === undefined) {
+    atStep = '— (at 0%)';
+    holdLeft = `${PASS} not needed from 0%`;
+  } else {
+    atStep = `${formatDuration(hold.heldMs)}${hold.since ? ` (since ${slackTime(hold.since)})` : ''}`;
+    const remaining = hold.remainingMs ?? 0;
+    holdLeft =
+      remaining > 0
+        ? `:hourglass_flowing_sand: *${formatDuration(remaining)} left*${hold.since ? ` (until ${slackTime(new Date(hold.since.getTime() + report.stepMinHoldMs))})` : ''}`
+        : `${PASS} done`;
+  }
+  pairs.push(['Time at this step', atStep]);
+  pairs.push([`Hold (${formatDuration(report.stepMinHoldMs)} per step)`, holdLeft]);
+
+  const pos = report.position;
+  pairs.push([
+    'Next step',
+    !canaryRead || !pos ? 'unknown' : pos.nextStep !== undefined ? `*${formatPercent(pos.nextStep)}*` : 'none: last step reached',
+  ]);
+
+  const desc = truncate(escapeMrkdwn(window.description), 200);
+  pairs.push([
+    'Business window',
+    window.open ? `${PASS} open · ${desc}` : `${FAIL} closed · ${desc}${window.nextOpening ? `\nopens ${slackTime(window.nextOpening)}` : ''}`,
+  ]);
+
+  if ('error' in rust) {
+    pairs.push(['Rust deployment', `${FAIL} Kubernetes: could not read ${escapeMrkdwn(targets.rustDeployment)}: ${truncate(escapeMrkdwn(rust.error), 400)}`]);
+  } else {
+    const ready = rust.desired > 0 && rust.ready >= rust.desired;
+    pairs.push([
+      `Rust deployment`,
+      `${mark(ready)} ${truncate(escapeMrkdwn(rust.name), 100)}: *${rust.ready}/${rust.desired}* ready${rust.desired === 0 ? ' (scaled to 0)' : ''} · rollout ${
+        rust.rolloutComplete ? 'complete' : 'not complete'
+      }`,
+    ]);
+  }
+
+  if (report.pending) {
+    const p = report.pending;
+    pairs.push([
+      'Approval request',
+      `:hourglass_flowing_sand: ${mention(p.requestedBy)} asked for ${transition(p.fromPercent, p.toPercent)}, expires ${slackTime(p.expiresAt)}`,
+    ]);
+  } else if (report.pendingError) {
+    pairs.push(['Approval request', `:warning: unknown: state store unreachable (${truncate(escapeMrkdwn(report.pendingError), 300)})`]);
+  } else {
+    pairs.push(['Approval request', 'none pending']);
+  }
+  return pairs;
+}
+
+function severityIcon(severity: string): string {
+  return severity === 'critical' ? ':rotating_light:' : severity === 'warning' ? ':warning:' : ':bell:';
+}
+
+function alertsText(alerts: FiringAlert[]): string {
+  const lines = alerts.slice(0, MAX_ALERTS).map((a) => {
+    const summary = a.summary ? ` — ${truncate(escapeMrkdwn(a.summary), 200)}` : '';
+    return `${severityIcon(a.severity)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)}) since ${slackTime(a.startsAt)}${summary}`;
+  });
+  if (alerts.length > MAX_ALERTS) lines.push(`…and ${alerts.length - MAX_ALERTS} more`);
+  return `*Firing alerts (${alerts.length})*\n${lines.join('\n')}`;
+}
+
+function fallbackText(report: StatusReport): string {
+  const dry = report.dryRun ? 'DRY RUN · ' : '';
+  const verdict = report.goNoGo.verdict;
+  const { canary } = report;
+  if ('error' in canary) return `${dry}${verdict}: canary weight unknown (Kubernetes: could not read the canary Ingress)`;
+  if (!canary.exists) return `${dry}${verdict}: canary Ingress does not exist, all traffic goes to Python`;
+  const pos = report.position;
+  const step = pos ? (pos.stepNumber === 0 ? ' (not started)' : ` (step ${pos.stepNumber} of ${pos.stepCount})`) : '';
+  let text = `${dry}${verdict}: canary ${formatPercent(report.percent ?? 0)}${step}`;
+  if (report.next?.assessment.allowed && !report.pending) text += ` · next step ${formatPercent(report.next.targetPercent)} can be requested`;
+  if (report.pending) text += ` · request ${transition(report.pending.fromPercent, report.pending.toPercent)} pending approval`;
+  return text;
+}
