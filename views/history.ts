@@ -1,6 +1,7 @@
 // `/mcp-canary history`: recent audited actions, newest first, within Slack's block and text limits.
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../src/core/ports.js';
+import { formatPercent } from '../src/core/ramp.js';
 import { context, escapeKeepingMentions, escapeMrkdwn, header, LIMITS, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
 import { transition } from './evidence.js';
 
@@ -70,7 +71,7 @@ function entryText(entry: AuditEntry): string {
     entry.fromPercent !== undefined && entry.toPercent !== undefined
       ? ` · ${transition(entry.fromPercent, entry.toPercent)}`
       : entry.fromPercent !== undefined
-        ? ` · from ${entry.fromPercent}%`
+        ? ` · from ${formatPercent(entry.fromPercent)}`
         : '';
   const lines = [`*${slackTime(entry.at)}* · ${mention(entry.actor)} · *${what}*${move}${entry.dryRun ? ' · _DRY RUN_' : ''}`];
   lines.push(truncate(escapeKeepingMentions(entry.summary), 1200));

@@ -101,12 +101,7 @@ async function decreaseWeight(
   const { actor, canary, fromPercent, toPercent } = input;
   const at = deps.clock.now().toISOString();
   try {
-    await deps.cluster.patchCanaryWeight({
-      weight: weightFor(toPercent, canary.weightTotal),
-      expectedResourceVersion: canary.resourceVersion,
-      appliedBy: actor,
-      appliedAt: at,
-    });
+    await patchWithOneConflictRetry(deps, canary, fromPercent, { percent: toPercent, appliedBy: actor, appliedAt: at });
   } catch (error) {
     return { kind: 'unavailable', message: `Could not lower the weight: ${describe(error)}. The weight is unchanged; use rollback if this is urgent.` };
   }
@@ -130,6 +125,30 @@ async function assessNow(deps: CoreDeps, canary: CanaryState, toPercent: number)
   ]);
   const assessment = assessIncrease({ canary, targetPercent: toPercent, rust: rust as DeploymentReadiness | { error: string }, goNoGo, rules: deps.policy.ramp, now });
   return { goNoGo, assessment };
+}
+
+/**
+ * Patches with the resourceVersion that was read, so a concurrent change is never overwritten. On a conflict
+ * the Ingress is read again once: if the weight is still the one the decision was based on (someone touched
+ * another field), the patch is retried with the fresh resourceVersion; otherwise the conflict stands.
+ */
+async function patchWithOneConflictRetry(
+  deps: CoreDeps,
+  canary: CanaryState,
+  expectedPercent: number,
+  change: { percent: number; appliedBy: string; appliedAt: string },
+): Promise<void> {
+  const { percent, ...by } = change;
+  try {
+    await deps.cluster.patchCanaryWeight({ ...by, weight: weightFor(percent, canary.weightTotal), expectedResourceVersion: canary.resourceVersion });
+  } catch (error) {
+    if (!(error instanceof ClusterError && error.kind === 'conflict')) throw error;
+    const fresh = await deps.cluster.readCanary();
+    if (percentOf(fresh) !== expectedPercent) {
+      throw new ClusterError('conflict', `the weight moved to ${formatPercent(percentOf(fresh))} meanwhile`, error.detail);
+    }
+    await deps.cluster.patchCanaryWeight({ ...by, weight: weightFor(percent, fresh.weightTotal), expectedResourceVersion: fresh.resourceVersion });
+  }
 }
 
 export type DecisionOutcome =
@@ -207,16 +226,15 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
 
   const at = deps.clock.now().toISOString();
   try {
-    await deps.cluster.patchCanaryWeight({
-      weight: weightFor(request.toPercent, canary.weightTotal),
-      expectedResourceVersion: canary.resourceVersion,
+    await patchWithOneConflictRetry(deps, canary, request.fromPercent, {
+      percent: request.toPercent,
       appliedBy: actor,
       appliedAt: at,
     });
   } catch (error) {
     const message =
       error instanceof ClusterError && error.kind === 'conflict'
-        ? 'the canary Ingress changed while applying (resourceVersion conflict); nothing was applied, request again'
+        ? `the canary Ingress changed while applying (${error.message}); nothing was applied, request again`
         : `the patch failed: ${describe(error)}; the weight is unchanged`;
     const done = await settle(deps, claimed, { status: 'failed', outcome: message, decisionEvidence: evidence });
     deps.audit.record({ at, actor, action: 'weight-change-failed', summary: message, fromPercent: request.fromPercent, toPercent: request.toPercent, requestId, evidence });

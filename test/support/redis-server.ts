@@ -23,13 +23,16 @@ const REDIS_BIN = '/usr/bin/redis-server';
 
 // redis-server runs under a tiny sh wrapper holding our stdin pipe: when this (test) process
 // exits for any reason, even SIGKILL, the pipe closes, `read` returns and the wrapper kills
-// redis. No orphaned redis-server outlives a crashed or killed vitest worker.
+// redis (and removes its temp dir, $1). No orphaned redis-server outlives a killed vitest worker.
 const WRAPPER = [
+  'dir=$1; shift',
   'exec 3<&0',
   '"$@" </dev/null 3<&- &',
   'child=$!',
   '( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &',
-  'wait "$child"',
+  'wait "$child"; rc=$?',
+  'rm -rf "$dir"',
+  'exit $rc',
 ].join('\n');
 
 async function freePort(): Promise<number> {
@@ -76,7 +79,7 @@ class RedisProcess {
     // Its own working dir, so even a stray SAVE never writes dump.rdb into the repo.
     this.dir = await mkdtemp(join(tmpdir(), 'redis-test-'));
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no', '--daemonize', 'no', '--logfile', ''];
-    const child = spawn('/bin/sh', ['-c', WRAPPER, 'redis-wrapper', REDIS_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', WRAPPER, 'redis-wrapper', this.dir, REDIS_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     let exitedFlag = false;
     this.exited = new Promise((resolve) =>
@@ -101,10 +104,6 @@ class RedisProcess {
     }
     await this.stop();
     throw new Error(`redis-server did not answer PING on port ${this.port} within ${timeoutMs} ms:\n${this.output}`);
-  }
-
-  get log(): string {
-    return this.output;
   }
 
   async stop(): Promise<void> {
