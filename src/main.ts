@@ -177,7 +177,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
 }
 
 function createStore(config: Config, logger: ReturnType<typeof createLogger>): StateStore {
-  if (config.redisUrl) return new RedisStateStore({ url: config.redisUrl });
+  if (config.redisUrl) {
+    return new RedisStateStore({ url: config.redisUrl, onError: (error) => logger.warn({ err: error.message }, 'Redis connection problem (reconnecting)') });
+  }
   logger.warn({}, 'REDIS_URL is not set: using the in-memory store. Approvals and audit history are lost on restart and not shared between replicas.');
   return new MemoryStateStore();
 }

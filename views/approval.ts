@@ -148,7 +148,24 @@ export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: b
   blocks.push(actions([rollbackButton(rollbackButtonValue('approval', request.id))]));
   if (opts.dryRun) blocks.push(dryRunContext());
 
-  const dry = opts.dryRun ? 'DRY RUN · ' : '';
-  const outcome = request.outcome ? `: ${truncate(escapeKeepingMentions(request.outcome), 500)}` : '';
-  return message(`${dry}${word}: canary ${move}${outcome}`, blocks);
+  return message(`${opts.dryRun ? 'DRY RUN · ' : ''}${word}: canary ${move}${decidedSuffix(request)}`, blocks);
+}
+
+/** The fallback's tail: who decided, and why for a refusal or a failure (without repeating the state). */
+function decidedSuffix(request: ApprovalRequest): string {
+  const by = request.decidedBy ? mention(request.decidedBy) : undefined;
+  const why = request.outcome ? truncate(escapeKeepingMentions(request.outcome.replace(/^refused at approval:\s*/i, '')), 500) : '';
+  switch (request.status) {
+    case 'applied':
+    case 'applying':
+      return by ? ` (approved by ${by})` : '';
+    case 'refused':
+    case 'failed':
+      return why ? `: ${why}` : '';
+    case 'rejected':
+    case 'cancelled':
+      return by ? ` by ${by}` : '';
+    default:
+      return '';
+  }
 }

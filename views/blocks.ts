@@ -85,7 +85,7 @@ export function escapeKeepingMentions(text: string): string {
     out += escapeMrkdwn(text.slice(last, match.index)) + match[0];
     last = match.index + match[0].length;
   }
-  return out + escapeMrkdwn(text.slice(last));
+  return localizeTimes(out + escapeMrkdwn(text.slice(last)));
 }
 
 /** `<@U…>` for a Slack user id; anything else (e.g. the bot's own "mcp-canary") as escaped text. */
@@ -116,6 +116,21 @@ export function slackTime(at: string | Date, fallback?: string): string {
   const unix = Math.floor(d.getTime() / 1000);
   const fb = (fallback ?? plainTime(d)).replace(/[|<>]/g, ' ');
   return `<!date^${unix}^{date_short_pretty} {time}|${fb}>`;
+}
+
+const ISO_UTC = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z\b/g;
+
+/**
+ * Turns ISO-8601 UTC timestamps inside already escaped text (e.g. "opens 2025-03-05T09:00:00.000Z" from the
+ * core's rule checks and outcomes) into Slack date tokens, so readers see them in their own timezone.
+ */
+export function localizeTimes(escaped: string): string {
+  return escaped.replace(ISO_UTC, (iso) => slackTime(iso));
+}
+
+/** Escapes outside text and localizes the timestamps in it: the default for reasons and details. */
+export function escapeText(text: string): string {
+  return localizeTimes(escapeMrkdwn(text));
 }
 
 /** `▰▰▱▱▱▱ step 2 of 6`; at most 20 segments however many steps the ramp has. */
@@ -240,7 +255,7 @@ export function dryRunContext(): ContextBlock {
 /** A bulleted list, escaped, at most `maxItems` items (the rest summarised). */
 export function bullets(items: string[], opts: { maxItems?: number; maxItemChars?: number; escape?: (s: string) => string } = {}): string {
   const maxItems = opts.maxItems ?? 15;
-  const esc = opts.escape ?? escapeMrkdwn;
+  const esc = opts.escape ?? escapeText;
   const shown = items.slice(0, maxItems).map((item) => `• ${truncate(esc(item), opts.maxItemChars ?? 500)}`);
   if (items.length > maxItems) shown.push(`• …and ${items.length - maxItems} more`);
   return shown.join('\n');

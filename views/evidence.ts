@@ -2,7 +2,7 @@
 import type { RuleCheck } from '../src/core/go-no-go.js';
 import type { EvidenceSnapshot } from '../src/core/ports.js';
 import { formatPercent } from '../src/core/ramp.js';
-import { bullets, escapeMrkdwn, slackTime, truncate } from './blocks.js';
+import { bullets, escapeMrkdwn, escapeText, slackTime, truncate } from './blocks.js';
 
 export const PASS = '✅';
 export const FAIL = '❌';
@@ -16,14 +16,15 @@ export function verdictBadge(verdict: 'GO' | 'NO-GO'): string {
   return verdict === 'GO' ? ':large_green_circle: *GO*' : ':red_circle: *NO-GO*';
 }
 
-/** `✅ Rust error rate (5m): 0.05% (< 0.1%)`, escaped. */
+/** `✅ Rust error rate (5m): *0.05%* (< 0.1%)`, or `(must be none)` for a threshold that is not a comparison; escaped. */
 export function criterionLine(c: { label: string; value: string; threshold: string; pass: boolean }): string {
-  return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: *${truncate(escapeMrkdwn(c.value), 300)}* (${truncate(escapeMrkdwn(c.threshold), 150)})`;
+  const threshold = /^\s*[<>=≤≥]/.test(c.threshold) ? c.threshold : `must be ${c.threshold}`;
+  return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: *${truncate(escapeMrkdwn(c.value), 300)}* (${truncate(escapeMrkdwn(threshold), 150)})`;
 }
 
 /** `✅ Hold 48h at step: held 2d 1h`, escaped. */
 export function ruleCheckLine(c: RuleCheck): string {
-  return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: ${truncate(escapeMrkdwn(c.detail), 500)}`;
+  return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: ${truncate(escapeText(c.detail), 500)}`;
 }
 
 /** Verdict, time, every criterion and every reason of a snapshot. */

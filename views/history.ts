@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../src/core/ports.js';
 import { formatPercent } from '../src/core/ramp.js';
-import { context, escapeKeepingMentions, escapeMrkdwn, header, LIMITS, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
+import { context, escapeKeepingMentions, escapeMrkdwn, escapeText, header, LIMITS, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
 import { transition } from './evidence.js';
 
 const ACTIONS: Record<AuditEntry['action'], string> = {
@@ -59,7 +59,7 @@ export function renderHistory(entries: AuditEntry[], opts: HistoryOptions = {}):
   }
 
   const newest = shown[0]!;
-  const text = `Canary audit history: ${shown.length} entr${shown.length === 1 ? 'y' : 'ies'}, latest ${plainTime(newest.at)}: ${newest.action}${
+  const text = `Canary audit history: ${shown.length} entr${shown.length === 1 ? 'y' : 'ies'}, latest ${plainTime(newest.at)}: ${ACTIONS[newest.action]?.replace(/^:[a-z_]+: /, '') ?? newest.action}${
     opts.storeError ? ' (state store unreachable)' : ''
   }`;
   return message(text, blocks);
@@ -77,7 +77,7 @@ function entryText(entry: AuditEntry): string {
   lines.push(truncate(escapeKeepingMentions(entry.summary), 1200));
   if (entry.evidence) {
     const ev = entry.evidence;
-    const why = ev.verdict === 'NO-GO' && ev.reasons.length ? `: ${truncate(escapeMrkdwn(ev.reasons.join('; ')), 600)}` : '';
+    const why = ev.verdict === 'NO-GO' && ev.reasons.length ? `: ${truncate(escapeText(ev.reasons.join('; ')), 600)}` : '';
     lines.push(`_go/no-go ${ev.verdict}${why}_`);
   }
   return lines.join('\n');

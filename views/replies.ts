@@ -72,7 +72,7 @@ export function renderWeightChangeOutcome(outcome: WeightChangeOutcome): Message
     case 'invalid':
       return message(`Invalid request: ${truncate(escapeMrkdwn(outcome.message), 300)}`, [
         section(`:warning: ${truncate(escapeMrkdwn(outcome.message), 1500)}`),
-        context(['`/mcp-canary weight <N>` takes an integer 0..100; `/mcp-canary promote` requests the next step; `/mcp-canary help` lists everything.']),
+        context(['`/mcp-canary weight &lt;N&gt;` takes an integer 0..100; `/mcp-canary promote` requests the next step; `/mcp-canary help` lists everything.']),
       ]);
     case 'unavailable':
       return message(truncate(escapeMrkdwn(outcome.message), 500), [section(`:x: ${truncate(escapeMrkdwn(outcome.message), 2000)}`)]);

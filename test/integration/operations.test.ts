@@ -47,7 +47,7 @@ describe('health, readiness and metrics', () => {
     await redis.stop();
     const unready = await fetch(`${h.bot.url}/readyz`);
     expect(unready.status).toBe(503);
-    expect((await unready.json()).store).toMatch(/unreachable/);
+    expect(((await unready.json()) as { store: string }).store).toMatch(/unreachable/);
   });
 });
 

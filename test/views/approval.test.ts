@@ -90,7 +90,7 @@ describe('renderDecidedRequest', () => {
     expect(buttonFor(m.blocks, ACTION.approve)).toBeUndefined();
     expect(buttonFor(m.blocks, ACTION.reject)).toBeUndefined();
     expect(buttonFor(m.blocks, ACTION.rollback)?.value).toBe('approval:req-7f3a');
-    expect(m.text).toBe('Applied: canary 5% → 10%: applied 10%');
+    expect(m.text).toBe(`Applied: canary 5% → 10% (approved by <@${APPROVER}>)`);
     expectWithinLimits(m);
   });
 
@@ -104,6 +104,7 @@ describe('renderDecidedRequest', () => {
     expect(text).toContain('• error rate 0.35% is not below 0.1%');
     expect(text).toContain('• critical alert firing: MCPRustGatewayErrorRateHigh');
     expect(text).toContain('❌ Rust error rate (5m): *0.35%* (&lt; 0.1%)');
+    expect(m.text).toBe('Refused at approval: canary 5% → 10%: error rate 0.35% is not below 0.1%; critical alert firing: MCPRustGatewayErrorRateHigh');
   });
 
   it.each([

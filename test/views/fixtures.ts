@@ -280,7 +280,7 @@ export interface ButtonInfo {
 export function buttons(blocks: KnownBlock[]): ButtonInfo[] {
   const out: ButtonInfo[] = [];
   for (const block of blocks) {
-    const b = block as AnyObj;
+    const b = block as unknown as AnyObj;
     const elements = block.type === 'actions' ? (b.elements as AnyObj[]) : b.accessory ? [b.accessory as AnyObj] : [];
     for (const e of elements) {
       if (e.type !== 'button') continue;
@@ -301,7 +301,7 @@ export function expectWithinLimits(message: { text: string; blocks: KnownBlock[]
   expect(message.blocks.length).toBeLessThanOrEqual(50);
   let total = 0;
   for (const block of message.blocks) {
-    const b = block as AnyObj;
+    const b = block as unknown as AnyObj;
     switch (block.type) {
       case 'header': {
         const t = (b.text as { type: string; text: string });

@@ -30,9 +30,9 @@ describe('renderStatus', () => {
     expect(text).toContain(':large_green_circle: *GO*');
     expect(text).toContain('✅ Rust error rate (5m): *0.02%* (&lt; 0.1%)');
     expect(text).toContain('✅ p99 latency vs Python: *180ms vs 150ms (1.20x)* (&lt; 1.5x Python p99)');
-    expect(text).toContain('✅ Alerts firing (severity="critical"): *none* (none)');
-    expect(text).toContain('1d 2h'); // time at step (26 h)
-    expect(text).toContain('*22h left*');
+    expect(text).toContain('✅ Alerts firing (severity="critical"): *none* (must be none)');
+    expect(text).toContain('*Time at this step*\n26h (since <!date^1740989700^{date_short_pretty} {time}|2025-03-03 08:15 UTC>)');
+    expect(text).toContain('*22h left* (until <!date^1741162500^{date_short_pretty} {time}|2025-03-05 08:15 UTC>)');
     expect(text).toContain('Next step');
     expect(text).toContain('*10%*');
     expect(text).toContain('open · Mon-Fri 09:00-18:00 UTC');

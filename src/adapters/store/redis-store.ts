@@ -30,6 +30,8 @@ export interface RedisStoreOptions {
   url: string;
   keyPrefix?: string;
   commandTimeoutMs?: number;
+  /** Connection errors (ioredis reconnects by itself); without a listener ioredis prints them raw. */
+  onError?: (error: Error) => void;
 }
 
 export class RedisStateStore implements StateStore {
@@ -48,6 +50,13 @@ export class RedisStateStore implements StateStore {
       retryStrategy: (times) => Math.min(200 * times, 2000),
     };
     this.redis = new Redis(options.url, redisOptions);
+    let lastReported = 0;
+    this.redis.on('error', (error: Error) => {
+      // One report per 10 s is enough while Redis is down; reconnection goes on regardless.
+      if (Date.now() - lastReported < 10_000) return;
+      lastReported = Date.now();
+      options.onError?.(error);
+    });
     this.redis.defineCommand('createRequest', { numberOfKeys: 2, lua: CREATE_REQUEST });
     this.redis.defineCommand('transitionRequest', { numberOfKeys: 2, lua: TRANSITION_REQUEST });
   }
