@@ -1,11 +1,12 @@
 // What every listener gets: the core's dependencies, the bot's metrics and logger, the channel policy.
 import type { WebClient } from '@slack/web-api';
-import type { CoreDeps } from '../src/core/deps.js';
+import type { AlertDeps } from '../src/core/alerts.js';
 import type { Logger } from '../src/core/ports.js';
 import type { BotMetrics } from '../src/adapters/metrics.js';
 
 export interface HandlerContext {
-  core: CoreDeps;
+  /** The core's dependencies, alert handling included. */
+  core: AlertDeps;
   metrics: BotMetrics;
   logger: Logger;
   /** SLACK_CHANNEL: where requests, rollbacks, alerts and digests are announced. */

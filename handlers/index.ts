@@ -2,6 +2,7 @@
 // so it can be read and tested on its own.
 import type { App } from '@slack/bolt';
 import { ACTION } from '../views/action-ids.js';
+import { acknowledgeAlertButton, silenceAlertButton } from './actions/alerts.js';
 import { approveButton, rejectButton } from './actions/approval.js';
 import { rollbackButton } from './actions/rollback.js';
 import { refreshStatusButton, requestNextStepButton } from './actions/status.js';
@@ -15,4 +16,6 @@ export function registerListeners(app: App, ctx: HandlerContext): void {
   app.action(ACTION.rollback, rollbackButton(ctx));
   app.action(ACTION.refreshStatus, refreshStatusButton(ctx));
   app.action(ACTION.requestNext, requestNextStepButton(ctx));
+  app.action(ACTION.acknowledgeAlert, acknowledgeAlertButton(ctx, ctx.core));
+  app.action(ACTION.silenceAlert, silenceAlertButton(ctx, ctx.core));
 }

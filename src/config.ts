@@ -49,6 +49,9 @@ export interface Config {
   alertWebhookToken?: string;
   autoRollbackOnCritical: boolean;
   rollbackAlerts: string[];
+  /** The runbook's action per alert name, shown on alert messages. */
+  alertActions: Record<string, string>;
+  criticalSeverity: string;
   driftCheckIntervalMs: number;
   dryRun: boolean;
 }
@@ -151,6 +154,31 @@ const cronExpression = z
     message: 'expected a cron expression with 5 or 6 fields (seconds optional), e.g. "0 9 * * 1-5"',
   });
 
+export const RUNBOOK_ALERT_ACTIONS: Record<string, string> = {
+  MCPShadowMismatchRateHigh: 'Investigate logs, pause ramp-up',
+  MCPShadowErrorRateHigh: 'Check Rust gateway health',
+  MCPRustGatewayErrorRateHigh: 'Immediate rollback',
+  MCPRustGatewayLatencyHigh: 'Pause ramp-up, investigate',
+  MCPRustGatewayDown: 'Immediate rollback',
+};
+
+const alertActions = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return RUNBOOK_ALERT_ACTIONS;
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((x) => typeof x === 'string')) {
+        return parsed as Record<string, string>;
+      }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON object of alert name to action, e.g. {"MCPRustGatewayDown":"Immediate rollback"}' });
+    return z.NEVER;
+  });
+
 const envSchema = z.object({
   PORT: number('3000', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port 0-65535'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -209,6 +237,8 @@ const envSchema = z.object({
   ALERT_WEBHOOK_TOKEN: optionalText,
   AUTO_ROLLBACK_ON_CRITICAL: bool(false),
   ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown'),
+  ALERT_ACTIONS: alertActions,
+  ALERT_CRITICAL_SEVERITY: z.string().default('critical'),
   DRIFT_CHECK_INTERVAL: duration('1m'),
   DRY_RUN: bool(false),
 });
@@ -295,6 +325,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     alertWebhookToken: e.ALERT_WEBHOOK_TOKEN,
     autoRollbackOnCritical: e.AUTO_ROLLBACK_ON_CRITICAL,
     rollbackAlerts: e.ROLLBACK_ALERTS,
+    alertActions: e.ALERT_ACTIONS,
+    criticalSeverity: e.ALERT_CRITICAL_SEVERITY,
     driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL,
     dryRun: e.DRY_RUN,
   };

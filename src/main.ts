@@ -14,12 +14,14 @@ import { SlackApproverDirectory } from './adapters/slack-directory.js';
 import { MemoryStateStore } from './adapters/store/memory-store.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
 import { ConfigError, readConfig, type Config } from './config.js';
+import { runDueEscalations, type AlertDeps } from './core/alerts.js';
 import { expireStaleRequest } from './core/approvals.js';
 import { AuditTrail } from './core/audit.js';
-import type { CoreDeps } from './core/deps.js';
 import type { Clock, StateStore } from './core/ports.js';
 import { refreshRequestMessage } from '../handlers/announce.js';
 import type { HandlerContext } from '../handlers/context.js';
+import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
+import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
 import { healthRoutes } from '../handlers/http/health.js';
 import { registerListeners } from '../handlers/index.js';
 
@@ -29,13 +31,15 @@ export interface BotOptions {
   clock?: Clock;
   /** How often pending requests are checked for expiry. */
   expirySweepMs?: number;
+  /** How often due escalation timers are looked for. */
+  escalationPollMs?: number;
 }
 
 export interface RunningBot {
   url: string;
   port: number;
   app: App;
-  core: CoreDeps;
+  core: AlertDeps;
   metrics: BotMetrics;
   stop(): Promise<void>;
 }
@@ -56,7 +60,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const audit = new AuditTrail(store, logger);
 
   let slackAuthOk = false;
-  const customRoutes = healthRoutes({ store, slackAuthOk: () => slackAuthOk }, botMetrics);
+  let core: AlertDeps | undefined;
+  const customRoutes = [
+    ...healthRoutes({ store, slackAuthOk: () => slackAuthOk }, botMetrics),
+    alertWebhookRoute(() => core!, config.alertWebhookToken),
+  ];
   const clientOptions = {
     slackApiUrl: config.slack.apiUrl,
     // Bolt's default is 10 retries over ~30 minutes: far too long for an incident. 429s still honour Retry-After.
@@ -88,7 +96,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger: boltLogger, deferInitialization: true });
   }
 
-  const core: CoreDeps = {
+  const deps: AlertDeps = {
     cluster,
     metrics: metricsSource,
     alerts: alertSource,
@@ -105,8 +113,17 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       dryRun: config.dryRun,
     },
     newId: () => randomUUID().slice(0, 8),
+    announcer: new SlackAlertAnnouncer(app.client, config.slack.channel),
+    alertPolicy: {
+      actions: config.alertActions,
+      rollbackAlerts: config.rollbackAlerts,
+      criticalSeverity: config.criticalSeverity,
+      autoRollbackOnCritical: config.autoRollbackOnCritical,
+      escalation: config.escalation,
+    },
   };
-  const ctx: HandlerContext = { core, metrics: botMetrics, logger, channel: config.slack.channel, commandChannels: config.slack.commandChannels };
+  core = deps;
+  const ctx: HandlerContext = { core: deps, metrics: botMetrics, logger, channel: config.slack.channel, commandChannels: config.slack.commandChannels };
   registerListeners(app, ctx);
   app.error(async (error) => {
     logger.error({ err: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');
@@ -141,11 +158,22 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   }
 
   const sweeper = setInterval(() => {
-    void expireStaleRequest(core)
+    void expireStaleRequest(deps)
       .then((expired) => expired && refreshRequestMessage(ctx, app.client, expired))
       .catch((error: unknown) => logger.warn({ err: String(error) }, 'expiry sweep failed'));
   }, options.expirySweepMs ?? 15_000);
   sweeper.unref();
+  let escalating = false;
+  const escalations = setInterval(() => {
+    if (escalating) return;
+    escalating = true;
+    void runDueEscalations(deps)
+      .catch((error: unknown) => logger.warn({ err: String(error) }, 'escalation run failed'))
+      .finally(() => {
+        escalating = false;
+      });
+  }, options.escalationPollMs ?? 5_000);
+  escalations.unref();
 
   logger.info(
     { port, mode: receiver ? 'http' : 'socket', store: store instanceof RedisStateStore ? 'redis' : 'memory', dryRun: config.dryRun },
@@ -156,10 +184,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     url: `http://127.0.0.1:${port}`,
     port,
     app,
-    core,
+    core: deps,
     metrics: botMetrics,
     async stop() {
       clearInterval(sweeper);
+      clearInterval(escalations);
       if (server) {
         await new Promise<void>((resolve) => {
           server!.close(() => resolve());

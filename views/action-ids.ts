@@ -5,6 +5,8 @@ export const ACTION = {
   rollback: 'canary_rollback',
   requestNext: 'canary_request_next',
   refreshStatus: 'canary_refresh_status',
+  acknowledgeAlert: 'canary_alert_ack',
+  silenceAlert: 'canary_alert_silence',
 } as const;
 
 /** Rollback button values say where the click came from (for the audit log): "status", "approval:<id>", "alert:<key>". */

@@ -18,6 +18,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'rollback-failed': ':rotating_light: rollback FAILED',
   'shadow-toggled': ':eyes: shadow mode changed',
   'alert-acknowledged': ':ok_hand: alert acknowledged',
+  'alert-silenced': ':no_bell: alert silenced',
 };
 
 export const DEFAULT_HISTORY_LIMIT = 20;

@@ -7,3 +7,4 @@ export { DEFAULT_HISTORY_LIMIT, renderHistory, type HistoryOptions } from './his
 export { renderDecisionReply, renderWeightChangeOutcome } from './replies.js';
 export { renderRollbackOutcome } from './rollback.js';
 export { renderStatus } from './status.js';
+export { escalationMention, renderAlertGroup, renderAlertThreadEvent } from './alerts.js';

@@ -1,5 +1,6 @@
 // Every Rollback button (status, approval request, alert message). Slack's confirm dialog already asked.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { acknowledgeAlertGroup } from '../../src/core/alerts.js';
 import type { RollbackSource } from '../../src/core/rollback.js';
 import { rollbackAndAnnounce } from '../announce.js';
 import type { HandlerContext } from '../context.js';
@@ -7,7 +8,8 @@ import type { HandlerContext } from '../context.js';
 export function rollbackButton(ctx: HandlerContext) {
   return async ({ ack, body, action, respond, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const source = sourceOf(action.value);
+    const [prefix, ref] = (action.value ?? '').split(':');
+    const source = sourceOf(prefix);
     const channel = body.channel?.id ?? ctx.channel;
     if (!channel) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: ':warning: No channel to report the rollback in; nothing was done.' });
@@ -15,12 +17,17 @@ export function rollbackButton(ctx: HandlerContext) {
     }
     // Alert messages get the outcome in their thread; elsewhere it goes to the channel.
     const threadTs = source === 'alert' ? body.message?.ts : undefined;
-    const { posted, message } = await rollbackAndAnnounce(ctx, client, { actor: body.user.id, source, channel, threadTs });
+    const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor: body.user.id, source, channel, threadTs });
     if (!posted) await respond({ response_type: 'in_channel', replace_original: false, ...message });
+    // Rolling back from an alert is handling it: that acknowledges the group and stops its escalation.
+    if (source === 'alert' && ref && outcome.kind !== 'failed') {
+      await acknowledgeAlertGroup(ctx.core, { groupId: ref, actor: body.user.id, via: 'rollback' }).catch((error: unknown) =>
+        ctx.logger.warn({ err: String(error) }, 'could not record the acknowledgement of the rollback'),
+      );
+    }
   };
 }
 
-function sourceOf(value: string | undefined): RollbackSource {
-  const prefix = (value ?? '').split(':')[0];
+function sourceOf(prefix: string | undefined): RollbackSource {
   return prefix === 'approval' || prefix === 'alert' || prefix === 'status' ? prefix : 'status';
 }

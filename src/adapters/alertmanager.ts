@@ -1,6 +1,6 @@
 // Alertmanager API v2: which alerts are firing now (active, not silenced, not inhibited).
 import axios, { type AxiosInstance } from 'axios';
-import type { AlertQuery, AlertSource, FiringAlert } from '../core/ports.js';
+import type { AlertQuery, AlertSource, FiringAlert, SilenceRequest } from '../core/ports.js';
 import { describeHttpFailure } from './http-errors.js';
 
 interface AlertV2 {
@@ -29,6 +29,24 @@ export class AlertmanagerAlerts implements AlertSource {
       return { ok: true, alerts: response.data.map(firingAlertOf).filter((a) => a.state !== 'suppressed').map(({ state: _, ...a }) => a) };
     } catch (error) {
       return { ok: false, reason: `Alertmanager ${describeHttpFailure(error)}` };
+    }
+  }
+
+  async silence(request: SilenceRequest): Promise<string> {
+    if (!this.http) throw new Error('ALERTMANAGER_URL is not set');
+    try {
+      const response = await this.http.post<{ silenceID?: string }>('/api/v2/silences', {
+        matchers: Object.entries(request.matchers).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
+        startsAt: request.startsAt.toISOString(),
+        endsAt: request.endsAt.toISOString(),
+        createdBy: request.createdBy,
+        comment: request.comment,
+      });
+      if (!response.data?.silenceID) throw new Error('no silenceID in the answer');
+      return response.data.silenceID;
+    } catch (error) {
+      const body = (error as { response?: { data?: unknown } }).response?.data;
+      throw new Error(`Alertmanager ${describeHttpFailure(error)}${body ? `: ${JSON.stringify(body).slice(0, 200)}` : ''}`);
     }
   }
 }

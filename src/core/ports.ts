@@ -1,5 +1,6 @@
 // What the domain core needs from the outside world. Adapters in src/adapters implement these;
 // the core never imports Slack, Kubernetes, Redis or HTTP code.
+import type { RollbackOutcome } from './rollback.js';
 
 // ---------- Kubernetes: the canary Ingress and the two deployments ----------
 
@@ -83,9 +84,103 @@ export interface FiringAlert {
 
 export type AlertQuery = { ok: true; alerts: FiringAlert[] } | { ok: false; reason: string };
 
+export interface SilenceRequest {
+  /** Label equality matchers. */
+  matchers: Record<string, string>;
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: string;
+  comment: string;
+}
+
 export interface AlertSource {
   /** Active, unsilenced, uninhibited alerts matching every matcher (e.g. severity="critical"). Never throws. */
   firing(matchers: string[]): Promise<AlertQuery>;
+  /** Creates a silence; returns its ID. Throws with a readable message on failure. */
+  silence(request: SilenceRequest): Promise<string>;
+}
+
+// ---------- Alert notifications (Alertmanager webhook, parsed by its adapter) ----------
+
+export interface AlertInstance {
+  fingerprint: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  summary?: string;
+  description?: string;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+  labels: Record<string, string>;
+}
+
+export interface AlertNotification {
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  externalURL?: string;
+  truncatedAlerts: number;
+  alerts: AlertInstance[];
+}
+
+/** One Alertmanager group as the channel sees it: one message, updated in place. */
+export interface AlertGroupRecord {
+  id: string;
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  alerts: AlertInstance[];
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  externalURL?: string;
+  truncatedAlerts: number;
+  critical: boolean;
+  channel?: string;
+  ts?: string;
+  /** Start of the current firing episode (a re-fire after resolution starts a new one). */
+  firingSince: string;
+  episode: number;
+  resolvedAt?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  acknowledgedVia?: 'button' | 'rollback' | 'auto-rollback';
+  /** Escalation levels already mentioned in this episode. */
+  escalated: number[];
+  silence?: { id: string; by: string; until: string };
+  autoRollback?: { at: string; outcome: string };
+  /** Fingerprint of what the message shows, to skip no-op updates on repeated notifications. */
+  renderedHash?: string;
+}
+
+/** What happens to an alert group that the channel should read in the group's thread. */
+export type AlertThreadEvent =
+  | { kind: 'resolved'; at: string }
+  | { kind: 'refired'; at: string; names: string[] }
+  | { kind: 'joined'; names: string[] }
+  | { kind: 'escalation'; level: number; target: string; names: string[]; action?: string }
+  | { kind: 'auto-rollback'; outcome: RollbackOutcome }
+  | { kind: 'acknowledged'; by: string; at: string; via: 'button' | 'rollback' | 'auto-rollback' }
+  | { kind: 'silenced'; by: string; until: string; silenceId: string };
+
+export interface AlertMessageContext {
+  /** Live canary weight when the message was rendered, or why it is unknown. */
+  canaryPercent?: number;
+  canaryError?: string;
+  /** The runbook's action for each alert name in the group. */
+  actions: Record<string, string>;
+  rollbackAlerts: string[];
+  /** When the next escalation is due, if one is. */
+  nextEscalation?: { level: number; at: string };
+  dryRun: boolean;
+}
+
+/** Posts alert groups to the channel (Slack in production); the core decides what, this says it. */
+export interface AlertAnnouncer {
+  post(record: AlertGroupRecord, context: AlertMessageContext): Promise<{ channel: string; ts: string }>;
+  update(record: AlertGroupRecord, context: AlertMessageContext): Promise<void>;
+  thread(record: AlertGroupRecord, event: AlertThreadEvent): Promise<void>;
 }
 
 // ---------- Slack directory ----------
@@ -140,7 +235,8 @@ export interface AuditEntry {
     | 'rollback-noop'
     | 'rollback-failed'
     | 'shadow-toggled'
-    | 'alert-acknowledged';
+    | 'alert-acknowledged'
+    | 'alert-silenced';
   summary: string;
   fromPercent?: number;
   toPercent?: number;
@@ -170,6 +266,22 @@ export interface StateStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   recentAudit(limit: number): Promise<AuditEntry[]>;
+
+  getAlertGroup(id: string): Promise<AlertGroupRecord | undefined>;
+  saveAlertGroup(record: AlertGroupRecord): Promise<void>;
+
+  /** A lock shared by every replica; returns a token to release it with, or undefined when held elsewhere. */
+  acquireLock(name: string, ttlMs: number): Promise<string | undefined>;
+  releaseLock(name: string, token: string): Promise<void>;
+
+  /** Durable timers: they survive restarts, and each due job is claimed by exactly one replica. */
+  scheduleJob(id: string, dueAt: Date): Promise<void>;
+  cancelJobs(ids: string[]): Promise<void>;
+  claimDueJobs(now: Date, limit: number): Promise<string[]>;
+
+  /** True the first time `key` is claimed within `ttlMs`, false afterwards (on any replica). */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

@@ -1,10 +1,15 @@
 // The embedded store for local use (REDIS_URL unset): same contract as Redis, one process only.
-import type { ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import { randomUUID } from 'node:crypto';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
 
 export class MemoryStateStore implements StateStore {
   private readonly requests = new Map<string, ApprovalRequest>();
   private pendingId: string | undefined;
   private readonly audit: AuditEntry[] = [];
+  private readonly alertGroups = new Map<string, AlertGroupRecord>();
+  private readonly locks = new Map<string, { token: string; until: number }>();
+  private readonly jobs = new Map<string, number>();
+  private readonly once = new Map<string, number>();
 
   constructor(private readonly auditMaxLength = 1000) {}
 
@@ -48,6 +53,48 @@ export class MemoryStateStore implements StateStore {
 
   async recentAudit(limit: number): Promise<AuditEntry[]> {
     return this.audit.slice(-limit).reverse().map((e) => structuredClone(e));
+  }
+
+  async getAlertGroup(id: string): Promise<AlertGroupRecord | undefined> {
+    const record = this.alertGroups.get(id);
+    return record && structuredClone(record);
+  }
+
+  async saveAlertGroup(record: AlertGroupRecord): Promise<void> {
+    this.alertGroups.set(record.id, structuredClone(record));
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
+    const held = this.locks.get(name);
+    if (held && held.until > Date.now()) return undefined;
+    const token = randomUUID();
+    this.locks.set(name, { token, until: Date.now() + ttlMs });
+    return token;
+  }
+
+  async releaseLock(name: string, token: string): Promise<void> {
+    if (this.locks.get(name)?.token === token) this.locks.delete(name);
+  }
+
+  async scheduleJob(id: string, dueAt: Date): Promise<void> {
+    this.jobs.set(id, dueAt.getTime());
+  }
+
+  async cancelJobs(ids: string[]): Promise<void> {
+    for (const id of ids) this.jobs.delete(id);
+  }
+
+  async claimDueJobs(now: Date, limit: number): Promise<string[]> {
+    const due = [...this.jobs.entries()].filter(([, at]) => at <= now.getTime()).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id]) => id);
+    for (const id of due) this.jobs.delete(id);
+    return due;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const until = this.once.get(key);
+    if (until !== undefined && until > Date.now()) return false;
+    this.once.set(key, Date.now() + ttlMs);
+    return true;
   }
 
   async close(): Promise<void> {}

@@ -2,7 +2,8 @@
 // change is a compare-and-set (a Lua script): two approvers on two replicas, one winner. Commands fail fast
 // when Redis is down (no offline queue) so nothing waits on it; the audit trail queues and retries.
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import { randomUUID } from 'node:crypto';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
 
 const CREATE_REQUEST = `
 local current = redis.call('GET', KEYS[1])
@@ -22,9 +23,14 @@ redis.call('HSET', KEYS[1], 'status', ARGV[3], 'doc', ARGV[4], 'version', tostri
 if ARGV[3] ~= 'pending' and redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
 return 1`;
 
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** Decided requests stay readable this long, for late clicks on old messages. */
 const REQUEST_RETENTION_MS = 7 * 86_400_000;
 const AUDIT_MAX_LENGTH = 1000;
+const ALERT_GROUP_RETENTION_MS = 14 * 86_400_000;
 
 export interface RedisStoreOptions {
   url: string;
@@ -59,6 +65,7 @@ export class RedisStateStore implements StateStore {
     });
     this.redis.defineCommand('createRequest', { numberOfKeys: 2, lua: CREATE_REQUEST });
     this.redis.defineCommand('transitionRequest', { numberOfKeys: 2, lua: TRANSITION_REQUEST });
+    this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
   }
 
   /** Connects once; a failure is reported but ioredis keeps retrying in the background. */
@@ -141,6 +148,45 @@ export class RedisStateStore implements StateStore {
     });
   }
 
+  async getAlertGroup(id: string): Promise<AlertGroupRecord | undefined> {
+    const raw = await this.redis.get(this.key(`alert-group:${id}`));
+    return raw ? (JSON.parse(raw) as AlertGroupRecord) : undefined;
+  }
+
+  async saveAlertGroup(record: AlertGroupRecord): Promise<void> {
+    await this.redis.set(this.key(`alert-group:${record.id}`), JSON.stringify(record), 'PX', ALERT_GROUP_RETENTION_MS);
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
+    const token = randomUUID();
+    const ok = await this.redis.set(this.key(`lock:${name}`), token, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? token : undefined;
+  }
+
+  async releaseLock(name: string, token: string): Promise<void> {
+    await (this.redis as RedisWithScripts).releaseLock(this.key(`lock:${name}`), token);
+  }
+
+  async scheduleJob(id: string, dueAt: Date): Promise<void> {
+    await this.redis.zadd(this.key('jobs'), dueAt.getTime(), id);
+  }
+
+  async cancelJobs(ids: string[]): Promise<void> {
+    if (ids.length) await this.redis.zrem(this.key('jobs'), ...ids);
+  }
+
+  async claimDueJobs(now: Date, limit: number): Promise<string[]> {
+    const due = await this.redis.zrangebyscore(this.key('jobs'), '-inf', now.getTime(), 'LIMIT', 0, limit);
+    const claimed: string[] = [];
+    // ZREM returns 1 to exactly one caller: that replica runs the job.
+    for (const id of due) if ((await this.redis.zrem(this.key('jobs'), id)) === 1) claimed.push(id);
+    return claimed;
+  }
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.key(`once:${key}`), '1', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }
@@ -157,4 +203,5 @@ export class RedisStateStore implements StateStore {
 type RedisWithScripts = Redis & {
   createRequest(...args: string[]): Promise<unknown>;
   transitionRequest(...args: string[]): Promise<unknown>;
+  releaseLock(...args: string[]): Promise<unknown>;
 };

@@ -1,0 +1,132 @@
+// Alert group messages (one per Alertmanager group, updated in place) and what goes in their thread.
+import type { KnownBlock } from '@slack/types';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/ports.js';
+import { formatPercent } from '../src/core/ramp.js';
+import { ACTION, rollbackButtonValue } from './action-ids.js';
+import { actions, button, context, dryRunContext, escapeMrkdwn, header, mention, message, rollbackButton, section, slackTime, truncate, type Message } from './blocks.js';
+import { renderRollbackOutcome } from './rollback.js';
+
+const MAX_ALERTS_SHOWN = 10;
+
+export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageContext): Message {
+  const firing = record.alerts.filter((a) => a.status === 'firing');
+  const shown = record.status === 'firing' && firing.length ? firing : record.alerts;
+  const names = [...new Set(shown.map((a) => a.name))];
+  const severity = worstSeverity(shown);
+  const resolved = record.status === 'resolved';
+  const icon = resolved ? ':white_check_mark:' : severity === 'critical' ? ':rotating_light:' : ':warning:';
+  const title = `${resolved ? 'RESOLVED' : 'FIRING'}: ${names.join(', ') || 'alert group'}`;
+
+  const blocks: KnownBlock[] = [header(`${icon} ${title}`)];
+  const facts: string[] = [
+    `*Severity:* ${escapeMrkdwn(severity)}`,
+    resolved ? `*Resolved* ${slackTime(record.resolvedAt ?? record.firingSince)} · fired ${slackTime(record.firingSince)}` : `*Firing since* ${slackTime(record.firingSince)}`,
+    ctx.canaryPercent !== undefined ? `*Canary weight now:* ${formatPercent(ctx.canaryPercent)}` : `*Canary weight:* unknown (${escapeMrkdwn(ctx.canaryError ?? 'not read')})`,
+  ];
+  blocks.push(section(facts.join('\n')));
+
+  const runbook = names.map((n) => {
+    const action = ctx.actions[n];
+    const isRollback = ctx.rollbackAlerts.includes(n);
+    return `• *${escapeMrkdwn(n)}*: ${action ? (isRollback ? `*${escapeMrkdwn(action)}* :rewind:` : escapeMrkdwn(action)) : 'no runbook action for this alert'}`;
+  });
+  blocks.push(section(`*Runbook action*\n${runbook.join('\n')}`));
+
+  for (const alert of shown.slice(0, MAX_ALERTS_SHOWN)) blocks.push(section(alertLines(alert)));
+  const hidden = shown.length - Math.min(shown.length, MAX_ALERTS_SHOWN) + record.truncatedAlerts;
+  if (hidden > 0) {
+    blocks.push(
+      context([
+        `+${hidden} more alert${hidden === 1 ? '' : 's'} not shown${record.truncatedAlerts ? ` (${record.truncatedAlerts} truncated by Alertmanager's max_alerts)` : ''}`,
+      ]),
+    );
+  }
+
+  const state: string[] = [];
+  if (record.acknowledgedAt) {
+    const via = record.acknowledgedVia === 'button' ? '' : record.acknowledgedVia === 'rollback' ? ' (by rolling back)' : ' (automatic rollback)';
+    state.push(`:ok_hand: Acknowledged by ${mention(record.acknowledgedBy ?? '')} ${slackTime(record.acknowledgedAt)}${via}: escalation stopped`);
+  } else if (!resolved && record.critical) {
+    const next = ctx.nextEscalation ? `; L${ctx.nextEscalation.level} ${slackTime(ctx.nextEscalation.at)}` : '';
+    state.push(`:bell: *Not acknowledged* — escalating in the thread${record.escalated.length ? ` (L${Math.max(...record.escalated)} notified)` : ''}${next}`);
+  }
+  if (record.silence) state.push(`:no_bell: Silenced by ${mention(record.silence.by)} until ${slackTime(record.silence.until)} (silence ${escapeMrkdwn(record.silence.id)})`);
+  if (record.autoRollback) state.push(`:rewind: Auto-rollback ${slackTime(record.autoRollback.at)}: ${escapeMrkdwn(record.autoRollback.outcome)} (see thread)`);
+  if (state.length) blocks.push(section(state.join('\n')));
+
+  const links: string[] = [];
+  if (record.externalURL && /^https?:\/\//.test(record.externalURL)) links.push(`<${truncate(record.externalURL, 900)}|Alertmanager>`);
+  if (ctx.dryRun) blocks.push(dryRunContext());
+  if (links.length) blocks.push(context(links));
+
+  const buttons = [];
+  if (!resolved && !record.acknowledgedAt) buttons.push(button({ text: ':ok_hand: Acknowledge', actionId: ACTION.acknowledgeAlert, value: record.id, style: 'primary' }));
+  buttons.push(rollbackButton(rollbackButtonValue('alert', record.id)));
+  if (!resolved && !record.silence) buttons.push(button({ text: ':no_bell: Silence 1h', actionId: ACTION.silenceAlert, value: record.id }));
+  blocks.push(actions(buttons));
+
+  const fallback = `${title} (${severity})${resolved ? '' : names.map((n) => ctx.actions[n]).filter(Boolean).map((a) => ` — ${a}`).slice(0, 1).join('')}`;
+  return message(fallback, blocks);
+}
+
+function alertLines(alert: AlertInstance): string {
+  const lines = [`${alert.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} *${escapeMrkdwn(alert.name)}* (${escapeMrkdwn(alert.severity)}) since ${slackTime(alert.startsAt)}`];
+  if (alert.summary) lines.push(escapeMrkdwn(alert.summary));
+  if (alert.description && alert.description !== alert.summary) lines.push(`_${escapeMrkdwn(alert.description)}_`);
+  const where = alert.labels.instance ? `instance ${escapeMrkdwn(alert.labels.instance)}` : '';
+  const source = alert.generatorURL && /^https?:\/\//.test(alert.generatorURL) ? `<${truncate(alert.generatorURL, 900)}|graph>` : '';
+  if (where || source) lines.push([where, source].filter(Boolean).join(' · '));
+  return lines.join('\n');
+}
+
+function worstSeverity(alerts: AlertInstance[]): string {
+  const order = ['critical', 'error', 'warning', 'info'];
+  return [...alerts.map((a) => a.severity)].sort((a, b) => rank(a) - rank(b))[0] ?? 'none';
+  function rank(s: string): number {
+    const i = order.indexOf(s);
+    return i === -1 ? order.length : i;
+  }
+}
+
+/** Group mentions need Slack's subteam syntax; users the usual one. */
+export function escalationMention(target: string): string {
+  return /^S[A-Z0-9]{2,}$/.test(target) ? `<!subteam^${target}>` : mention(target);
+}
+
+export function renderAlertThreadEvent(event: AlertThreadEvent): Message {
+  switch (event.kind) {
+    case 'resolved':
+      return message('Resolved', [section(`:white_check_mark: *Resolved* ${slackTime(event.at)}. Escalation stopped.`)]);
+    case 'refired':
+      return message(`Firing again: ${event.names.join(', ')}`, [
+        section(`:rotating_light: *Firing again* ${slackTime(event.at)}: ${escapeMrkdwn(event.names.join(', '))}. Acknowledgement and escalation start over.`),
+      ]);
+    case 'joined':
+      return message(`New in this group: ${event.names.join(', ')}`, [section(`:heavy_plus_sign: Now also firing: *${escapeMrkdwn(event.names.join(', '))}*`)]);
+    case 'escalation': {
+      const who = escalationMention(event.target);
+      const role = ['', 'L1 on-call: execute the runbook action', 'L2 platform team lead: investigate the root cause', 'L3 Rust gateway maintainer: fix the issue'][event.level] ?? `L${event.level}`;
+      const action = event.action ? ` Runbook: *${escapeMrkdwn(event.action)}*.` : '';
+      return message(`Escalation L${event.level}: ${event.names.join(', ')} unacknowledged`, [
+        section(`:bell: *Escalation L${event.level}* ${who} — ${role}. *${escapeMrkdwn(event.names.join(', '))}* is firing and not acknowledged.${action} Press *Acknowledge* (or *Roll back*) on the message above to stop escalating.`),
+      ]);
+    }
+    case 'auto-rollback': {
+      const rendered = renderRollbackOutcome(event.outcome);
+      return message(`Automatic rollback (AUTO_ROLLBACK_ON_CRITICAL): ${rendered.text}`, [
+        context([':robot_face: Automatic rollback: `AUTO_ROLLBACK_ON_CRITICAL=true` and a rollback alert of the runbook is firing']),
+        ...rendered.blocks,
+      ]);
+    }
+    case 'acknowledged': {
+      const via = event.via === 'button' ? '' : event.via === 'rollback' ? ' by rolling back' : ' by the automatic rollback';
+      return message('Acknowledged', [section(`:ok_hand: Acknowledged${via} by ${mention(event.by)} ${slackTime(event.at)}. Escalation stopped.`)]);
+    }
+    case 'silenced':
+      return message('Silenced for 1h', [
+        section(`:no_bell: ${mention(event.by)} silenced this group in Alertmanager until ${slackTime(event.until)} (silence \`${escapeMrkdwn(event.silenceId)}\`). Escalation is not affected: acknowledge to stop it.`),
+      ]);
+  }
+}
+
+
