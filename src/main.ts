@@ -33,6 +33,8 @@ export interface BotOptions {
   expirySweepMs?: number;
   /** How often due escalation timers are looked for. */
   escalationPollMs?: number;
+  /** How long stop() waits for in-flight requests before closing their connections. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningBot {
@@ -190,8 +192,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       clearInterval(sweeper);
       clearInterval(escalations);
       if (server) {
+        // Finish in-flight requests (a rollback mid-way must complete), then cut what is left.
         await new Promise<void>((resolve) => {
-          server!.close(() => resolve());
+          const force = setTimeout(() => server!.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+          server!.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
           server!.closeIdleConnections();
         });
       } else {

@@ -19,12 +19,14 @@ export function alertWebhookRoute(getDeps: () => AlertDeps, token: string | unde
         return reply(res, 401, { error: token ? 'missing or wrong bearer token' : 'ALERT_WEBHOOK_TOKEN is not set on the bot' });
       }
       const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > ALERT_WEBHOOK_MAX_BYTES) {
-        req.resume();
-        return reply(res, 413, { error: `body larger than ${ALERT_WEBHOOK_MAX_BYTES} bytes` });
+      const body = declared > ALERT_WEBHOOK_MAX_BYTES ? 'too-large' : await readLimited(req, ALERT_WEBHOOK_MAX_BYTES);
+      if (body === 'too-large') {
+        // Stop reading and close the connection rather than drain a body we will not use.
+        res.setHeader('connection', 'close');
+        reply(res, 413, { error: `body larger than ${ALERT_WEBHOOK_MAX_BYTES} bytes` });
+        res.once('finish', () => req.socket.destroy());
+        return;
       }
-      const body = await readLimited(req, ALERT_WEBHOOK_MAX_BYTES);
-      if (body === 'too-large') return reply(res, 413, { error: `body larger than ${ALERT_WEBHOOK_MAX_BYTES} bytes` });
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
@@ -63,7 +65,6 @@ function readLimited(req: IncomingMessage, max: number): Promise<Buffer | 'too-l
       size += chunk.length;
       if (size > max) {
         done = true;
-        req.resume();
         resolve('too-large');
         return;
       }
