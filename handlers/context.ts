@@ -1,6 +1,7 @@
 // What every listener gets: the core's dependencies, the bot's metrics and logger, the channel policy.
 import type { WebClient } from '@slack/web-api';
 import type { AlertDeps } from '../src/core/alerts.js';
+import type { GoNoGoChartData } from '../src/core/digest.js';
 import type { Logger } from '../src/core/ports.js';
 import type { BotMetrics } from '../src/adapters/metrics.js';
 
@@ -13,6 +14,8 @@ export interface HandlerContext {
   channel?: string;
   /** Channels where commands are accepted; empty = anywhere. */
   commandChannels: string[];
+  /** The chart adapter: go/no-go data in, PNG bytes out. */
+  renderChart: (data: GoNoGoChartData) => Promise<Buffer>;
 }
 
 export type SlackMessage = { text: string; blocks?: unknown[] };

@@ -7,6 +7,7 @@ import { approveButton, rejectButton } from './actions/approval.js';
 import { rollbackButton } from './actions/rollback.js';
 import { refreshStatusButton, requestNextStepButton } from './actions/status.js';
 import { mcpCanaryCommand } from './commands/mcp-canary.js';
+import { appHomeOpened, refreshHomeButton } from './events/app-home.js';
 import type { HandlerContext } from './context.js';
 
 export function registerListeners(app: App, ctx: HandlerContext): void {
@@ -18,4 +19,6 @@ export function registerListeners(app: App, ctx: HandlerContext): void {
   app.action(ACTION.requestNext, requestNextStepButton(ctx));
   app.action(ACTION.acknowledgeAlert, acknowledgeAlertButton(ctx, ctx.core));
   app.action(ACTION.silenceAlert, silenceAlertButton(ctx, ctx.core));
+  app.action(ACTION.refreshHome, refreshHomeButton(ctx));
+  app.event('app_home_opened', appHomeOpened(ctx));
 }

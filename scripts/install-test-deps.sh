@@ -9,6 +9,10 @@ set -euo pipefail
 # Add more test dependencies here.
 DEPS=(
   "redis-server redis-server"
+  "promtool prometheus"
+  "prometheus prometheus"
+  "prometheus-alertmanager prometheus-alertmanager"
+  "amtool prometheus-alertmanager"
 )
 
 log() { printf '[install-test-deps] %s\n' "$*"; }

@@ -1,6 +1,7 @@
 // Environment, parsed and validated once at start-up. Names are the contract in SPEC.md section 3;
 // the extra go/no-go knobs default to the runbook's values so the next migration only changes env.
 import ms from 'ms';
+import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { parseBusinessHours, type BusinessHours } from './core/business-hours.js';
 
@@ -23,6 +24,10 @@ export interface Config {
     canaryIngress: string;
     rustDeployment: string;
     pythonDeployment: string;
+    primaryIngress: string;
+    rustService: string;
+    rustServicePort: number;
+    pythonService: string;
     requestTimeoutMs: number;
   };
   prometheusUrl?: string;
@@ -45,6 +50,20 @@ export interface Config {
   };
   approvalTtlMs: number;
   digestCron: string;
+  shadow: {
+    matchQuery: string;
+    errorQuery: string;
+    timeoutQuery: string;
+    dailyMatchQuery: string;
+    mismatchByPathQuery: string;
+    matchMin: number;
+    errorMax: number;
+    timeoutMax: number;
+    /** Days above matchMin needed before the canary may start. */
+    requiredDays: number;
+    rustGatewayUrl: string;
+    container?: string;
+  };
   escalation: { l1?: string; l2?: string; l3?: string; l2AfterMs: number; l3AfterMs: number };
   alertWebhookToken?: string;
   autoRollbackOnCritical: boolean;
@@ -150,8 +169,8 @@ const timeZone = z
 const cronExpression = z
   .string()
   .default('0 9 * * 1-5')
-  .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length), {
-    message: 'expected a cron expression with 5 or 6 fields (seconds optional), e.g. "0 9 * * 1-5"',
+  .refine((v) => [5, 6].includes(v.trim().split(/\s+/).length) && validateCron(v.trim()), {
+    message: 'expected a node-cron expression with 5 or 6 fields (seconds optional), e.g. "0 9 * * 1-5"',
   });
 
 export const RUNBOOK_ALERT_ACTIONS: Record<string, string> = {
@@ -200,6 +219,10 @@ const envSchema = z.object({
   CANARY_INGRESS: k8sName('mcp-gateway-canary'),
   RUST_DEPLOYMENT: k8sName('mcp-gateway-rust'),
   PYTHON_DEPLOYMENT: k8sName('mcp-gateway-python'),
+  PRIMARY_INGRESS: k8sName('mcp-gateway-primary'),
+  RUST_SERVICE: k8sName('mcp-gateway-rust'),
+  RUST_SERVICE_PORT: number('8080', (n) => Number.isInteger(n) && n > 0 && n < 65536, 'a TCP port such as 8080'),
+  PYTHON_SERVICE: k8sName('mcp-gateway-python'),
   K8S_REQUEST_TIMEOUT: duration('3s'),
   PROMETHEUS_URL: url,
   ALERTMANAGER_URL: url,
@@ -228,6 +251,17 @@ const envSchema = z.object({
   GONOGO_P99_RATIO_MAX: number('1.5', (n) => n > 0, 'a positive number such as 1.5'),
   GONOGO_ALERT_MATCHERS: list('severity="critical"'),
   APPROVAL_TTL: duration('30m'),
+  SHADOW_MATCH_QUERY: z.string().default('sum(rate(mcp_shadow_match_total{result="match"}[5m])) / sum(rate(mcp_shadow_match_total[5m]))'),
+  SHADOW_ERROR_QUERY: z.string().default('sum(rate(mcp_shadow_requests_total{status="error"}[5m])) / sum(rate(mcp_shadow_requests_total[5m]))'),
+  SHADOW_TIMEOUT_QUERY: z.string().default('sum(rate(mcp_shadow_requests_total{status="timeout"}[5m])) / sum(rate(mcp_shadow_requests_total[5m]))'),
+  SHADOW_DAILY_MATCH_QUERY: z.string().default('sum(increase(mcp_shadow_match_total{result="match"}[1d])) / sum(increase(mcp_shadow_match_total[1d]))'),
+  SHADOW_MISMATCH_BY_PATH_QUERY: z.string().default('sum by (path) (rate(mcp_shadow_match_total{result!="match"}[1h]))'),
+  SHADOW_MATCH_MIN: number('0.999', (n) => n > 0 && n <= 1, 'a ratio between 0 and 1 such as 0.999'),
+  SHADOW_ERROR_MAX: number('0.01', (n) => n >= 0 && n <= 1, 'a ratio between 0 and 1 such as 0.01'),
+  SHADOW_TIMEOUT_MAX: number('0.05', (n) => n >= 0 && n <= 1, 'a ratio between 0 and 1 such as 0.05'),
+  SHADOW_REQUIRED_DAYS: number('7', (n) => Number.isInteger(n) && n >= 1 && n <= 60, 'a whole number of days such as 7'),
+  SHADOW_RUST_GATEWAY_URL: z.string().default('http://mcp-gateway-rust:8080'),
+  SHADOW_CONTAINER: optionalText,
   DIGEST_CRON: cronExpression,
   ESCALATION_L1: mention,
   ESCALATION_L2: mention,
@@ -293,6 +327,10 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       canaryIngress: e.CANARY_INGRESS,
       rustDeployment: e.RUST_DEPLOYMENT,
       pythonDeployment: e.PYTHON_DEPLOYMENT,
+      primaryIngress: e.PRIMARY_INGRESS,
+      rustService: e.RUST_SERVICE,
+      rustServicePort: e.RUST_SERVICE_PORT,
+      pythonService: e.PYTHON_SERVICE,
       requestTimeoutMs: e.K8S_REQUEST_TIMEOUT,
     },
     prometheusUrl: e.PROMETHEUS_URL,
@@ -314,7 +352,20 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS,
     },
     approvalTtlMs: e.APPROVAL_TTL,
-    digestCron: e.DIGEST_CRON,
+    digestCron: e.DIGEST_CRON.trim(),
+    shadow: {
+      matchQuery: e.SHADOW_MATCH_QUERY,
+      errorQuery: e.SHADOW_ERROR_QUERY,
+      timeoutQuery: e.SHADOW_TIMEOUT_QUERY,
+      dailyMatchQuery: e.SHADOW_DAILY_MATCH_QUERY,
+      mismatchByPathQuery: e.SHADOW_MISMATCH_BY_PATH_QUERY,
+      matchMin: e.SHADOW_MATCH_MIN,
+      errorMax: e.SHADOW_ERROR_MAX,
+      timeoutMax: e.SHADOW_TIMEOUT_MAX,
+      requiredDays: e.SHADOW_REQUIRED_DAYS,
+      rustGatewayUrl: e.SHADOW_RUST_GATEWAY_URL,
+      container: e.SHADOW_CONTAINER,
+    },
     escalation: {
       l1: e.ESCALATION_L1,
       l2: e.ESCALATION_L2,

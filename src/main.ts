@@ -13,6 +13,7 @@ import { PrometheusMetrics } from './adapters/prometheus.js';
 import { SlackApproverDirectory } from './adapters/slack-directory.js';
 import { MemoryStateStore } from './adapters/store/memory-store.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
+import { scheduleOncePerTick, type CronJob } from './adapters/scheduler.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { runDueEscalations, type AlertDeps } from './core/alerts.js';
 import { expireStaleRequest } from './core/approvals.js';
@@ -21,6 +22,7 @@ import type { Clock, StateStore } from './core/ports.js';
 import { refreshRequestMessage } from '../handlers/announce.js';
 import type { HandlerContext } from '../handlers/context.js';
 import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
+import { postDigest } from '../handlers/digest.js';
 import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
 import { healthRoutes } from '../handlers/http/health.js';
 import { registerListeners } from '../handlers/index.js';
@@ -65,7 +67,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   let core: AlertDeps | undefined;
   const customRoutes = [
     ...healthRoutes({ store, slackAuthOk: () => slackAuthOk }, botMetrics),
-    alertWebhookRoute(() => core!, config.alertWebhookToken),
+    alertWebhookRoute(() => core!, config.alertWebhookToken, (result) => botMetrics.alertNotifications.inc({ result })),
   ];
   const clientOptions = {
     slackApiUrl: config.slack.apiUrl,
@@ -113,6 +115,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       approvalTtlMs: config.approvalTtlMs,
       approvers: config.slack.approvers,
       dryRun: config.dryRun,
+      shadow: config.shadow,
+      firedAlertsQuery: (window) => `count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`,
     },
     newId: () => randomUUID().slice(0, 8),
     announcer: new SlackAlertAnnouncer(app.client, config.slack.channel),
@@ -125,7 +129,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     },
   };
   core = deps;
-  const ctx: HandlerContext = { core: deps, metrics: botMetrics, logger, channel: config.slack.channel, commandChannels: config.slack.commandChannels };
+  const ctx: HandlerContext = {
+    core: deps,
+    metrics: botMetrics,
+    logger,
+    channel: config.slack.channel,
+    commandChannels: config.slack.commandChannels,
+    // Loaded on first use: the chart stack (WebAssembly renderer, fonts) is not needed to start.
+    renderChart: async (data) => (await import('./adapters/chart.js')).renderGoNoGoChart(data),
+  };
   registerListeners(app, ctx);
   app.error(async (error) => {
     logger.error({ err: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');
@@ -165,6 +177,22 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       .catch((error: unknown) => logger.warn({ err: String(error) }, 'expiry sweep failed'));
   }, options.expirySweepMs ?? 15_000);
   sweeper.unref();
+  let digestJob: CronJob | undefined;
+  if (config.slack.channel) {
+    const channel = config.slack.channel;
+    digestJob = scheduleOncePerTick({
+      name: 'digest',
+      expression: config.digestCron,
+      timeZone: config.ramp.timeZone,
+      store,
+      logger,
+      run: async () => {
+        await postDigest(ctx, app.client, channel);
+      },
+    });
+  } else {
+    logger.warn({}, 'SLACK_CHANNEL is not set: no daily digest and nowhere to post alerts');
+  }
   let escalating = false;
   const escalations = setInterval(() => {
     if (escalating) return;
@@ -191,6 +219,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     async stop() {
       clearInterval(sweeper);
       clearInterval(escalations);
+      await digestJob?.stop();
       if (server) {
         // Finish in-flight requests (a rollback mid-way must complete), then cut what is left.
         await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ export const ACTION = {
   rollback: 'canary_rollback',
   requestNext: 'canary_request_next',
   refreshStatus: 'canary_refresh_status',
+  refreshHome: 'canary_refresh_home',
   acknowledgeAlert: 'canary_alert_ack',
   silenceAlert: 'canary_alert_silence',
 } as const;

@@ -1,5 +1,5 @@
 // The approval request message in the channel: posted while pending, then updated in place with the outcome.
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import type { ApprovalRequest, RequestStatus } from '../src/core/ports.js';
 import { formatDuration, formatPercent } from '../src/core/ramp.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
@@ -30,7 +30,7 @@ export interface ApprovalViewOptions {
   approverHint?: string;
 }
 
-const TWO_PERSON_RULE =
+export const TWO_PERSON_RULE =
   ':busts_in_silhouette: Two-person rule: the requester cannot approve. On Approve the go/no-go and ramp rules are checked again; NO-GO refuses the change. Anyone may roll back.';
 
 /** The pending request, with Approve / Reject / Roll back. A request that is no longer pending renders as decided. */
@@ -53,30 +53,38 @@ export function renderApprovalRequest(request: ApprovalRequest, opts: ApprovalVi
     section(intro.join('\n')),
     section(evidenceText(request.evidence, 'Go/no-go at request time')),
     context([TWO_PERSON_RULE]),
-    actions([
-      button({
-        text: `:white_check_mark: Approve ${to}`,
-        actionId: ACTION.approve,
-        value: request.id,
-        style: 'primary',
-        confirm: {
-          title: `Apply ${to}?`,
-          text: `Sets the canary to ${to} of traffic to Rust (now ${from}). The go/no-go and ramp rules are checked again first; NO-GO refuses the change.${
-            opts.dryRun ? ' DRY RUN: server-side dry run only.' : ''
-          }`,
-          confirm: `Apply ${to}`,
-          deny: 'Cancel',
-          style: 'primary',
-        },
-      }),
-      button({ text: ':x: Reject', actionId: ACTION.reject, value: request.id }),
-      rollbackButton(rollbackButtonValue('approval', request.id)),
-    ]),
+    actions([approveRequestButton(request, opts.dryRun), rejectRequestButton(request), rollbackButton(rollbackButtonValue('approval', request.id))]),
   ];
   if (opts.dryRun) blocks.push(dryRunContext());
 
   const dry = opts.dryRun ? 'DRY RUN · ' : '';
   return message(`${dry}Approval needed: canary ${move}, requested by ${mention(request.requestedBy)}; expires ${plainTime(request.expiresAt)}`, blocks);
+}
+
+/** Approve (value: the request id), with the confirm dialog that says what will be applied and that it is checked again. */
+export function approveRequestButton(request: ApprovalRequest, dryRun: boolean): Button {
+  const from = formatPercent(request.fromPercent);
+  const to = formatPercent(request.toPercent);
+  return button({
+    text: `:white_check_mark: Approve ${to}`,
+    actionId: ACTION.approve,
+    value: request.id,
+    style: 'primary',
+    confirm: {
+      title: `Apply ${to}?`,
+      text: `Sets the canary to ${to} of traffic to Rust (now ${from}). The go/no-go and ramp rules are checked again first; NO-GO refuses the change.${
+        dryRun ? ' DRY RUN: server-side dry run only.' : ''
+      }`,
+      confirm: `Apply ${to}`,
+      deny: 'Cancel',
+      style: 'primary',
+    },
+  });
+}
+
+/** Reject (value: the request id). */
+export function rejectRequestButton(request: ApprovalRequest): Button {
+  return button({ text: ':x: Reject', actionId: ACTION.reject, value: request.id });
 }
 
 const STATES: Record<RequestStatus, { icon: string; word: string }> = {

@@ -13,6 +13,8 @@ export interface Message {
 
 export const LIMITS = {
   blocksPerMessage: 50,
+  /** Modals and the App Home tab. */
+  blocksPerView: 100,
   sectionText: 3000,
   sectionFields: 10,
   fieldText: 2000,
@@ -286,17 +288,22 @@ export function totalTextLength(blocks: KnownBlock[]): number {
  * are shortened first). The fallback text is never empty.
  */
 export function message(text: string, blocks: KnownBlock[]): Message {
-  let out = blocks;
-  if (out.length > LIMITS.blocksPerMessage) {
-    const lastActionsIndex = out.map((b) => b.type).lastIndexOf('actions');
-    const tail = lastActionsIndex >= 0 ? [out[lastActionsIndex]!] : [];
-    const rest = out.filter((_, i) => i !== lastActionsIndex);
-    const room = LIMITS.blocksPerMessage - 1 - tail.length;
-    const omitted = rest.length - room;
-    out = [...rest.slice(0, room), context([`…${omitted} more block${omitted === 1 ? '' : 's'} not shown (message too long)`]), ...tail];
-  }
-  out = fitTextBudget(out, LIMITS.totalText);
+  const out = fitTextBudget(capBlocks(blocks, LIMITS.blocksPerMessage), LIMITS.totalText);
   return { text: truncate(nonEmpty(text, 'mcp-canary'), LIMITS.fallbackText), blocks: out };
+}
+
+/**
+ * At most `max` blocks: the last actions block (the one with the Rollback button) is always kept, the blocks
+ * dropped from the end are replaced by a "…N more blocks not shown" note.
+ */
+export function capBlocks(blocks: KnownBlock[], max: number): KnownBlock[] {
+  if (blocks.length <= max) return blocks;
+  const lastActionsIndex = blocks.map((b) => b.type).lastIndexOf('actions');
+  const tail = lastActionsIndex >= 0 ? [blocks[lastActionsIndex]!] : [];
+  const rest = blocks.filter((_, i) => i !== lastActionsIndex);
+  const room = max - 1 - tail.length;
+  const omitted = rest.length - room;
+  return [...rest.slice(0, room), context([`…${omitted} more block${omitted === 1 ? '' : 's'} not shown (message too long)`]), ...tail];
 }
 
 function fitTextBudget(blocks: KnownBlock[], budget: number): KnownBlock[] {

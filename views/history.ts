@@ -19,6 +19,10 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'shadow-toggled': ':eyes: shadow mode changed',
   'alert-acknowledged': ':ok_hand: alert acknowledged',
   'alert-silenced': ':no_bell: alert silenced',
+  'drift-detected': ':mag: change made outside the bot',
+  'finalize-requested': ':broom: cleanup requested',
+  'finalize-step': ':broom: cleanup step',
+  'finalize-finished': ':checkered_flag: cleanup finished',
 };
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -40,11 +44,7 @@ export function renderHistory(entries: AuditEntry[], opts: HistoryOptions = {}):
   const blocks: KnownBlock[] = [header(`Canary audit history${shown.length ? ` (last ${shown.length})` : ''}`)];
 
   if (opts.storeError) {
-    blocks.push(
-      section(
-        `:warning: *State store unreachable* (${truncate(escapeMrkdwn(opts.storeError), 500)}): showing only entries not yet written to it. The full history is in the bot's logs.`,
-      ),
-    );
+    blocks.push(section(storeErrorText(opts.storeError)));
   }
 
   if (!shown.length) {
@@ -53,7 +53,7 @@ export function renderHistory(entries: AuditEntry[], opts: HistoryOptions = {}):
   }
 
   const perEntry = Math.max(160, Math.min(LIMITS.sectionText, Math.floor(ENTRIES_BUDGET / shown.length)));
-  for (const entry of shown) blocks.push(section(truncate(entryText(entry), perEntry)));
+  for (const entry of shown) blocks.push(section(truncate(auditEntryText(entry), perEntry)));
 
   if (sorted.length > shown.length) {
     blocks.push(context([`${sorted.length - shown.length} older entr${sorted.length - shown.length === 1 ? 'y' : 'ies'} not shown.`]));
@@ -66,7 +66,13 @@ export function renderHistory(entries: AuditEntry[], opts: HistoryOptions = {}):
   return message(text, blocks);
 }
 
-function entryText(entry: AuditEntry): string {
+/** The warning shown when the audit store could not be read. */
+export function storeErrorText(storeError: string): string {
+  return `:warning: *State store unreachable* (${truncate(escapeMrkdwn(storeError), 500)}): showing only entries not yet written to it. The full history is in the bot's logs.`;
+}
+
+/** One audited action: time · actor · action · from → to, the summary, and the go/no-go it was decided on. */
+export function auditEntryText(entry: AuditEntry): string {
   const what = ACTIONS[entry.action] ?? escapeMrkdwn(String(entry.action));
   const move =
     entry.fromPercent !== undefined && entry.toPercent !== undefined
@@ -84,7 +90,8 @@ function entryText(entry: AuditEntry): string {
   return lines.join('\n');
 }
 
-function newestFirst(entries: AuditEntry[]): AuditEntry[] {
+/** Newest first; entries with the same (or an unreadable) time keep their order. */
+export function newestFirst(entries: AuditEntry[]): AuditEntry[] {
   const time = (e: AuditEntry) => {
     const t = new Date(e.at).getTime();
     return Number.isNaN(t) ? -Infinity : t;

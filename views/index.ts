@@ -8,3 +8,5 @@ export { renderDecisionReply, renderWeightChangeOutcome } from './replies.js';
 export { renderRollbackOutcome } from './rollback.js';
 export { renderStatus } from './status.js';
 export { escalationMention, renderAlertGroup, renderAlertThreadEvent } from './alerts.js';
+export { renderDigest, type DigestViewOptions } from './digest.js';
+export { HOME_RECENT_ACTIONS, renderHomeView, type HomeView, type HomeViewInput } from './home.js';

@@ -34,19 +34,9 @@ export function renderStatus(report: StatusReport): Message {
   const blocks: KnownBlock[] = [header(`MCP canary status${report.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. Weight, step and verdict: what a reader needs first.
-  const headline: string[] = [];
-  if ('error' in canary) {
-    headline.push(`${FAIL} *Weight unknown.* Kubernetes: could not read ingress ${ingressRef}: ${truncate(escapeMrkdwn(canary.error), 600)}`);
-  } else {
-    const percent = report.percent ?? 0;
-    const pos = report.position;
-    let line = canary.exists ? `*${formatPercent(percent)}* of traffic to Rust` : '*0%* of traffic to Rust (no canary Ingress)';
-    if (pos) line += ` — ${progressBar(pos.stepNumber, pos.stepCount)}`;
-    if (pos && !pos.onStep && percent > 0) line += ` (${formatPercent(percent)} is between ramp steps)`;
-    headline.push(line);
-    if (canary.exists && canary.weightTotal !== 100) {
-      headline.push(`raw \`canary-weight\` ${canary.weight} of \`canary-weight-total\` ${canary.weightTotal}`);
-    }
+  const headline: string[] = [weightLine(report)];
+  if (!('error' in canary) && canary.exists && canary.weightTotal !== 100) {
+    headline.push(`raw \`canary-weight\` ${canary.weight} of \`canary-weight-total\` ${canary.weightTotal}`);
   }
   const reasons = goNoGo.reasons;
   headline.push(
@@ -90,8 +80,6 @@ export function renderStatus(report: StatusReport): Message {
   if (goNoGo.firingAlerts.length) blocks.push(section(alertsText(goNoGo.firingAlerts)));
 
   // 5. The next step: every ramp rule, and whether it can be requested.
-  const buttons: Button[] = [];
-  const notOffered: string[] = [];
   if (report.next) {
     const { targetPercent, assessment } = report.next;
     const from = report.percent ?? 0;
@@ -99,30 +87,11 @@ export function renderStatus(report: StatusReport): Message {
       assessment.allowed ? `${PASS} can be requested now (another approver must approve)` : `${FAIL} not yet`
     }`;
     blocks.push(section([title, ...assessment.checks.map(ruleCheckLine)].join('\n')));
-    if (report.pending) {
-      notOffered.push(
-        `Request next step not offered: ${mention(report.pending.requestedBy)} already asked for ${transition(report.pending.fromPercent, report.pending.toPercent)} (one request at a time).`,
-      );
-    } else if (!assessment.allowed) {
-      const failing = assessment.checks.filter((c) => !c.pass).map((c) => truncate(escapeMrkdwn(c.label), 80));
-      notOffered.push(`Request next step not offered until every check passes (failing: ${failing.join(', ') || 'see above'}).`);
-    } else {
-      buttons.push(
-        button({
-          text: `Request next step (→ ${formatPercent(targetPercent)})`,
-          actionId: ACTION.requestNext,
-          value: String(targetPercent),
-          style: 'primary',
-        }),
-      );
-    }
-  } else if ('error' in canary) {
-    notOffered.push('Request next step not offered: the canary Ingress could not be read.');
-  } else if (report.position?.isFinal) {
-    notOffered.push(`At the last step of the ramp (${formatPercent(report.percent ?? 100)}): nothing to promote.`);
   }
-  if (notOffered.length) blocks.push(context(notOffered));
+  const offer = nextStepOffer(report);
+  if (offer.notOffered.length) blocks.push(context(offer.notOffered));
 
+  const buttons: Button[] = offer.button ? [offer.button] : [];
   buttons.push(button({ text: ':arrows_counterclockwise: Refresh', actionId: ACTION.refreshStatus, value: 'refresh' }));
   buttons.push(rollbackButton(rollbackButtonValue('status')));
   blocks.push(actions(buttons));
@@ -133,8 +102,91 @@ export function renderStatus(report: StatusReport): Message {
   return message(fallbackText(report), blocks);
 }
 
+/** `*5%* of traffic to Rust — ▰▰▱▱▱▱ step 2 of 6`, or why the weight is unknown. */
+export function weightLine(report: StatusReport): string {
+  const { canary, targets } = report;
+  if ('error' in canary) {
+    const ingressRef = escapeMrkdwn(`${targets.namespace}/${targets.canaryIngress}`);
+    return `${FAIL} *Weight unknown.* Kubernetes: could not read ingress ${ingressRef}: ${truncate(escapeMrkdwn(canary.error), 600)}`;
+  }
+  const percent = report.percent ?? 0;
+  const pos = report.position;
+  let line = canary.exists ? `*${formatPercent(percent)}* of traffic to Rust` : '*0%* of traffic to Rust (no canary Ingress)';
+  if (pos) line += ` — ${progressBar(pos.stepNumber, pos.stepCount)}`;
+  if (pos && !pos.onStep && percent > 0) line += ` (${formatPercent(percent)} is between ramp steps)`;
+  return line;
+}
+
+/** The primary "Request next step (→ 10%)" button; the value is the target percentage. */
+export function requestNextButton(targetPercent: number): Button {
+  return button({
+    text: `Request next step (→ ${formatPercent(targetPercent)})`,
+    actionId: ACTION.requestNext,
+    value: String(targetPercent),
+    style: 'primary',
+  });
+}
+
+/**
+ * The Request-next-step button when the next step can be requested now (every ramp rule passes and no request
+ * is pending), else the reasons it is not offered (for a context line).
+ */
+export function nextStepOffer(report: StatusReport): { button?: Button; notOffered: string[] } {
+  const { canary } = report;
+  const notOffered: string[] = [];
+  if (report.next) {
+    const { targetPercent, assessment } = report.next;
+    if (report.pending) {
+      notOffered.push(
+        `Request next step not offered: ${mention(report.pending.requestedBy)} already asked for ${transition(report.pending.fromPercent, report.pending.toPercent)} (one request at a time).`,
+      );
+    } else if (!assessment.allowed) {
+      const failing = assessment.checks.filter((c) => !c.pass).map((c) => truncate(escapeMrkdwn(c.label), 80));
+      notOffered.push(`Request next step not offered until every check passes (failing: ${failing.join(', ') || 'see above'}).`);
+    } else {
+      return { button: requestNextButton(targetPercent), notOffered };
+    }
+  } else if ('error' in canary) {
+    notOffered.push('Request next step not offered: the canary Ingress could not be read.');
+  } else if (report.position?.isFinal) {
+    notOffered.push(`At the last step of the ramp (${formatPercent(report.percent ?? 100)}): nothing to promote.`);
+  }
+  return { notOffered };
+}
+
 function overviewFields(report: StatusReport): Array<[string, string]> {
-  const { canary, hold, window, rust, targets } = report;
+  const { rust, targets } = report;
+  const pairs = rampFields(report);
+
+  if ('error' in rust) {
+    pairs.push(['Rust deployment', `${FAIL} Kubernetes: could not read ${escapeMrkdwn(targets.rustDeployment)}: ${truncate(escapeMrkdwn(rust.error), 400)}`]);
+  } else {
+    const ready = rust.desired > 0 && rust.ready >= rust.desired;
+    pairs.push([
+      `Rust deployment`,
+      `${mark(ready)} ${truncate(escapeMrkdwn(rust.name), 100)}: *${rust.ready}/${rust.desired}* ready${rust.desired === 0 ? ' (scaled to 0)' : ''} · rollout ${
+        rust.rolloutComplete ? 'complete' : 'not complete'
+      }`,
+    ]);
+  }
+
+  if (report.pending) {
+    const p = report.pending;
+    pairs.push([
+      'Approval request',
+      `:hourglass_flowing_sand: ${mention(p.requestedBy)} asked for ${transition(p.fromPercent, p.toPercent)}, expires ${slackTime(p.expiresAt)}`,
+    ]);
+  } else if (report.pendingError) {
+    pairs.push(['Approval request', `:warning: unknown: state store unreachable (${truncate(escapeMrkdwn(report.pendingError), 300)})`]);
+  } else {
+    pairs.push(['Approval request', 'none pending']);
+  }
+  return pairs;
+}
+
+/** The ramp facts as label/value pairs: time at this step, hold left, next step, business window. */
+export function rampFields(report: StatusReport): Array<[string, string]> {
+  const { canary, hold, window } = report;
   const pairs: Array<[string, string]> = [];
   const canaryRead = !('error' in canary);
 
@@ -172,34 +224,11 @@ function overviewFields(report: StatusReport): Array<[string, string]> {
     'Business window',
     window.open ? `${PASS} open · ${desc}` : `${FAIL} closed · ${desc}${window.nextOpening ? `\nopens ${slackTime(window.nextOpening)}` : ''}`,
   ]);
-
-  if ('error' in rust) {
-    pairs.push(['Rust deployment', `${FAIL} Kubernetes: could not read ${escapeMrkdwn(targets.rustDeployment)}: ${truncate(escapeMrkdwn(rust.error), 400)}`]);
-  } else {
-    const ready = rust.desired > 0 && rust.ready >= rust.desired;
-    pairs.push([
-      `Rust deployment`,
-      `${mark(ready)} ${truncate(escapeMrkdwn(rust.name), 100)}: *${rust.ready}/${rust.desired}* ready${rust.desired === 0 ? ' (scaled to 0)' : ''} · rollout ${
-        rust.rolloutComplete ? 'complete' : 'not complete'
-      }`,
-    ]);
-  }
-
-  if (report.pending) {
-    const p = report.pending;
-    pairs.push([
-      'Approval request',
-      `:hourglass_flowing_sand: ${mention(p.requestedBy)} asked for ${transition(p.fromPercent, p.toPercent)}, expires ${slackTime(p.expiresAt)}`,
-    ]);
-  } else if (report.pendingError) {
-    pairs.push(['Approval request', `:warning: unknown: state store unreachable (${truncate(escapeMrkdwn(report.pendingError), 300)})`]);
-  } else {
-    pairs.push(['Approval request', 'none pending']);
-  }
   return pairs;
 }
 
-function severityIcon(severity: string): string {
+/** :rotating_light: critical, :warning: warning, :bell: anything else. */
+export function severityIcon(severity: string): string {
   return severity === 'critical' ? ':rotating_light:' : severity === 'warning' ? ':warning:' : ':bell:';
 }
 

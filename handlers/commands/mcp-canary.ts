@@ -4,6 +4,7 @@ import { buildStatus } from '../../src/core/status.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
+import { postDigest } from '../digest.js';
 import { parseCommand } from '../parse-command.js';
 
 const HISTORY_LIMIT = 20;
@@ -55,8 +56,17 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         await respond({ response_type: 'ephemeral', ...renderHistory(entries, { storeError, limit: HISTORY_LIMIT }) });
         return;
       }
+      case 'digest': {
+        const target = ctx.channel ?? channel;
+        try {
+          const { chart } = await postDigest(ctx, client, target);
+          await respond({ response_type: 'ephemeral', text: `Digest posted in <#${target}>${chart === 'missing' ? ' (without its chart: see the message)' : ''}.` });
+        } catch (error) {
+          await respond({ response_type: 'ephemeral', text: `:warning: The digest could not be posted: ${(error as Error).message}` });
+        }
+        return;
+      }
       case 'shadow':
-      case 'digest':
         await respond({
           response_type: 'ephemeral',
           text: `:construction: \`/mcp-canary ${parsed.kind}\` is not available in this version yet. Nothing was changed.`,

@@ -9,11 +9,14 @@ import { receiveAlertNotification, type AlertDeps } from '../../src/core/alerts.
 export const ALERT_WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 /** `deps` is a getter: the route is declared before the Bolt app (and so the Slack client) exists. */
-export function alertWebhookRoute(getDeps: () => AlertDeps, token: string | undefined) {
+export function alertWebhookRoute(getDeps: () => AlertDeps, token: string | undefined, count: (result: string) => void = () => {}) {
   return {
     path: '/alerts/webhook',
     method: ['POST'],
     handler: async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      res.once('finish', () => {
+        if (res.statusCode >= 400 && res.statusCode < 500) count('rejected');
+      });
       if (!token || !bearerMatches(req.headers.authorization, token)) {
         // Without ALERT_WEBHOOK_TOKEN nothing is accepted: an unauthenticated webhook could trigger rollbacks.
         return reply(res, 401, { error: token ? 'missing or wrong bearer token' : 'ALERT_WEBHOOK_TOKEN is not set on the bot' });
@@ -38,8 +41,10 @@ export function alertWebhookRoute(getDeps: () => AlertDeps, token: string | unde
       const deps = getDeps();
       try {
         const result = await receiveAlertNotification(deps, parsed.notification);
+        count(result.kind);
         reply(res, 200, { status: result.kind });
       } catch (error) {
+        count('failed');
         deps.logger.error({ err: (error as Error).message, groupKey: parsed.notification.groupKey }, 'alert notification failed; Alertmanager will retry');
         reply(res, 500, { error: (error as Error).message });
       }

@@ -6,8 +6,11 @@ import {
   type CanaryCluster,
   type CanaryState,
   type ClusterErrorKind,
+  type ClusterTargets,
+  type ContainerEnv,
   type DeploymentReadiness,
   type WeightPatch,
+  type WriteOptions,
 } from '../core/ports.js';
 
 const NGINX = 'nginx.ingress.kubernetes.io/';
@@ -19,12 +22,8 @@ export const APPLIED_ANNOTATIONS = {
   by: 'mcp-canary.stoa.dev/applied-by',
 } as const;
 
-export interface KubernetesOptions {
+export interface KubernetesOptions extends ClusterTargets {
   kubeconfig?: string;
-  namespace: string;
-  canaryIngress: string;
-  rustDeployment: string;
-  pythonDeployment: string;
   requestTimeoutMs: number;
   dryRun: boolean;
 }
@@ -39,7 +38,9 @@ export function loadKubeConfig(kubeconfigPath?: string): k8s.KubeConfig {
 export class KubernetesCanaryCluster implements CanaryCluster {
   private readonly networking: k8s.NetworkingV1Api;
   private readonly apps: k8s.AppsV1Api;
-  readonly targets: CanaryCluster['targets'];
+  private readonly core: k8s.CoreV1Api;
+  readonly targets: ClusterTargets;
+  readonly dryRun: boolean;
 
   constructor(
     kc: k8s.KubeConfig,
@@ -47,12 +48,10 @@ export class KubernetesCanaryCluster implements CanaryCluster {
   ) {
     this.networking = kc.makeApiClient(k8s.NetworkingV1Api);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
-    this.targets = {
-      namespace: options.namespace,
-      canaryIngress: options.canaryIngress,
-      rustDeployment: options.rustDeployment,
-      pythonDeployment: options.pythonDeployment,
-    };
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    const { kubeconfig: _, requestTimeoutMs: __, dryRun, ...targets } = options;
+    this.targets = targets;
+    this.dryRun = dryRun;
   }
 
   async readCanary(): Promise<CanaryState> {
@@ -67,7 +66,7 @@ export class KubernetesCanaryCluster implements CanaryCluster {
     }
   }
 
-  async patchCanaryWeight(patch: WeightPatch): Promise<CanaryState> {
+  async patchCanaryWeight(patch: WeightPatch, options: WriteOptions = {}): Promise<CanaryState> {
     const { namespace, canaryIngress: name } = this.options;
     const annotations: Record<string, string | null> = {
       // Annotation values are strings in the API (map[string]string).
@@ -81,7 +80,7 @@ export class KubernetesCanaryCluster implements CanaryCluster {
     if (patch.expectedResourceVersion) metadata.resourceVersion = patch.expectedResourceVersion;
     try {
       const ingress = await this.networking.patchNamespacedIngress(
-        { name, namespace, body: { metadata }, dryRun: this.dryRun() },
+        { name, namespace, body: { metadata }, dryRun: this.dryRunParam(options) },
         this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
       );
       return canaryStateOf(ingress);
@@ -90,10 +89,10 @@ export class KubernetesCanaryCluster implements CanaryCluster {
     }
   }
 
-  async deleteCanary(): Promise<void> {
+  async deleteCanary(options: WriteOptions = {}): Promise<void> {
     const { namespace, canaryIngress: name } = this.options;
     try {
-      await this.networking.deleteNamespacedIngress({ name, namespace, dryRun: this.dryRun() }, this.requestOptions());
+      await this.networking.deleteNamespacedIngress({ name, namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
     } catch (error) {
       throw toClusterError(error, { verb: 'delete', resource: 'ingresses', name });
     }
@@ -108,8 +107,84 @@ export class KubernetesCanaryCluster implements CanaryCluster {
     }
   }
 
-  private dryRun(): string | undefined {
-    return this.options.dryRun ? 'All' : undefined;
+  async readDeploymentEnv(name: string): Promise<ContainerEnv[]> {
+    try {
+      const deployment = await this.apps.readNamespacedDeployment({ name, namespace: this.options.namespace }, this.requestOptions());
+      return (deployment.spec?.template.spec?.containers ?? []).map((c) => ({
+        container: c.name,
+        env: Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
+      }));
+    } catch (error) {
+      throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
+    }
+  }
+
+  async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options: WriteOptions = {}): Promise<void> {
+    // Strategic merge: containers and env entries merge by name, as `kubectl set env` does.
+    // A JSON merge patch would replace the lists and drop the other containers and variables.
+    const body = { spec: { template: { spec: { containers: [{ name: container, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) }] } } } };
+    try {
+      await this.apps.patchNamespacedDeployment(
+        { name, namespace: this.options.namespace, body, dryRun: this.dryRunParam(options) },
+        this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch)),
+      );
+    } catch (error) {
+      throw toClusterError(error, { verb: 'patch', resource: 'deployments', name });
+    }
+  }
+
+  async deleteDeployment(name: string, options: WriteOptions = {}): Promise<void> {
+    try {
+      await this.apps.deleteNamespacedDeployment({ name, namespace: this.options.namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
+    } catch (error) {
+      throw toClusterError(error, { verb: 'delete', resource: 'deployments', name });
+    }
+  }
+
+  async deleteService(name: string, options: WriteOptions = {}): Promise<void> {
+    try {
+      await this.core.deleteNamespacedService({ name, namespace: this.options.namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
+    } catch (error) {
+      throw toClusterError(error, { verb: 'delete', resource: 'services', name });
+    }
+  }
+
+  async repointIngress(ingress: string, fromService: string, toService: string, port: number, options: WriteOptions = {}): Promise<number> {
+    const namespace = this.options.namespace;
+    let current: k8s.V1Ingress;
+    try {
+      current = await this.networking.readNamespacedIngress({ name: ingress, namespace }, this.requestOptions());
+    } catch (error) {
+      throw toClusterError(error, { verb: 'get', resource: 'ingresses', name: ingress });
+    }
+    let changed = 0;
+    const repoint = (backend: k8s.V1IngressBackend | undefined): k8s.V1IngressBackend | undefined => {
+      if (backend?.service?.name !== fromService) return backend;
+      changed++;
+      return { ...backend, service: { name: toService, port: { number: port } } };
+    };
+    const spec = current.spec ?? {};
+    const rules = (spec.rules ?? []).map((rule) => ({
+      ...rule,
+      http: rule.http && { ...rule.http, paths: rule.http.paths.map((p) => ({ ...p, backend: repoint(p.backend)! })) },
+    }));
+    const defaultBackend = repoint(spec.defaultBackend);
+    if (changed === 0) return 0;
+    // Lists are replaced whole by a merge patch: send the complete rules, guarded by the version we read.
+    const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { rules, ...(defaultBackend ? { defaultBackend } : {}) } };
+    try {
+      await this.networking.patchNamespacedIngress(
+        { name: ingress, namespace, body, dryRun: this.dryRunParam(options) },
+        this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+      );
+    } catch (error) {
+      throw toClusterError(error, { verb: 'patch', resource: 'ingresses', name: ingress });
+    }
+    return changed;
+  }
+
+  private dryRunParam(options: WriteOptions): string | undefined {
+    return this.dryRun || options.dryRun ? 'All' : undefined;
   }
 
   /** A per-request deadline: a hung API server must not hold a rollback. */

@@ -21,6 +21,12 @@ export class BotMetrics {
     labelNames: ['outcome', 'source'] as const,
     registers: [this.registry],
   });
+  readonly alertNotifications = new Counter({
+    name: 'mcp_canary_alert_notifications_total',
+    help: 'Alertmanager webhook deliveries by result (posted, updated, unchanged, degraded, rejected, failed)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly ackLatency = new Histogram({
     name: 'mcp_canary_slack_ack_seconds',
     help: 'Time from receiving a Slack request to answering it (Slack allows 3 s)',

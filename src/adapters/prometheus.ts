@@ -1,7 +1,7 @@
 // Prometheus HTTP API, instant queries. Values arrive as strings ("NaN", "+Inf" included);
 // anything that is not one finite number becomes a failure with its reason (the core fails closed).
 import axios, { type AxiosInstance } from 'axios';
-import type { MetricsSource, Sample } from '../core/ports.js';
+import type { LabelledSamples, MetricsSource, RangeSeries, Sample } from '../core/ports.js';
 import { describeHttpFailure } from './http-errors.js';
 
 interface PromResponse {
@@ -27,6 +27,57 @@ export class PrometheusMetrics implements MetricsSource {
       return { ok: false, reason: `Prometheus ${describeHttpFailure(error)}` };
     }
   }
+
+  async range(query: string, window: { start: Date; end: Date; stepMs: number }): Promise<RangeSeries> {
+    if (!this.http) return { ok: false, reason: 'PROMETHEUS_URL is not set' };
+    const step = Math.max(1, Math.round(window.stepMs / 1000));
+    try {
+      const response = await this.http.get<PromResponse>('/api/v1/query_range', {
+        params: { query, start: window.start.getTime() / 1000, end: window.end.getTime() / 1000, step },
+      });
+      return rangeOf(response.status, response.data, query, window.start.getTime(), window.end.getTime(), step * 1000);
+    } catch (error) {
+      return { ok: false, reason: `Prometheus ${describeHttpFailure(error)}` };
+    }
+  }
+
+  async instantVector(query: string): Promise<LabelledSamples> {
+    if (!this.http) return { ok: false, reason: 'PROMETHEUS_URL is not set' };
+    try {
+      const response = await this.http.get<PromResponse>('/api/v1/query', { params: { query } });
+      const body = response.data;
+      if (body?.status !== 'success') return { ok: false, reason: `Prometheus rejected ${query}: ${body?.error ?? `HTTP ${response.status}`}` };
+      if (body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) return { ok: false, reason: `${query} did not return a vector` };
+      const samples = (body.data.result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({
+        labels: r.metric ?? {},
+        value: Number.parseFloat(r.value?.[1] ?? 'NaN'),
+      }));
+      return { ok: true, samples };
+    } catch (error) {
+      return { ok: false, reason: `Prometheus ${describeHttpFailure(error)}` };
+    }
+  }
+}
+
+/** Pure: a query_range answer to one series on a regular grid, with null where there is no usable sample. */
+export function rangeOf(httpStatus: number, body: PromResponse | undefined, query: string, startMs: number, endMs: number, stepMs: number): RangeSeries {
+  if (!body || body.status !== 'success') {
+    return { ok: false, reason: `Prometheus rejected ${query}: ${body?.errorType ?? 'error'}: ${body?.error ?? `HTTP ${httpStatus}`}` };
+  }
+  if (body.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return { ok: false, reason: `${query} did not return a matrix` };
+  const result = body.data.result as Array<{ values?: Array<[number, string]> }>;
+  if (result.length > 1) return { ok: false, reason: `${query} returned ${result.length} series, expected one` };
+  const byTime = new Map<number, number>();
+  for (const [t, v] of result[0]?.values ?? []) {
+    const value = Number.parseFloat(v);
+    if (Number.isFinite(value)) byTime.set(Math.round(t * 1000), value);
+  }
+  const points: Array<[number, number | null]> = [];
+  for (let t = startMs; t <= endMs; t += stepMs) {
+    const at = Math.round(t / 1000) * 1000;
+    points.push([at, byTime.get(at) ?? null]);
+  }
+  return { ok: true, points };
 }
 
 /** Pure: one Prometheus answer to one sample (exported for tests against the captured fixtures). */

@@ -1,6 +1,7 @@
 // Everything the core's use cases share: the ports, the audit trail and the policy from configuration.
 import type { AuditTrail } from './audit.js';
 import type { GoNoGoPolicy, RampRules } from './go-no-go.js';
+import type { ShadowConfig } from './shadow.js';
 import type { AlertSource, ApproverDirectory, CanaryCluster, Clock, Logger, MetricsSource, StateStore } from './ports.js';
 
 export interface CorePolicy {
@@ -11,6 +12,9 @@ export interface CorePolicy {
   approvers: string[];
   /** Writes are server-side dry runs; every outcome says so. */
   dryRun: boolean;
+  shadow: ShadowConfig;
+  /** PromQL listing the alerts that fired within a window such as "48h" (one series per alert). */
+  firedAlertsQuery: (window: string) => string;
 }
 
 export interface CoreDeps {

@@ -33,7 +33,7 @@ export interface GoNoGo {
 }
 
 export async function evaluateGoNoGo(
-  sources: { metrics: MetricsSource; alerts: Pick<AlertSource, 'firing'> },
+  sources: { metrics: Pick<MetricsSource, 'instant'>; alerts: Pick<AlertSource, 'firing'> },
   policy: GoNoGoPolicy,
   now: Date,
 ): Promise<GoNoGo> {

@@ -39,13 +39,44 @@ export interface WeightPatch {
   appliedAt: string;
 }
 
+export interface ContainerEnv {
+  container: string;
+  env: Record<string, string>;
+}
+
+/** Every write takes `dryRun`: a server-side dry run (validated by the API server, nothing persisted). */
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
 export interface CanaryCluster {
   readCanary(): Promise<CanaryState>;
-  patchCanaryWeight(patch: WeightPatch): Promise<CanaryState>;
-  deleteCanary(): Promise<void>;
+  patchCanaryWeight(patch: WeightPatch, options?: WriteOptions): Promise<CanaryState>;
+  deleteCanary(options?: WriteOptions): Promise<void>;
   readDeployment(name: string): Promise<DeploymentReadiness>;
+  /** Plain `value` env vars of each container of a deployment. */
+  readDeploymentEnv(name: string): Promise<ContainerEnv[]>;
+  /** Like `kubectl set env`: a strategic merge patch of one container's env, other vars and containers untouched. */
+  setDeploymentEnv(name: string, container: string, env: Record<string, string>, options?: WriteOptions): Promise<void>;
+  deleteDeployment(name: string, options?: WriteOptions): Promise<void>;
+  deleteService(name: string, options?: WriteOptions): Promise<void>;
+  /** Points every backend of an Ingress that uses `fromService` at `toService:port`; returns how many were changed. */
+  repointIngress(ingress: string, fromService: string, toService: string, port: number, options?: WriteOptions): Promise<number>;
   /** Names shown in messages and audit entries. */
-  readonly targets: { namespace: string; canaryIngress: string; rustDeployment: string; pythonDeployment: string };
+  readonly targets: ClusterTargets;
+  /** DRY_RUN: every write is a server-side dry run whatever the caller asks. */
+  readonly dryRun: boolean;
+}
+
+export interface ClusterTargets {
+  namespace: string;
+  canaryIngress: string;
+  rustDeployment: string;
+  pythonDeployment: string;
+  primaryIngress: string;
+  rustService: string;
+  rustServicePort: number;
+  pythonService: string;
 }
 
 export type ClusterErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'unavailable' | 'invalid' | 'timeout';
@@ -67,9 +98,19 @@ export class ClusterError extends Error {
 /** A single instant value. Missing, NaN and unreachable values are failures with a reason: fail closed. */
 export type Sample = { ok: true; value: number } | { ok: false; reason: string };
 
+/** A range of one series; null marks a gap (no sample, or NaN). */
+export type RangeSeries = { ok: true; points: Array<[atMs: number, value: number | null]> } | { ok: false; reason: string };
+
+/** Several labelled series at one instant. */
+export type LabelledSamples = { ok: true; samples: Array<{ labels: Record<string, string>; value: number }> } | { ok: false; reason: string };
+
 export interface MetricsSource {
   /** Never throws: every failure becomes `{ ok: false, reason }`. */
   instant(query: string): Promise<Sample>;
+  /** One series over [start, end] at `stepMs`, gaps filled with null. Never throws. */
+  range(query: string, window: { start: Date; end: Date; stepMs: number }): Promise<RangeSeries>;
+  /** Every series of an instant vector, with labels (e.g. which alerts fired). Never throws. */
+  instantVector(query: string): Promise<LabelledSamples>;
 }
 
 export interface FiringAlert {
@@ -203,6 +244,8 @@ export interface EvidenceSnapshot {
 
 export interface ApprovalRequest {
   id: string;
+  /** A weight increase (default) or the post-migration cleanup. */
+  kind?: 'weight' | 'finalize';
   status: RequestStatus;
   requestedBy: string;
   requestedAt: string;
@@ -236,7 +279,11 @@ export interface AuditEntry {
     | 'rollback-failed'
     | 'shadow-toggled'
     | 'alert-acknowledged'
-    | 'alert-silenced';
+    | 'alert-silenced'
+    | 'drift-detected'
+    | 'finalize-requested'
+    | 'finalize-step'
+    | 'finalize-finished';
   summary: string;
   fromPercent?: number;
   toPercent?: number;
@@ -281,6 +328,10 @@ export interface StateStore {
 
   /** True the first time `key` is claimed within `ttlMs`, false afterwards (on any replica). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+
+  /** Small JSON values (e.g. the last known state of the canary Ingress). */
+  getValue<T>(key: string): Promise<T | undefined>;
+  setValue(key: string, value: unknown): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
 // route requests to Rust, so those go too. If patching keeps failing, the canary Ingress is deleted
 // (the runbook's fallback), and the outcome says exactly what was done.
 import type { CoreDeps } from './deps.js';
+import { rememberCanary } from './drift.js';
 import { ClusterError, type ApprovalRequest, type CanaryState } from './ports.js';
 import { formatPercent, percentOf } from './ramp.js';
 
@@ -43,7 +44,7 @@ export interface RollbackTuning {
 const DEFAULT_TUNING: RollbackTuning = { patchAttempts: 2, retryDelayMs: 250 };
 
 export async function rollbackCanary(
-  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy'>,
+  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'store'>,
   request: RollbackRequest,
   tuning: RollbackTuning = DEFAULT_TUNING,
 ): Promise<RollbackOutcome> {
@@ -122,7 +123,10 @@ export async function rollbackCanary(
   });
 }
 
-function finish(deps: Pick<CoreDeps, 'audit'>, outcome: RollbackOutcome): RollbackOutcome {
+function finish(deps: Pick<CoreDeps, 'audit' | 'store' | 'clock'>, outcome: RollbackOutcome): RollbackOutcome {
+  // Not awaited: the rollback never waits on the store. Remembered so drift detection knows it was us.
+  if (outcome.kind === 'rolled-back') void rememberCanary(deps, { exists: true, weight: 0, weightTotal: 100 });
+  if (outcome.kind === 'deleted-ingress') void rememberCanary(deps, { exists: false, weight: 0, weightTotal: 100 });
   const why = outcome.reason ? ` (reason: ${outcome.reason})` : '';
   deps.audit.record({
     at: outcome.at,

@@ -3,6 +3,7 @@
 import { describeBusinessHours, isWindowOpen, nextWindowOpening } from './business-hours.js';
 import type { CoreDeps } from './deps.js';
 import { assessIncrease, evaluateGoNoGo, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
+import { derivePhase, nextPhaseChecklist, type ChecklistItem, type Phase } from './phase.js';
 import type { ApprovalRequest, CanaryState, DeploymentReadiness } from './ports.js';
 import { holdStatus, percentOf, rampPosition, type HoldStatus, type RampPosition } from './ramp.js';
 import { describe } from './rollback.js';
@@ -10,7 +11,7 @@ import { describe } from './rollback.js';
 export interface StatusReport {
   at: Date;
   dryRun: boolean;
-  targets: CoreDeps['cluster']['targets'];
+  targets: Pick<CoreDeps['cluster']['targets'], 'namespace' | 'canaryIngress' | 'rustDeployment' | 'pythonDeployment'>;
   canary: CanaryState | { error: string };
   percent?: number;
   position?: RampPosition;
@@ -23,6 +24,9 @@ export interface StatusReport {
   next?: { targetPercent: number; assessment: WeightChangeAssessment };
   pending?: ApprovalRequest;
   pendingError?: string;
+  phase: Phase;
+  /** Prerequisites of the next phase with live marks (shadow → canary, primary → cleanup). */
+  checklist?: ChecklistItem[];
 }
 
 export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
@@ -39,7 +43,7 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   ]);
 
   const open = isWindowOpen(ramp.businessHours, now, ramp.timeZone);
-  const report: StatusReport = {
+  const report: Omit<StatusReport, 'phase'> & { phase?: Phase } = {
     at: now,
     dryRun: deps.policy.dryRun,
     targets: deps.cluster.targets,
@@ -66,5 +70,7 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
       };
     }
   }
-  return report;
+  const phase = derivePhase(report);
+  const checklist = await nextPhaseChecklist(deps, report, phase);
+  return { ...report, phase, checklist };
 }

@@ -8,11 +8,17 @@ import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
+//
+// Unlike redis-server.ts's copy, once the server is started the wrapper detaches its own
+// stdout/stderr and ignores SIGPIPE: when the test process is gone, sh reporting the server's
+// death ("Terminated") on the dead pipe would otherwise kill the wrapper before its `rm -rf`.
 const WRAPPER = [
   'dir=$1; shift',
   'exec 3<&0',
   '"$@" </dev/null 3<&- &',
   'child=$!',
+  'exec >/dev/null 2>&1',
+  "trap '' PIPE",
   '( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &',
   'wait "$child"; rc=$?',
   'if [ -n "$dir" ]; then rm -rf "$dir"; fi',

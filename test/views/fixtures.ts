@@ -2,6 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import { expect } from 'vitest';
 import type { WeightChangeOutcome } from '../../src/core/approvals.js';
+import type { DigestReport, WindowedCriterion } from '../../src/core/digest.js';
 import type { GoNoGo, RuleCheck, WeightChangeAssessment } from '../../src/core/go-no-go.js';
 import type { ApprovalRequest, AuditEntry, CanaryState, DeploymentReadiness, EvidenceSnapshot, FiringAlert } from '../../src/core/ports.js';
 import type { RollbackOutcome } from '../../src/core/rollback.js';
@@ -122,6 +123,7 @@ export function statusReport(overrides: Partial<StatusReport> = {}): StatusRepor
     goNoGo: goNoGo('GO'),
     rust: rust(),
     next: { targetPercent: 10, assessment: assessment() },
+    phase: { name: 'canary', label: 'canary, step 2 of 6 (5%)' },
     ...overrides,
   };
 }
@@ -294,11 +296,14 @@ export function buttonFor(blocks: KnownBlock[], actionId: string): ButtonInfo | 
   return buttons(blocks).find((b) => b.action_id === actionId);
 }
 
-/** Asserts every documented Block Kit limit (platform-facts section 1) on a whole message. */
-export function expectWithinLimits(message: { text: string; blocks: KnownBlock[] }): void {
+/**
+ * Asserts every documented Block Kit limit (platform-facts section 1) on a whole message: 50 blocks and the ~12k
+ * cumulative text by default; a Home tab passes `{ maxBlocks: 100 }` (and its own text bound).
+ */
+export function expectWithinLimits(message: { text: string; blocks: KnownBlock[] }, bounds: { maxBlocks?: number; maxTotalText?: number } = {}): void {
   expect(message.text.trim().length).toBeGreaterThan(0);
   expect(message.blocks.length).toBeGreaterThan(0);
-  expect(message.blocks.length).toBeLessThanOrEqual(50);
+  expect(message.blocks.length).toBeLessThanOrEqual(bounds.maxBlocks ?? 50);
   let total = 0;
   for (const block of message.blocks) {
     const b = block as unknown as AnyObj;
@@ -361,7 +366,7 @@ export function expectWithinLimits(message: { text: string; blocks: KnownBlock[]
       expect(btn.confirm.deny!.text.length).toBeLessThanOrEqual(30);
     }
   }
-  expect(total).toBeLessThanOrEqual(12_000);
+  expect(total).toBeLessThanOrEqual(bounds.maxTotalText ?? 12_000);
 }
 
 /** Raw `<…>` Slack tokens in a text: only user mentions and date tokens are expected from the views. */
@@ -376,3 +381,39 @@ export function expectOnlySafeTokens(message: { text: string; blocks: KnownBlock
 }
 
 export const HUGE = 'x'.repeat(10_000);
+
+// ---------- the daily digest ----------
+
+export function windowedCriterion(overrides: Partial<WindowedCriterion> = {}): WindowedCriterion {
+  return { label: 'Rust error rate (5m)', threshold: '< 0.1%', current: '0.02%', worst: '0.08%', breachMs: 0, gapShare: 0, pass: true, ...overrides };
+}
+
+/**
+ * The digest of a canary at 5% (step 2 of 6) held 26 h of 48 h, GO, window open: hold the step. Criteria over
+ * 24 h with a short p99 breach and a data gap; two warnings fired in the last 48 h; no shadow (canary phase).
+ */
+export function digestReport(overrides: Partial<DigestReport> = {}): DigestReport {
+  const status = overrides.status ?? statusReport();
+  return {
+    at: NOW,
+    date: '2025-03-04',
+    phase: status.phase,
+    status,
+    criteria24h: [
+      windowedCriterion(),
+      windowedCriterion({ label: 'p99 Rust / Python', threshold: '< 1.5x', current: '1.21x', worst: '1.62x', breachMs: 25 * 60_000, gapShare: 0.0347 }),
+      windowedCriterion({ label: 'Critical alerts', threshold: 'none', current: 'none', worst: 'none fired' }),
+    ],
+    alerts48h: {
+      ok: true,
+      alerts: [
+        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning' },
+        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning' },
+        { name: 'MCPGatewayPodRestarts', severity: 'info' },
+      ],
+    },
+    recommendation: { text: 'Hold: 22h left at 5% before 10%.', canRequestNext: false },
+    chart: { from: NOW.getTime() - 48 * HOUR, to: NOW.getTime(), errorRate: [], errorRateMax: 0.001, p99Ratio: [], p99RatioMax: 1.5, weightChanges: [] },
+    ...overrides,
+  };
+}

@@ -10,6 +10,7 @@ export class MemoryStateStore implements StateStore {
   private readonly locks = new Map<string, { token: string; until: number }>();
   private readonly jobs = new Map<string, number>();
   private readonly once = new Map<string, number>();
+  private readonly values = new Map<string, string>();
 
   constructor(private readonly auditMaxLength = 1000) {}
 
@@ -95,6 +96,15 @@ export class MemoryStateStore implements StateStore {
     if (until !== undefined && until > Date.now()) return false;
     this.once.set(key, Date.now() + ttlMs);
     return true;
+  }
+
+  async getValue<T>(key: string): Promise<T | undefined> {
+    const raw = this.values.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async setValue(key: string, value: unknown): Promise<void> {
+    this.values.set(key, JSON.stringify(value));
   }
 
   async close(): Promise<void> {}

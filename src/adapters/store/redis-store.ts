@@ -187,6 +187,15 @@ export class RedisStateStore implements StateStore {
     return (await this.redis.set(this.key(`once:${key}`), '1', 'PX', ttlMs, 'NX')) === 'OK';
   }
 
+  async getValue<T>(key: string): Promise<T | undefined> {
+    const raw = await this.redis.get(this.key(`value:${key}`));
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async setValue(key: string, value: unknown): Promise<void> {
+    await this.redis.set(this.key(`value:${key}`), JSON.stringify(value));
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

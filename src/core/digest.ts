@@ -1,0 +1,189 @@
+// The daily go/no-go digest: the live status plus each criterion over the last 24 h (current, worst,
+// time in breach), alerts of the last 48 h, shadow rates while in shadow phase, readiness for the next
+// step with a recommended action, and the data of the 48 h chart.
+import type { CoreDeps } from './deps.js';
+import { formatRatio } from './go-no-go.js';
+import type { Phase } from './phase.js';
+import type { AuditEntry, RangeSeries } from './ports.js';
+import { formatDuration, formatPercent } from './ramp.js';
+import { readShadowStatus, type ShadowRate } from './shadow.js';
+import { buildStatus, type StatusReport } from './status.js';
+
+export interface ChartPoint {
+  at: number;
+  value: number | null;
+}
+
+/** Neutral chart data; the chart adapter turns it into a PNG. */
+export interface GoNoGoChartData {
+  from: number;
+  to: number;
+  errorRate: ChartPoint[];
+  errorRateMax: number;
+  p99Ratio: ChartPoint[];
+  p99RatioMax: number;
+  weightChanges: Array<{ at: number; percent: number }>;
+  title?: string;
+}
+
+export interface WindowedCriterion {
+  label: string;
+  threshold: string;
+  current: string;
+  worst: string;
+  /** Time the criterion was failing within the window. */
+  breachMs: number;
+  /** Share of the window without data. */
+  gapShare: number;
+  pass: boolean;
+  error?: string;
+}
+
+export interface ShadowRates {
+  rates: ShadowRate[];
+  /** Progress on the exit criterion, e.g. "4 of 7 days met (> 99.9% match); day 2 broke it at 99.82%". */
+  exit?: string;
+}
+
+export interface DigestReport {
+  at: Date;
+  /** Local date in TZ, e.g. 2026-11-24. */
+  date: string;
+  phase: Phase;
+  status: StatusReport;
+  criteria24h: WindowedCriterion[];
+  alerts48h: { ok: true; alerts: Array<{ name: string; severity: string }> } | { ok: false; reason: string };
+  shadow?: ShadowRates;
+  recommendation: { text: string; canRequestNext: boolean };
+  chart: GoNoGoChartData;
+}
+
+const HOUR = 3_600_000;
+const STEP_MS = 5 * 60_000;
+
+export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
+  const policy = deps.policy;
+  const at = deps.clock.now();
+  const start48 = new Date(at.getTime() - 48 * HOUR);
+  const g = deps.policy.goNoGo;
+  const window = { start: start48, end: at, stepMs: STEP_MS };
+  const [status, errorRate, rustP99, pythonP99, fired24, fired48, history] = await Promise.all([
+    buildStatus(deps),
+    deps.metrics.range(g.errorRateQuery, window),
+    deps.metrics.range(g.rustP99Query, window),
+    deps.metrics.range(g.pythonP99Query, window),
+    deps.metrics.instantVector(policy.firedAlertsQuery('24h')),
+    deps.metrics.instantVector(policy.firedAlertsQuery('48h')),
+    deps.audit.recent(200),
+  ]);
+  const phase = status.phase;
+
+  const ratio = ratioSeries(rustP99, pythonP99);
+  const since24 = at.getTime() - 24 * HOUR;
+  const last24 = (points: Array<[number, number | null]>) => points.filter(([t]) => t >= since24);
+  const criteria24h: WindowedCriterion[] = [
+    windowed('Rust error rate (5m)', `< ${formatRatio(g.errorRateMax)}`, errorRate.ok ? { ok: true, points: last24(errorRate.points) } : errorRate, g.errorRateMax, formatRatio),
+    windowed('p99 Rust / Python', `< ${g.p99RatioMax}x`, ratio.ok ? { ok: true, points: last24(ratio.points) } : ratio, g.p99RatioMax, (v) => `${v.toFixed(2)}x`),
+    alertCriterion(fired24, status),
+  ];
+
+  let shadow: ShadowRates | undefined;
+  if (phase.name === 'shadow') {
+    const read = await readShadowStatus(deps, policy.shadow);
+    shadow = { rates: read.rates, exit: read.exit.summary };
+  }
+
+  const weightChanges = history.entries
+    .filter((e): e is AuditEntry & { toPercent: number } => e.toPercent !== undefined && ['weight-change-approved', 'weight-decreased', 'rollback'].includes(e.action))
+    .map((e) => ({ at: Date.parse(e.at), percent: e.toPercent }))
+    .filter((c) => c.at >= start48.getTime())
+    .sort((a, b) => a.at - b.at);
+
+  return {
+    at,
+    date: localDate(at, policy.ramp.timeZone),
+    phase,
+    status,
+    criteria24h,
+    alerts48h: fired48.ok
+      ? { ok: true, alerts: fired48.samples.map((s) => ({ name: s.labels.alertname ?? 'unnamed', severity: s.labels.severity ?? 'none' })) }
+      : { ok: false, reason: fired48.reason },
+    shadow,
+    recommendation: recommend(status, phase),
+    chart: {
+      from: start48.getTime(),
+      to: at.getTime(),
+      errorRate: errorRate.ok ? errorRate.points.map(([t, v]) => ({ at: t, value: v })) : [],
+      errorRateMax: g.errorRateMax,
+      p99Ratio: ratio.ok ? ratio.points.map(([t, v]) => ({ at: t, value: v })) : [],
+      p99RatioMax: g.p99RatioMax,
+      weightChanges,
+      title: `Go/no-go, last 48 h (${phase.label})`,
+    },
+  };
+}
+
+function ratioSeries(rust: RangeSeries, python: RangeSeries): RangeSeries {
+  if (!rust.ok) return { ok: false, reason: `Rust p99: ${rust.reason}` };
+  if (!python.ok) return { ok: false, reason: `Python p99: ${python.reason}` };
+  const py = new Map(python.points);
+  return {
+    ok: true,
+    points: rust.points.map(([t, r]) => {
+      const p = py.get(t);
+      return [t, r === null || p === null || p === undefined || p <= 0 ? null : r / p];
+    }),
+  };
+}
+
+/** Current, worst and time in breach of a "must stay below" criterion over a window. */
+export function windowed(label: string, threshold: string, series: RangeSeries, max: number, format: (v: number) => string): WindowedCriterion {
+  if (!series.ok) return { label, threshold, current: 'unknown', worst: 'unknown', breachMs: 0, gapShare: 1, pass: false, error: series.reason };
+  const values = series.points.map(([, v]) => v);
+  const present = values.filter((v): v is number => v !== null);
+  const gapShare = values.length ? (values.length - present.length) / values.length : 1;
+  if (!present.length) return { label, threshold, current: 'no data', worst: 'no data', breachMs: 0, gapShare, pass: false, error: 'no data in the last 24 h' };
+  const current = [...values].reverse().find((v): v is number => v !== null)!;
+  const worst = Math.max(...present);
+  const breachMs = present.filter((v) => v >= max).length * STEP_MS;
+  return { label, threshold, current: format(current), worst: format(worst), breachMs, gapShare, pass: current < max };
+}
+
+function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVector']>>, status: StatusReport): WindowedCriterion {
+  const now = status.goNoGo.criteria.find((c) => c.id === 'critical-alerts');
+  const label = 'Critical alerts';
+  if (!fired.ok) return { label, threshold: 'none', current: now?.value ?? 'unknown', worst: 'unknown', breachMs: 0, gapShare: 1, pass: now?.pass ?? false, error: fired.reason };
+  const critical = fired.samples.filter((s) => s.labels.severity === 'critical').map((s) => s.labels.alertname ?? 'unnamed');
+  return {
+    label,
+    threshold: 'none',
+    current: now?.value ?? 'unknown',
+    worst: critical.length ? `fired: ${[...new Set(critical)].join(', ')}` : 'none fired',
+    breachMs: 0,
+    gapShare: 0,
+    pass: now?.pass ?? false,
+  };
+}
+
+/** What the on-call engineer should do next, in one sentence. */
+export function recommend(status: StatusReport, phase: Phase): { text: string; canRequestNext: boolean } {
+  if ('error' in status.canary) return { text: `Fix access to the canary Ingress first (${status.canary.error}).`, canRequestNext: false };
+  const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.value !== 'unknown');
+  if (status.goNoGo.firingAlerts.some((a) => a.severity === 'critical') && (status.percent ?? 0) > 0) {
+    return { text: `Roll back: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
+  }
+  if (!status.next) return { text: phase.name === 'primary' ? 'Rust is primary: keep watching; cleanup after 14 days at 100%.' : 'Nothing to ramp.', canRequestNext: false };
+  const a = status.next.assessment;
+  if (a.allowed) return { text: `Request the next step: ${formatPercent(status.percent ?? 0)} → ${formatPercent(status.next.targetPercent)}.`, canRequestNext: true };
+  if (rollbackReasons.length && (status.percent ?? 0) > 0) {
+    return { text: `Hold at ${formatPercent(status.percent ?? 0)} and investigate: ${rollbackReasons.map((c) => c.reason).join('; ')}. Roll back if it gets worse.`, canRequestNext: false };
+  }
+  if (status.hold && !status.hold.satisfied && status.hold.remainingMs !== undefined) {
+    return { text: `Hold: ${formatDuration(status.hold.remainingMs)} left at ${formatPercent(status.percent ?? 0)} before ${formatPercent(status.next.targetPercent)}.`, canRequestNext: false };
+  }
+  return { text: `Not yet: ${a.reasons.join('; ')}.`, canRequestNext: false };
+}
+
+function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

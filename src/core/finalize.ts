@@ -1,0 +1,167 @@
+// Post-migration cleanup (runbook "Cleanup (After 14 Days at 100%)"): delete the Python deployment and
+// service, point the primary Ingress at the Rust service, delete the canary Ingress. It needs the same
+// two-person approval as a weight increase. Every step is dry-run on the server first; then the steps
+// run in order and stop at the first failure, saying what is done and what is not.
+import { isApprover } from './approvals.js';
+import type { CoreDeps } from './deps.js';
+import { rememberCanary } from './drift.js';
+import { CLEANUP_AFTER_MS } from './phase.js';
+import type { ApprovalRequest, WriteOptions } from './ports.js';
+import { formatDuration, holdStatus, percentOf } from './ramp.js';
+import { describe } from './rollback.js';
+
+export interface CleanupStep {
+  id: 'delete-python-deployment' | 'delete-python-service' | 'repoint-primary-ingress' | 'delete-canary-ingress';
+  description: string;
+}
+
+export interface StepResult {
+  step: CleanupStep;
+  ok: boolean;
+  detail: string;
+}
+
+export function cleanupPlan(deps: Pick<CoreDeps, 'cluster'>): CleanupStep[] {
+  const t = deps.cluster.targets;
+  return [
+    { id: 'delete-python-deployment', description: `delete deployment/${t.pythonDeployment} in ${t.namespace}` },
+    { id: 'delete-python-service', description: `delete service/${t.pythonService} in ${t.namespace}` },
+    { id: 'repoint-primary-ingress', description: `point ingress/${t.primaryIngress} at service ${t.rustService} port ${t.rustServicePort}` },
+    { id: 'delete-canary-ingress', description: `delete ingress/${t.canaryIngress} in ${t.namespace}` },
+  ];
+}
+
+async function runStep(deps: Pick<CoreDeps, 'cluster'>, step: CleanupStep, options: WriteOptions): Promise<string> {
+  const c = deps.cluster;
+  const t = c.targets;
+  switch (step.id) {
+    case 'delete-python-deployment':
+      await c.deleteDeployment(t.pythonDeployment, options);
+      return 'deleted';
+    case 'delete-python-service':
+      await c.deleteService(t.pythonService, options);
+      return 'deleted';
+    case 'repoint-primary-ingress': {
+      const changed = await c.repointIngress(t.primaryIngress, t.pythonService, t.rustService, t.rustServicePort, options);
+      if (changed === 0) throw new Error(`ingress/${t.primaryIngress} has no backend on service ${t.pythonService}`);
+      return `${changed} backend${changed === 1 ? '' : 's'} repointed`;
+    }
+    case 'delete-canary-ingress':
+      await c.deleteCanary(options);
+      return 'deleted';
+  }
+}
+
+/** Server-side dry run of every step; all must pass before anything is requested or applied. */
+export async function dryRunCleanup(deps: Pick<CoreDeps, 'cluster'>): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of cleanupPlan(deps)) {
+    try {
+      results.push({ step, ok: true, detail: `dry run ok (${await runStep(deps, step, { dryRun: true })})` });
+    } catch (error) {
+      results.push({ step, ok: false, detail: `dry run failed: ${describe(error)}` });
+    }
+  }
+  return results;
+}
+
+/** Is the canary at 100% for 14 days, by the bot's own record? */
+async function cleanupReadiness(deps: CoreDeps): Promise<{ ready: boolean; reason?: string }> {
+  let canary;
+  try {
+    canary = await deps.cluster.readCanary();
+  } catch (error) {
+    return { ready: false, reason: `could not read the canary Ingress: ${describe(error)}` };
+  }
+  if (!canary.exists) return { ready: false, reason: 'the canary Ingress does not exist (rolled back or already cleaned up?)' };
+  const percent = percentOf(canary);
+  if (percent < 100) return { ready: false, reason: `the canary is at ${percent}%, not 100%` };
+  const hold = holdStatus(canary, { steps: deps.policy.ramp.steps, stepMinHoldMs: CLEANUP_AFTER_MS }, deps.clock.now());
+  if (hold.unknownReason) return { ready: false, reason: `time at 100% unknown: ${hold.unknownReason}` };
+  if (!hold.satisfied) return { ready: false, reason: `only ${formatDuration(hold.heldMs ?? 0)} at 100%: cleanup after 14d (${formatDuration(hold.remainingMs ?? 0)} left)` };
+  return { ready: true };
+}
+
+export type FinalizeRequestOutcome =
+  | { kind: 'requested'; request: ApprovalRequest; plan: StepResult[] }
+  | { kind: 'refused'; reason: string; plan?: StepResult[] }
+  | { kind: 'pending-exists'; pending: ApprovalRequest }
+  | { kind: 'unavailable'; message: string };
+
+/** `/mcp-canary finalize`: check readiness, dry-run the plan, post it for a second person's approval. */
+export async function requestFinalize(deps: CoreDeps, input: { actor: string }): Promise<FinalizeRequestOutcome> {
+  const readiness = await cleanupReadiness(deps);
+  if (!readiness.ready) return { kind: 'refused', reason: readiness.reason! };
+  const plan = await dryRunCleanup(deps);
+  const failed = plan.find((r) => !r.ok);
+  if (failed) return { kind: 'refused', reason: `the dry run of "${failed.step.description}" failed: ${failed.detail}`, plan };
+  const now = deps.clock.now();
+  const request: ApprovalRequest = {
+    id: deps.newId(),
+    kind: 'finalize',
+    status: 'pending',
+    requestedBy: input.actor,
+    requestedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.policy.approvalTtlMs).toISOString(),
+    fromPercent: 100,
+    toPercent: 100,
+    evidence: { verdict: 'GO', evaluatedAt: now.toISOString(), criteria: plan.map((r) => ({ label: r.step.description, value: r.detail, threshold: 'dry run ok', pass: r.ok })), reasons: [] },
+  };
+  try {
+    const created = await deps.store.createRequest(request, deps.policy.approvalTtlMs);
+    if (!created.created) return { kind: 'pending-exists', pending: created.pending };
+  } catch (error) {
+    return { kind: 'unavailable', message: `Approvals need the state store, which is unreachable (${describe(error)}). Nothing was requested.` };
+  }
+  deps.audit.record({ at: request.requestedAt, actor: input.actor, action: 'finalize-requested', summary: `requested the cleanup: ${plan.map((r) => r.step.description).join('; ')}`, requestId: request.id });
+  return { kind: 'requested', request, plan };
+}
+
+export type FinalizeOutcome =
+  | { kind: 'finished'; request: ApprovalRequest; results: StepResult[] }
+  | { kind: 'stopped'; request: ApprovalRequest; results: StepResult[]; notDone: CleanupStep[] }
+  | { kind: 'refused'; request: ApprovalRequest; reasons: string[] };
+
+/**
+ * Runs after the approval passed the two-person checks and claimed the request. Re-checks readiness and the
+ * dry run at this moment, then applies step by step, reporting each as it completes.
+ */
+export async function applyFinalize(
+  deps: CoreDeps,
+  request: ApprovalRequest,
+  actor: string,
+  onStep: (result: StepResult) => Promise<void>,
+): Promise<{ kind: 'finished' | 'stopped' | 'refused'; results: StepResult[]; notDone: CleanupStep[]; reasons: string[] }> {
+  const readiness = await cleanupReadiness(deps);
+  if (!readiness.ready) return { kind: 'refused', results: [], notDone: cleanupPlan(deps), reasons: [readiness.reason!] };
+  const dry = await dryRunCleanup(deps);
+  const failedDry = dry.find((r) => !r.ok);
+  if (failedDry) return { kind: 'refused', results: dry, notDone: cleanupPlan(deps), reasons: [`dry run of "${failedDry.step.description}" failed: ${failedDry.detail}`] };
+
+  const plan = cleanupPlan(deps);
+  const results: StepResult[] = [];
+  for (const [i, step] of plan.entries()) {
+    let result: StepResult;
+    try {
+      result = { step, ok: true, detail: `${await runStep(deps, step, {})}${deps.cluster.dryRun ? ' (DRY RUN)' : ''}` };
+    } catch (error) {
+      result = { step, ok: false, detail: describe(error) };
+    }
+    results.push(result);
+    deps.audit.record({
+      at: deps.clock.now().toISOString(),
+      actor,
+      action: 'finalize-step',
+      summary: `${step.description}: ${result.ok ? 'done' : 'FAILED'} (${result.detail})`,
+      requestId: request.id,
+      dryRun: deps.cluster.dryRun || undefined,
+    });
+    await onStep(result).catch(() => undefined);
+    if (!result.ok) return { kind: 'stopped', results, notDone: plan.slice(i + 1), reasons: [result.detail] };
+  }
+  await rememberCanary(deps, { exists: false, weight: 0, weightTotal: 100 });
+  deps.audit.record({ at: deps.clock.now().toISOString(), actor, action: 'finalize-finished', summary: 'cleanup finished: Rust serves all traffic through the primary Ingress', requestId: request.id });
+  return { kind: 'finished', results, notDone: [], reasons: [] };
+}
+
+export { isApprover };
