@@ -9,8 +9,9 @@ import { refreshStatusButton, requestNextStepButton } from './actions/status.js'
 import { mcpCanaryCommand } from './commands/mcp-canary.js';
 import { appHomeOpened, refreshHomeButton } from './events/app-home.js';
 import type { HandlerContext } from './context.js';
+import { shadowToggleButton, type RolloutWatch } from './lifecycle.js';
 
-export function registerListeners(app: App, ctx: HandlerContext): void {
+export function registerListeners(app: App, ctx: HandlerContext, rollout: RolloutWatch): void {
   app.command('/mcp-canary', mcpCanaryCommand(ctx));
   app.action(ACTION.approve, approveButton(ctx));
   app.action(ACTION.reject, rejectButton(ctx));
@@ -20,5 +21,6 @@ export function registerListeners(app: App, ctx: HandlerContext): void {
   app.action(ACTION.acknowledgeAlert, acknowledgeAlertButton(ctx, ctx.core));
   app.action(ACTION.silenceAlert, silenceAlertButton(ctx, ctx.core));
   app.action(ACTION.refreshHome, refreshHomeButton(ctx));
+  app.action(ACTION.shadowToggle, shadowToggleButton(ctx, rollout));
   app.event('app_home_opened', appHomeOpened(ctx));
 }

@@ -8,6 +8,7 @@ export type CanaryCommand =
   | { kind: 'shadow'; action: 'on' | 'off' | 'status' }
   | { kind: 'history' }
   | { kind: 'digest' }
+  | { kind: 'finalize' }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
@@ -31,6 +32,8 @@ export function parseCommand(text: string | undefined): CanaryCommand {
       return noArgs({ kind: 'history' });
     case 'digest':
       return noArgs({ kind: 'digest' });
+    case 'finalize':
+      return noArgs({ kind: 'finalize' });
     case 'help':
       return { kind: 'help' };
     case 'weight': {

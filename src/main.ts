@@ -17,12 +17,14 @@ import { scheduleOncePerTick, type CronJob } from './adapters/scheduler.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 import { runDueEscalations, type AlertDeps } from './core/alerts.js';
 import { expireStaleRequest } from './core/approvals.js';
+import { checkDrift } from './core/drift.js';
 import { AuditTrail } from './core/audit.js';
 import type { Clock, StateStore } from './core/ports.js';
 import { refreshRequestMessage } from '../handlers/announce.js';
-import type { HandlerContext } from '../handlers/context.js';
+import { postToChannel, type HandlerContext } from '../handlers/context.js';
 import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
 import { postDigest } from '../handlers/digest.js';
+import { renderDrift } from '../views/lifecycle.js';
 import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
 import { healthRoutes } from '../handlers/http/health.js';
 import { registerListeners } from '../handlers/index.js';
@@ -37,6 +39,8 @@ export interface BotOptions {
   escalationPollMs?: number;
   /** How long stop() waits for in-flight requests before closing their connections. */
   drainTimeoutMs?: number;
+  /** How a deployment rollout (shadow mode toggle) is followed in the thread. */
+  rolloutWatch?: { intervalMs: number; timeoutMs: number };
 }
 
 export interface RunningBot {
@@ -138,7 +142,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Loaded on first use: the chart stack (WebAssembly renderer, fonts) is not needed to start.
     renderChart: async (data) => (await import('./adapters/chart.js')).renderGoNoGoChart(data),
   };
-  registerListeners(app, ctx);
+  registerListeners(app, ctx, options.rolloutWatch ?? { intervalMs: 5_000, timeoutMs: 10 * 60_000 });
   app.error(async (error) => {
     logger.error({ err: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');
   });
@@ -193,6 +197,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   } else {
     logger.warn({}, 'SLACK_CHANNEL is not set: no daily digest and nowhere to post alerts');
   }
+  const driftChannel = config.slack.channel;
+  let checkingDrift = false;
+  const drift = setInterval(() => {
+    if (checkingDrift || !driftChannel) return;
+    checkingDrift = true;
+    void checkDrift(deps)
+      .then(async (event) => {
+        if (event) await postToChannel(ctx, app.client, driftChannel, renderDrift(event));
+      })
+      .catch((error: unknown) => logger.warn({ err: String(error) }, 'drift check failed'))
+      .finally(() => {
+        checkingDrift = false;
+      });
+  }, config.driftCheckIntervalMs);
+  drift.unref();
   let escalating = false;
   const escalations = setInterval(() => {
     if (escalating) return;
@@ -219,6 +238,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     async stop() {
       clearInterval(sweeper);
       clearInterval(escalations);
+      clearInterval(drift);
       await digestJob?.stop();
       if (server) {
         // Finish in-flight requests (a rollback mid-way must complete), then cut what is left.

@@ -8,6 +8,7 @@ export const ACTION = {
   refreshHome: 'canary_refresh_home',
   acknowledgeAlert: 'canary_alert_ack',
   silenceAlert: 'canary_alert_silence',
+  shadowToggle: 'canary_shadow_toggle',
 } as const;
 
 /** Rollback button values say where the click came from (for the audit log): "status", "approval:<id>", "alert:<key>". */

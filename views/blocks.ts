@@ -296,14 +296,14 @@ export function message(text: string, blocks: KnownBlock[]): Message {
  * At most `max` blocks: the last actions block (the one with the Rollback button) is always kept, the blocks
  * dropped from the end are replaced by a "…N more blocks not shown" note.
  */
-export function capBlocks(blocks: KnownBlock[], max: number): KnownBlock[] {
+export function capBlocks(blocks: KnownBlock[], max: number, surface: 'message' | 'view' = 'message'): KnownBlock[] {
   if (blocks.length <= max) return blocks;
   const lastActionsIndex = blocks.map((b) => b.type).lastIndexOf('actions');
   const tail = lastActionsIndex >= 0 ? [blocks[lastActionsIndex]!] : [];
   const rest = blocks.filter((_, i) => i !== lastActionsIndex);
   const room = max - 1 - tail.length;
   const omitted = rest.length - room;
-  return [...rest.slice(0, room), context([`…${omitted} more block${omitted === 1 ? '' : 's'} not shown (message too long)`]), ...tail];
+  return [...rest.slice(0, room), context([`…${omitted} more block${omitted === 1 ? '' : 's'} not shown (${surface} too long)`]), ...tail];
 }
 
 function fitTextBudget(blocks: KnownBlock[], budget: number): KnownBlock[] {

@@ -39,7 +39,7 @@ const MAX_REASONS = 15;
 
 export function renderDigest(report: DigestReport, opts: DigestViewOptions): Message {
   const { status } = report;
-  const blocks: KnownBlock[] = [header(`Go/no-go digest — ${report.date}${opts.dryRun ? ' · DRY RUN' : ''}`)];
+  const blocks: KnownBlock[] = [header(`Go/no-go digest — ${dateLabel(report.date)}${opts.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. What to do, before anything else.
   blocks.push(section(`:point_right: *Recommended action:* ${truncate(escapeText(report.recommendation.text), 1500)}`));
@@ -98,7 +98,7 @@ function criteriaLines(criteria: WindowedCriterion[]): string[] {
 function gapText(share: number): string {
   if (share >= 1) return 'no data for the whole window';
   const percent = Math.round(share * 100);
-  return `no data for ${percent < 1 ? '< 1' : Math.min(percent, 99)}% of the window`;
+  return `no data for ${percent < 1 ? '&lt; 1' : Math.min(percent, 99)}% of the window`;
 }
 
 function shadowLines(shadow: NonNullable<DigestReport['shadow']>): string[] {
@@ -213,5 +213,10 @@ function fallbackText(report: DigestReport, dryRun: boolean): string {
     const step = pos ? (pos.stepNumber === 0 ? ' (not started)' : ` (step ${pos.stepNumber} of ${pos.stepCount})`) : '';
     where = `canary ${formatPercent(status.percent ?? 0)}${step}`;
   }
-  return `Go/no-go digest ${report.date}: ${status.goNoGo.verdict}, ${where}${dryRun ? ' · DRY RUN' : ''}`;
+  return `Go/no-go digest ${dateLabel(report.date)}: ${status.goNoGo.verdict}, ${where}${dryRun ? ' · DRY RUN' : ''}`;
+}
+
+/** The digest's date ("2026-11-24", made by the core) as shown in the header and the fallback: never a Slack token. */
+function dateLabel(date: string): string {
+  return truncate(date.replace(/[<>&]/g, ''), 40);
 }

@@ -76,5 +76,5 @@ export function renderHomeView(input: HomeViewInput): HomeView {
     blocks.push(context([`${older} older entr${older === 1 ? 'y' : 'ies'} not shown: \`/mcp-canary history\` lists more.`]));
   }
 
-  return { type: 'home', blocks: capBlocks(blocks, LIMITS.blocksPerView) };
+  return { type: 'home', blocks: capBlocks(blocks, LIMITS.blocksPerView, 'view') };
 }

@@ -5,6 +5,7 @@ import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } fr
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
 import { postDigest } from '../digest.js';
+import { finalizeCommand, shadowConfirmReply, shadowStatusReply } from '../lifecycle.js';
 import { parseCommand } from '../parse-command.js';
 
 const HISTORY_LIMIT = 20;
@@ -66,11 +67,13 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         }
         return;
       }
-      case 'shadow':
-        await respond({
-          response_type: 'ephemeral',
-          text: `:construction: \`/mcp-canary ${parsed.kind}\` is not available in this version yet. Nothing was changed.`,
-        });
+      case 'shadow': {
+        const reply = parsed.action === 'status' ? await shadowStatusReply(ctx) : shadowConfirmReply(ctx, parsed.action === 'on');
+        await respond({ response_type: 'ephemeral', ...reply });
+        return;
+      }
+      case 'finalize':
+        await respond({ response_type: 'ephemeral', ...(await finalizeCommand(ctx, client, actor, ctx.channel ?? channel)) });
         return;
     }
   };

@@ -6,7 +6,13 @@ import { assessIncrease, evaluateGoNoGo, snapshotEvidence, type GoNoGo, type Wei
 import type { CoreDeps } from './deps.js';
 import { ClusterError, type ApprovalRequest, type CanaryState, type DeploymentReadiness } from './ports.js';
 import { formatPercent, percentOf, rampPosition, weightFor } from './ramp.js';
+import { applyFinalize, type StepResult } from './finalize.js';
 import { describe, rollbackCanary, type RollbackOutcome } from './rollback.js';
+
+export interface ApprovalHooks {
+  /** Each cleanup step as it completes (finalize requests), to report it in the request's thread. */
+  onFinalizeStep?: (request: ApprovalRequest, result: StepResult, index: number, total: number) => Promise<void>;
+}
 
 export type WeightTarget = { kind: 'next' } | { kind: 'percent'; percent: number };
 
@@ -164,7 +170,7 @@ export type DecisionOutcome =
   | { kind: 'unavailable'; message: string };
 
 /** The Approve button. Every rule is enforced here, never only in the UI. */
-export async function approveRequest(deps: CoreDeps, input: { requestId: string; actor: string }): Promise<DecisionOutcome> {
+export async function approveRequest(deps: CoreDeps, input: { requestId: string; actor: string }, hooks: ApprovalHooks = {}): Promise<DecisionOutcome> {
   const { actor, requestId } = input;
   const loaded = await loadOpenRequest(deps, requestId);
   if (loaded.kind !== 'open') return loaded.outcome;
@@ -190,6 +196,8 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
     const latest = await deps.store.getRequest(requestId).catch(() => undefined);
     return { kind: 'already-decided', request: latest ?? request };
   }
+
+  if (claimed.kind === 'finalize') return approveFinalize(deps, claimed, actor, hooks);
 
   const refuse = async (reasons: string[], evidence = claimed.evidence): Promise<DecisionOutcome> => {
     const done = await settle(deps, claimed, {
@@ -257,6 +265,24 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
     evidence,
     dryRun: deps.policy.dryRun || undefined,
   });
+  return { kind: 'applied', request: done };
+}
+
+/** A claimed cleanup request: re-checked and dry-run again inside applyFinalize, then applied step by step. */
+async function approveFinalize(deps: CoreDeps, claimed: ApprovalRequest, actor: string, hooks: ApprovalHooks): Promise<DecisionOutcome> {
+  const result = await applyFinalize(deps, claimed, actor, (step, index, total) => hooks.onFinalizeStep?.(claimed, step, index, total) ?? Promise.resolve());
+  const dry = deps.cluster.dryRun ? ' (DRY RUN: server-side dry runs only)' : '';
+  if (result.kind === 'refused') {
+    const done = await settle(deps, claimed, { status: 'refused', outcome: `refused at approval: ${result.reasons.join('; ')}` });
+    return { kind: 'refused', request: done, reasons: result.reasons };
+  }
+  const lines = result.results.map((r) => `${r.ok ? 'done' : 'FAILED'}: ${r.step.description} (${r.detail})`);
+  if (result.kind === 'stopped') {
+    const message = `cleanup stopped at the first failure. ${lines.join('; ')}. Not done: ${result.notDone.map((s) => s.description).join('; ') || 'nothing'}${dry}`;
+    const done = await settle(deps, claimed, { status: 'failed', outcome: message });
+    return { kind: 'failed', request: done, message };
+  }
+  const done = await settle(deps, claimed, { status: 'applied', outcome: `cleanup finished: ${lines.join('; ')}${dry}` });
   return { kind: 'applied', request: done };
 }
 

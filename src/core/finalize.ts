@@ -2,7 +2,6 @@
 // service, point the primary Ingress at the Rust service, delete the canary Ingress. It needs the same
 // two-person approval as a weight increase. Every step is dry-run on the server first; then the steps
 // run in order and stop at the first failure, saying what is done and what is not.
-import { isApprover } from './approvals.js';
 import type { CoreDeps } from './deps.js';
 import { rememberCanary } from './drift.js';
 import { CLEANUP_AFTER_MS } from './phase.js';
@@ -117,11 +116,6 @@ export async function requestFinalize(deps: CoreDeps, input: { actor: string }):
   return { kind: 'requested', request, plan };
 }
 
-export type FinalizeOutcome =
-  | { kind: 'finished'; request: ApprovalRequest; results: StepResult[] }
-  | { kind: 'stopped'; request: ApprovalRequest; results: StepResult[]; notDone: CleanupStep[] }
-  | { kind: 'refused'; request: ApprovalRequest; reasons: string[] };
-
 /**
  * Runs after the approval passed the two-person checks and claimed the request. Re-checks readiness and the
  * dry run at this moment, then applies step by step, reporting each as it completes.
@@ -130,7 +124,7 @@ export async function applyFinalize(
   deps: CoreDeps,
   request: ApprovalRequest,
   actor: string,
-  onStep: (result: StepResult) => Promise<void>,
+  onStep: (result: StepResult, index: number, total: number) => Promise<void>,
 ): Promise<{ kind: 'finished' | 'stopped' | 'refused'; results: StepResult[]; notDone: CleanupStep[]; reasons: string[] }> {
   const readiness = await cleanupReadiness(deps);
   if (!readiness.ready) return { kind: 'refused', results: [], notDone: cleanupPlan(deps), reasons: [readiness.reason!] };
@@ -156,12 +150,10 @@ export async function applyFinalize(
       requestId: request.id,
       dryRun: deps.cluster.dryRun || undefined,
     });
-    await onStep(result).catch(() => undefined);
+    await onStep(result, i + 1, plan.length).catch(() => undefined);
     if (!result.ok) return { kind: 'stopped', results, notDone: plan.slice(i + 1), reasons: [result.detail] };
   }
   await rememberCanary(deps, { exists: false, weight: 0, weightTotal: 100 });
   deps.audit.record({ at: deps.clock.now().toISOString(), actor, action: 'finalize-finished', summary: 'cleanup finished: Rust serves all traffic through the primary Ingress', requestId: request.id });
   return { kind: 'finished', results, notDone: [], reasons: [] };
 }
-
-export { isApprover };

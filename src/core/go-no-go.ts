@@ -231,7 +231,8 @@ export function snapshotEvidence(goNoGo: GoNoGo, extraReasons: string[] = []): E
 }
 
 export function formatRatio(value: number): string {
-  return `${Number((value * 100).toPrecision(3))}%`;
+  // Four significant digits: 99.95% must not round to 100% next to a 99.9% threshold.
+  return `${Number((value * 100).toPrecision(4))}%`;
 }
 
 export function formatSeconds(value: number): string {

@@ -59,7 +59,8 @@ export interface FakeKubeApi {
   get(path: string): any;
   requests: KubeRequest[];
   /** The next `times` requests matching answer a k8s Status error with `status` (before routing). */
-  failNext(match: { method?: string; pathIncludes?: string }, status: number, times?: number): void;
+  /** `dryRun: false` matches only real writes, `true` only server-side dry runs; unset matches both. */
+  failNext(match: { method?: string; pathIncludes?: string; dryRun?: boolean }, status: number, times?: number): void;
   setDelay(ms: number): void;
   /** Re-seed objects and clear requests, failures and delay. */
   reset(): void;
@@ -521,7 +522,7 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
   // One Map for the server's lifetime, so references held by tests survive reset().
   const objects = seed(namespace, opts, nextRv);
   const requests: KubeRequest[] = [];
-  let failures: Array<{ method?: string; pathIncludes?: string; status: number; times: number }> = [];
+  let failures: Array<{ method?: string; pathIncludes?: string; dryRun?: boolean; status: number; times: number }> = [];
   let delayMs = 0;
   const timers = new Set<NodeJS.Timeout>();
 
@@ -668,7 +669,10 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
     const reply = (code: number, payload: unknown) => sendJson(res, code, payload);
     try {
       const failure = failures.find(
-        (f) => (!f.method || f.method.toUpperCase() === method) && (!f.pathIncludes || url.pathname.includes(f.pathIncludes)),
+        (f) =>
+          (!f.method || f.method.toUpperCase() === method) &&
+          (!f.pathIncludes || url.pathname.includes(f.pathIncludes)) &&
+          (f.dryRun === undefined || f.dryRun === (url.searchParams.get('dryRun') === 'All')),
       );
       if (failure) {
         if (--failure.times <= 0) failures = failures.filter((f) => f !== failure);

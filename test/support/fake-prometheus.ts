@@ -29,6 +29,8 @@ export interface FakePrometheus {
   set(query: string, value: PromValue): void;
   /** Answer for instant queries nobody set ['empty']. */
   setDefault(value: PromValue): void;
+  /** Several labelled series for an instant query (e.g. `sum by (path) (...)`). */
+  setVector(query: string, samples: Array<{ labels: Record<string, string>; value: number }>): void;
   /** Matrix answer for a range query (one series); unknown range queries answer an empty matrix. */
   setRange(query: string, series: Array<[number, string]> | 'empty'): void;
   /** Down: connections are refused and open ones dropped. Up again on the same port. */
@@ -75,6 +77,7 @@ async function requestParams(req: IncomingMessage, url: URL): Promise<Record<str
 export async function startFakePrometheus(): Promise<FakePrometheus> {
   const instant = new Map<string, PromValue>();
   const ranges = new Map<string, Array<[number, string]> | 'empty'>();
+  const vectors = new Map<string, Array<{ labels: Record<string, string>; value: number }>>();
   let defaultValue: PromValue = 'empty';
   let delayMs = 0;
   const requests: RecordedRequest[] = [];
@@ -116,10 +119,14 @@ export async function startFakePrometheus(): Promise<FakePrometheus> {
       });
     }
 
+    const at = params.time !== undefined && !Number.isNaN(Number(params.time)) ? Number(params.time) : Date.now() / 1000;
+    const vector = vectors.get(key);
+    if (vector) {
+      return sendJson(res, 200, { status: 'success', data: { resultType: 'vector', result: vector.map((s) => ({ metric: s.labels, value: [at, formatPromFloat(s.value)] })) } });
+    }
     const value = instant.has(key) ? instant.get(key)! : defaultValue;
     if (typeof value === 'object') return sendJson(res, value.httpStatus, errorBody(value));
     // Evaluated at `time` when given (unix seconds), else now; Prometheus answers float seconds.
-    const at = params.time !== undefined && !Number.isNaN(Number(params.time)) ? Number(params.time) : Date.now() / 1000;
     const result = value === 'empty' ? [] : [{ metric: metricFor(key), value: [at, value === 'NaN' ? 'NaN' : formatPromFloat(value)] }];
     return sendJson(res, 200, { status: 'success', data: { resultType: 'vector', result } });
   }
@@ -134,12 +141,14 @@ export async function startFakePrometheus(): Promise<FakePrometheus> {
     set: (query, value) => void instant.set(normalizeQuery(query), value),
     setDefault: (value) => void (defaultValue = value),
     setRange: (query, series) => void ranges.set(normalizeQuery(query), series),
+    setVector: (query, samples) => void vectors.set(normalizeQuery(query), samples),
     setDown: (down) => (down ? server.stop() : server.start()),
     setDelay: (ms) => void (delayMs = ms),
     requests,
     reset() {
       instant.clear();
       ranges.clear();
+      vectors.clear();
       defaultValue = 'empty';
       delayMs = 0;
       requests.length = 0;

@@ -1,0 +1,102 @@
+// Shadow mode, drift and the post-migration cleanup: the phases around the ramp.
+import type { KnownBlock } from '@slack/types';
+import type { DriftEvent } from '../src/core/drift.js';
+import type { StepResult } from '../src/core/finalize.js';
+import type { ChecklistItem } from '../src/core/phase.js';
+import type { DeploymentReadiness } from '../src/core/ports.js';
+import type { ShadowStatus, ShadowToggleOutcome } from '../src/core/shadow.js';
+import { ACTION } from './action-ids.js';
+import { actions, button, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, type Message } from './blocks.js';
+import { mark } from './evidence.js';
+
+export function checklistLines(items: ChecklistItem[]): string {
+  return items.map((i) => `${mark(i.pass)} ${escapeMrkdwn(i.label)}: ${escapeMrkdwn(i.detail)}`).join('\n');
+}
+
+export function renderShadowStatus(status: ShadowStatus, opts: { dryRun: boolean }): Message {
+  const mode = status.enabled === 'unknown' ? `unknown (${escapeMrkdwn(status.enabledError ?? 'not read')})` : status.enabled ? '*ON*' : '*OFF*';
+  const rates = status.rates.map((r) => `${mark(r.pass)} ${escapeMrkdwn(r.label)}: *${escapeMrkdwn(r.display)}* (${escapeMrkdwn(r.threshold)})${r.error ? ` — ${escapeMrkdwn(r.error)}` : ''}`);
+  const exit = status.exit;
+  const days = exit.days
+    .map((d) => `${d.met ? '▰' : '▱'}`)
+    .join('');
+  const blocks: KnownBlock[] = [
+    header('Shadow mode'),
+    section(`Shadow mode on the Python gateway: ${mode}\n${rates.join('\n')}`),
+    section(`*Exit criterion* ${mark(exit.met)} ${days ? `${days} ` : ''}${escapeMrkdwn(exit.summary)}`),
+  ];
+  if (status.topMismatchPaths.length) {
+    blocks.push(section(`*Top mismatching paths (last hour)*\n${status.topMismatchPaths.map((p) => `• \`${escapeMrkdwn(p.path)}\` ${p.perSecond.toPrecision(3)}/s`).join('\n')}`));
+  }
+  if (opts.dryRun) blocks.push(dryRunContext());
+  blocks.push(context([`Checked ${slackTime(status.at)}`]));
+  const failing = status.rates.filter((r) => !r.pass).map((r) => r.label);
+  return message(`Shadow mode ${status.enabled === true ? 'ON' : status.enabled === false ? 'OFF' : 'unknown'}: ${failing.length ? `failing ${failing.join(', ')}` : 'rates within thresholds'}; ${exit.summary}`, blocks);
+}
+
+/** The ephemeral "are you sure" with Slack's confirm dialog, for `/mcp-canary shadow on|off`. */
+export function renderShadowConfirm(enabled: boolean, deployment: string, dryRun: boolean): Message {
+  const verb = enabled ? 'on' : 'off';
+  const blocks: KnownBlock[] = [
+    section(`Turn shadow mode *${verb}* on deployment/${escapeMrkdwn(deployment)}? This sets \`SHADOW_MODE_ENABLED=${enabled}\`${enabled ? ' and `SHADOW_RUST_GATEWAY_URL`' : ''} (other env untouched) and restarts its pods (a rolling update).`),
+    actions([
+      button({
+        text: `Turn shadow mode ${verb}`,
+        actionId: ACTION.shadowToggle,
+        value: verb,
+        style: enabled ? 'primary' : 'danger',
+        confirm: {
+          title: `Shadow mode ${verb}?`,
+          text: `Sets SHADOW_MODE_ENABLED=${enabled} on ${deployment}; the pods roll. Audited.`,
+          confirm: `Turn ${verb}`,
+          deny: 'Cancel',
+          style: enabled ? 'primary' : 'danger',
+        },
+      }),
+    ]),
+  ];
+  if (dryRun) blocks.push(dryRunContext());
+  return message(`Turn shadow mode ${verb}?`, blocks);
+}
+
+export function renderShadowToggled(outcome: ShadowToggleOutcome, actor: string, deployment: string): Message {
+  if (outcome.kind === 'failed') return message(`Shadow mode unchanged: ${outcome.message}`, [section(`:warning: ${escapeMrkdwn(outcome.message)}`)]);
+  if (outcome.kind === 'unchanged') return message(`Shadow mode is already ${outcome.enabled ? 'on' : 'off'}`, [section(`Shadow mode is already *${outcome.enabled ? 'on' : 'off'}*: nothing changed.`)]);
+  const env = Object.entries(outcome.env).map(([k, v]) => `\`${escapeMrkdwn(k)}=${escapeMrkdwn(v)}\``).join(' ');
+  const blocks: KnownBlock[] = [
+    section(`:eyes: ${mention(actor)} turned shadow mode *${outcome.enabled ? 'ON' : 'OFF'}* on deployment/${escapeMrkdwn(deployment)} (container \`${escapeMrkdwn(outcome.container)}\`: ${env}). Rollout progress in the thread.`),
+  ];
+  if (outcome.dryRun) blocks.push(dryRunContext());
+  return message(`${outcome.dryRun ? '[DRY RUN] ' : ''}Shadow mode ${outcome.enabled ? 'ON' : 'OFF'} on ${deployment}`, blocks);
+}
+
+export function renderRollout(readiness: DeploymentReadiness | { error: string }, state: 'progress' | 'done' | 'timeout'): Message {
+  if ('error' in readiness) return message(`Rollout unknown: ${readiness.error}`, [section(`:warning: Rollout status unknown: ${escapeMrkdwn(readiness.error)}`)]);
+  const line = `updated ${readiness.updated}/${readiness.desired}, ready ${readiness.ready}/${readiness.desired}, available ${readiness.available}/${readiness.desired}`;
+  const icon = state === 'done' ? ':white_check_mark: Rollout complete' : state === 'timeout' ? ':warning: Rollout not complete yet' : ':arrows_counterclockwise: Rolling out';
+  return message(`${icon}: ${line}`, [section(`${icon}: ${line}`)]);
+}
+
+export function renderDrift(event: DriftEvent): Message {
+  const before = event.before.exists ? `weight *${event.before.percent}%*` : 'canary Ingress *absent*';
+  const after = event.after.exists ? `weight *${event.after.percent}%*` : 'canary Ingress *absent*';
+  const blocks: KnownBlock[] = [
+    header(':mag: Canary changed outside mcp-canary'),
+    section(`Before: ${before}\nAfter: ${after}\nDetected ${slackTime(event.at)}. ${event.adopted ? 'Adopted as the known state: the hold at this step restarts now.' : 'Adopted as the known state.'} Someone ran kubectl (or a deploy tool): check it was intended, or roll back.`),
+  ];
+  if (event.dryRun) blocks.push(dryRunContext());
+  return message(`${event.dryRun ? '[DRY RUN] ' : ''}Canary changed outside the bot: ${event.summary}`, blocks);
+}
+
+export function renderCleanupPlan(plan: StepResult[], refused?: string): Message {
+  const lines = plan.map((r, i) => `${i + 1}. ${mark(r.ok)} ${escapeMrkdwn(r.step.description)} — ${escapeMrkdwn(r.detail)}`);
+  const blocks: KnownBlock[] = [section(`*Cleanup plan* (server-side dry run first)\n${lines.join('\n')}`)];
+  if (refused) blocks.unshift(section(`:no_entry: Cleanup refused: ${escapeMrkdwn(refused)}`));
+  return message(refused ? `Cleanup refused: ${refused}` : 'Cleanup plan', blocks);
+}
+
+export function renderCleanupStep(result: StepResult, index: number, total: number): Message {
+  return message(`Cleanup step ${index}/${total} ${result.ok ? 'done' : 'FAILED'}: ${result.step.description}`, [
+    section(`${result.ok ? ':white_check_mark:' : ':x:'} Step ${index}/${total}: ${escapeMrkdwn(result.step.description)} — ${escapeMrkdwn(result.detail)}`),
+  ]);
+}
