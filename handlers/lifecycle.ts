@@ -8,6 +8,7 @@ import { renderApprovalRequest } from '../views/index.js';
 import { renderCleanupPlan, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
 import { attachRequestMessage } from '../src/core/approvals.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
+import { tellClicker } from './reply.js';
 
 export async function shadowStatusReply(ctx: HandlerContext): Promise<SlackMessage> {
   const status = await readShadowStatus(ctx.core, ctx.core.policy.shadow);
@@ -32,10 +33,10 @@ export function shadowToggleButton(ctx: HandlerContext, watch: RolloutWatch) {
     const outcome = await setShadowMode(ctx.core, ctx.core.policy.shadow, { actor: body.user.id, enabled });
     const message = renderShadowToggled(outcome, body.user.id, deployment);
     if (outcome.kind !== 'changed') {
-      await respond({ response_type: 'ephemeral', replace_original: true, ...message });
+      await tellClicker(ctx, { body, respond, client }, message, { replaceOriginal: true });
       return;
     }
-    await respond({ response_type: 'ephemeral', replace_original: true, text: `Shadow mode ${enabled ? 'on' : 'off'}: announced in the channel.` });
+    await tellClicker(ctx, { body, respond, client }, { text: `Shadow mode ${enabled ? 'on' : 'off'}: announced in the channel.` }, { replaceOriginal: true });
     const channel = ctx.channel ?? body.channel?.id;
     if (!channel) return;
     const ts = await postToChannel(ctx, client, channel, message);

@@ -12,6 +12,6 @@ export const ACTION = {
 } as const;
 
 /** Rollback button values say where the click came from (for the audit log): "status", "approval:<id>", "alert:<key>". */
-export function rollbackButtonValue(source: 'status' | 'approval' | 'alert', ref?: string): string {
+export function rollbackButtonValue(source: 'status' | 'approval' | 'alert' | 'home' | 'digest', ref?: string): string {
   return ref ? `${source}:${ref}` : source;
 }

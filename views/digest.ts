@@ -68,7 +68,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
 
   const buttons: Button[] = [];
   if (report.recommendation.canRequestNext && status.next && !status.pending) buttons.push(requestNextButton(status.next.targetPercent));
-  buttons.push(rollbackButton(rollbackButtonValue('status')));
+  buttons.push(rollbackButton(rollbackButtonValue('digest')));
   blocks.push(actions(buttons));
 
   const chart =
@@ -85,7 +85,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
 function criteriaLines(criteria: WindowedCriterion[]): string[] {
   if (!criteria.length) return ['_no criteria evaluated_'];
   const lines = criteria.slice(0, MAX_CRITERIA).map((c) => {
-    let line = `${criterionLine({ label: c.label, value: c.current, threshold: c.threshold, pass: c.pass })} · worst *${truncate(escapeMrkdwn(c.worst), 300)}* · in breach ${formatDuration(c.breachMs)}`;
+    let line = `${criterionLine({ label: c.label, value: c.current, threshold: c.threshold, pass: c.pass })} · worst *${truncate(escapeMrkdwn(c.worst), 300)}*${c.breachMs === undefined ? '' : ` · in breach ${formatDuration(c.breachMs)}`}`;
     if (c.gapShare > 0) line += ` · :warning: ${gapText(c.gapShare)}`;
     if (c.error) line += `\n      :warning: ${truncate(escapeText(c.error), 400)}`;
     return line;

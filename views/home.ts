@@ -60,7 +60,7 @@ export function renderHomeView(input: HomeViewInput): HomeView {
   const offer = nextStepOffer(status);
   if (offer.button) buttons.push(offer.button);
   buttons.push(button({ text: ':arrows_counterclockwise: Refresh', actionId: ACTION.refreshHome, value: 'refresh' }));
-  buttons.push(rollbackButton(rollbackButtonValue('status')));
+  buttons.push(rollbackButton(rollbackButtonValue('home')));
   blocks.push(actions(buttons));
 
   // 4. The last audited actions.

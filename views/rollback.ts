@@ -9,6 +9,8 @@ const SOURCES: Record<RollbackSource, string> = {
   status: 'the Roll back button on a status message',
   approval: 'the Roll back button on an approval request',
   alert: 'the Roll back button on an alert',
+  home: 'the Roll back button in the App Home tab',
+  digest: 'the Roll back button on the daily digest',
   auto: 'automatic rollback on a critical alert (AUTO_ROLLBACK_ON_CRITICAL)',
   'weight-0': '`/mcp-canary weight 0`',
 };

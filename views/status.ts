@@ -4,6 +4,7 @@ import type { FiringAlert } from '../src/core/ports.js';
 import { formatDuration, formatPercent } from '../src/core/ramp.js';
 import type { StatusReport } from '../src/core/status.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
+import { checklistLines } from './lifecycle.js';
 import {
   actions,
   bullets,
@@ -34,7 +35,7 @@ export function renderStatus(report: StatusReport): Message {
   const blocks: KnownBlock[] = [header(`MCP canary status${report.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. Weight, step and verdict: what a reader needs first.
-  const headline: string[] = [weightLine(report)];
+  const headline: string[] = [`*Phase:* ${escapeMrkdwn(report.phase.label)}`, weightLine(report)];
   if (!('error' in canary) && canary.exists && canary.weightTotal !== 100) {
     headline.push(`raw \`canary-weight\` ${canary.weight} of \`canary-weight-total\` ${canary.weightTotal}`);
   }
@@ -79,7 +80,13 @@ export function renderStatus(report: StatusReport): Message {
 
   if (goNoGo.firingAlerts.length) blocks.push(section(alertsText(goNoGo.firingAlerts)));
 
-  // 5. The next step: every ramp rule, and whether it can be requested.
+  // 5. The prerequisites of the next phase (shadow → canary, primary → cleanup), with live marks.
+  if (report.checklist?.length) {
+    const next = report.phase.name === 'shadow' ? 'Before starting the canary' : 'Before the cleanup (`/mcp-canary finalize`)';
+    blocks.push(section(`*${next}*\n${checklistLines(report.checklist)}`));
+  }
+
+  // 6. The next step: every ramp rule, and whether it can be requested.
   if (report.next) {
     const { targetPercent, assessment } = report.next;
     const from = report.percent ?? 0;

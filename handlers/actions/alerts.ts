@@ -4,12 +4,13 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { acknowledgeAlertGroup, silenceAlertGroup, type AlertDeps } from '../../src/core/alerts.js';
 import { mention } from '../../views/index.js';
 import type { HandlerContext } from '../context.js';
+import { tellClicker } from '../reply.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 const SILENCE_MS = 3_600_000;
 
 export function acknowledgeAlertButton(ctx: HandlerContext, deps: AlertDeps) {
-  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const outcome = await acknowledgeAlertGroup(deps, { groupId: action.value ?? '', actor: body.user.id, via: 'button' });
     const text =
@@ -22,14 +23,12 @@ export function acknowledgeAlertButton(ctx: HandlerContext, deps: AlertDeps) {
             : outcome.kind === 'not-found'
               ? 'This alert group is unknown to the bot (older than its retention?). Nothing was changed.'
               : `:warning: ${outcome.message}`;
-    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((error: unknown) =>
-      ctx.logger.warn({ err: String(error) }, 'could not answer the clicker'),
-    );
+    await tellClicker(ctx, { body, respond, client }, { text });
   };
 }
 
 export function silenceAlertButton(ctx: HandlerContext, deps: AlertDeps) {
-  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const outcome = await silenceAlertGroup(deps, { groupId: action.value ?? '', actor: body.user.id, durationMs: SILENCE_MS });
     const text =
@@ -38,8 +37,6 @@ export function silenceAlertButton(ctx: HandlerContext, deps: AlertDeps) {
         : outcome.kind === 'not-found'
           ? 'This alert group is unknown to the bot. Nothing was silenced.'
           : `:warning: ${outcome.message}`;
-    await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((error: unknown) =>
-      ctx.logger.warn({ err: String(error) }, 'could not answer the clicker'),
-    );
+    await tellClicker(ctx, { body, respond, client }, { text });
   };
 }

@@ -7,6 +7,7 @@ import { refreshRequestMessage } from '../announce.js';
 import type { WebClient } from '@slack/web-api';
 import { renderCleanupStep } from '../../views/lifecycle.js';
 import { postToChannel, type HandlerContext } from '../context.js';
+import { tellClicker } from '../reply.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -38,8 +39,6 @@ function decisionListener(ctx: HandlerContext, decide: (requestId: string, actor
       const fallback = body.channel?.id && body.message?.ts ? { channel: body.channel.id, ts: body.message.ts } : undefined;
       await refreshRequestMessage(ctx, client, outcome.request, fallback);
     }
-    await respond({ response_type: 'ephemeral', replace_original: false, ...renderDecisionReply(outcome) }).catch((error: unknown) =>
-      ctx.logger.warn({ err: String(error) }, 'could not answer the clicker through response_url'),
-    );
+    await tellClicker(ctx, { body, respond, client }, renderDecisionReply(outcome));
   };
 }

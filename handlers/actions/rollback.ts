@@ -4,6 +4,7 @@ import { acknowledgeAlertGroup } from '../../src/core/alerts.js';
 import type { RollbackSource } from '../../src/core/rollback.js';
 import { rollbackAndAnnounce } from '../announce.js';
 import type { HandlerContext } from '../context.js';
+import { tellClicker } from '../reply.js';
 
 export function rollbackButton(ctx: HandlerContext) {
   return async ({ ack, body, action, respond, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
@@ -12,13 +13,14 @@ export function rollbackButton(ctx: HandlerContext) {
     const source = sourceOf(prefix);
     const channel = body.channel?.id ?? ctx.channel;
     if (!channel) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: ':warning: No channel to report the rollback in; nothing was done.' });
+      await tellClicker(ctx, { body, respond, client }, { text: ':warning: No channel to report the rollback in; nothing was done.' });
       return;
     }
     // Alert messages get the outcome in their thread; elsewhere it goes to the channel.
     const threadTs = source === 'alert' ? body.message?.ts : undefined;
     const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor: body.user.id, source, channel, threadTs });
-    if (!posted) await respond({ response_type: 'in_channel', replace_original: false, ...message });
+    // If the channel post failed (rate limit, bot not in channel), the person who clicked still learns the outcome.
+    if (!posted || body.view?.type === 'home') await tellClicker(ctx, { body, respond, client }, message, { inChannel: !posted && !!body.response_url });
     // Rolling back from an alert is handling it: that acknowledges the group and stops its escalation.
     if (source === 'alert' && ref && outcome.kind !== 'failed') {
       await acknowledgeAlertGroup(ctx.core, { groupId: ref, actor: body.user.id, via: 'rollback' }).catch((error: unknown) =>
@@ -29,5 +31,5 @@ export function rollbackButton(ctx: HandlerContext) {
 }
 
 function sourceOf(prefix: string | undefined): RollbackSource {
-  return prefix === 'approval' || prefix === 'alert' || prefix === 'status' ? prefix : 'status';
+  return prefix === 'approval' || prefix === 'alert' || prefix === 'home' || prefix === 'digest' || prefix === 'status' ? prefix : 'status';
 }

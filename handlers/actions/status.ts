@@ -4,6 +4,7 @@ import { buildStatus } from '../../src/core/status.js';
 import { renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { requestAndAnnounce } from '../announce.js';
 import type { HandlerContext } from '../context.js';
+import { tellClicker } from '../reply.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -23,6 +24,6 @@ export function requestNextStepButton(ctx: HandlerContext) {
     // "Next" is re-derived from the live weight: the button may be old and the weight may have moved.
     const result = await requestAndAnnounce(ctx, client, { actor: body.user.id, target: { kind: 'next' }, channel });
     const reply = result.reply ?? renderWeightChangeOutcome(result.outcome);
-    await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
+    await tellClicker(ctx, { body, respond, client }, reply);
   };
 }

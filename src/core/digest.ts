@@ -31,8 +31,8 @@ export interface WindowedCriterion {
   threshold: string;
   current: string;
   worst: string;
-  /** Time the criterion was failing within the window. */
-  breachMs: number;
+  /** Time the criterion was failing within the window (not measured for alerts). */
+  breachMs?: number;
   /** Share of the window without data. */
   gapShare: number;
   pass: boolean;
@@ -152,14 +152,13 @@ export function windowed(label: string, threshold: string, series: RangeSeries, 
 function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVector']>>, status: StatusReport): WindowedCriterion {
   const now = status.goNoGo.criteria.find((c) => c.id === 'critical-alerts');
   const label = 'Critical alerts';
-  if (!fired.ok) return { label, threshold: 'none', current: now?.value ?? 'unknown', worst: 'unknown', breachMs: 0, gapShare: 1, pass: now?.pass ?? false, error: fired.reason };
+  if (!fired.ok) return { label, threshold: 'none', current: now?.value ?? 'unknown', worst: 'unknown', gapShare: 0, pass: now?.pass ?? false, error: fired.reason };
   const critical = fired.samples.filter((s) => s.labels.severity === 'critical').map((s) => s.labels.alertname ?? 'unnamed');
   return {
     label,
     threshold: 'none',
     current: now?.value ?? 'unknown',
     worst: critical.length ? `fired: ${[...new Set(critical)].join(', ')}` : 'none fired',
-    breachMs: 0,
     gapShare: 0,
     pass: now?.pass ?? false,
   };

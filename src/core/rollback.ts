@@ -12,7 +12,7 @@ export const ROUTING_RULE_ANNOTATIONS = ['canary-by-header', 'canary-by-header-v
   (name) => ANNOTATION_PREFIX + name,
 );
 
-export type RollbackSource = 'command' | 'status' | 'approval' | 'alert' | 'auto' | 'weight-0';
+export type RollbackSource = 'command' | 'status' | 'approval' | 'alert' | 'home' | 'digest' | 'auto' | 'weight-0';
 
 export interface RollbackRequest {
   actor: string;

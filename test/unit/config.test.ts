@@ -48,7 +48,7 @@ describe('readConfig', () => {
     ['AUTO_ROLLBACK_ON_CRITICAL', 'maybe', /AUTO_ROLLBACK_ON_CRITICAL: expected true or false/],
     ['PROMETHEUS_URL', 'prometheus:9090', /PROMETHEUS_URL: expected an http\(s\) URL/],
     ['SLACK_CHANNEL', '#oncall-platform', /SLACK_CHANNEL: expected a channel ID/],
-    ['DIGEST_CRON', 'every morning', /DIGEST_CRON: expected a cron expression/],
+    ['DIGEST_CRON', 'every morning', /DIGEST_CRON: expected a node-cron expression/],
     ['K8S_NAMESPACE', 'Stoa_System', /K8S_NAMESPACE: expected a Kubernetes object name/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => readConfig({ [name]: value })).toThrow(ConfigError);

@@ -173,7 +173,7 @@ describe('renderDigest', () => {
   it('always has the Rollback button with its confirm dialog', () => {
     for (const report of [digestReport(), noGoDigest(), digestReport({ status: statusReport({ canary: { error: 'connect ECONNREFUSED' }, next: undefined }) })]) {
       const rollback = buttonFor(renderDigest(report, IN_THREAD).blocks, ACTION.rollback)!;
-      expect(rollback).toMatchObject({ value: 'status', style: 'danger' });
+      expect(rollback).toMatchObject({ value: 'digest', style: 'danger' });
       expect(rollback.confirm?.title?.text).toBe('Roll back the canary?');
       expect(rollback.confirm?.confirm?.text).toBe('Roll back');
       expect(rollback.confirm?.deny?.text).toBe('Cancel');

@@ -64,7 +64,7 @@ describe('renderHomeView', () => {
     expect(buttons(view.blocks).map((b) => b.action_id)).toEqual([ACTION.requestNext, ACTION.refreshHome, ACTION.rollback]);
     expect(buttonFor(view.blocks, ACTION.requestNext)).toMatchObject({ text: 'Request next step (→ 10%)', value: '10', style: 'primary' });
     const rollback = buttonFor(view.blocks, ACTION.rollback)!;
-    expect(rollback).toMatchObject({ value: 'status', style: 'danger' });
+    expect(rollback).toMatchObject({ value: 'home', style: 'danger' });
     expect(rollback.confirm?.title?.text).toBe('Roll back the canary?');
     expect(buttonFor(view.blocks, ACTION.refreshHome)?.value).toBe('refresh');
   });

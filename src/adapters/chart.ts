@@ -1,0 +1,625 @@
+// The go/no-go chart of the daily digest: error rate and p99 ratio over the last 48 h, each with its
+// threshold, the weight steps marked, rendered to PNG on the server without a browser or native build.
+// ECharts renders SVG in SSR mode; resvg (WebAssembly) turns it into PNG with DejaVu Sans shipped by an
+// npm package, so it works the same in a slim image. The wasm module and the fonts are loaded once.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { initWasm, Resvg } from '@resvg/resvg-wasm';
+import { LineChart, ScatterChart } from 'echarts/charts';
+import type { LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
+import {
+  GraphicComponent,
+  GridComponent,
+  LegendComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TitleComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import type {
+  GraphicComponentOption,
+  GridComponentOption,
+  LegendComponentOption,
+  TitleComponentOption,
+  VisualMapComponentOption,
+  XAXisComponentOption,
+  YAXisComponentOption,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import type { ComposeOption } from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+
+export interface ChartSeriesPoint {
+  /** Epoch ms. */
+  at: number;
+  /** null (or a non-finite number) is a gap: no data there. */
+  value: number | null;
+}
+
+export interface GoNoGoChartData {
+  /** Window, epoch ms (48 h). */
+  from: number;
+  to: number;
+  /** Error ratio of the Rust gateway, e.g. 0.0004. */
+  errorRate: ChartSeriesPoint[];
+  /** Threshold, e.g. 0.001. */
+  errorRateMax: number;
+  /** Rust p99 / Python p99, e.g. 1.2. */
+  p99Ratio: ChartSeriesPoint[];
+  /** Threshold, e.g. 1.5. */
+  p99RatioMax: number;
+  /** Canary weight steps, drawn as vertical markers labelled with the new weight. */
+  weightChanges: Array<{ at: number; percent: number }>;
+  title?: string;
+}
+
+export interface ChartOptions {
+  /** Pixels, default 1000. */
+  width?: number;
+  /** Pixels, default 500. */
+  height?: number;
+}
+
+type Option = ComposeOption<
+  | LineSeriesOption
+  | ScatterSeriesOption
+  | GridComponentOption
+  | TitleComponentOption
+  | LegendComponentOption
+  | GraphicComponentOption
+  | VisualMapComponentOption
+>;
+type SeriesOption = LineSeriesOption | ScatterSeriesOption;
+
+echarts.use([
+  LineChart,
+  ScatterChart,
+  GridComponent,
+  TitleComponent,
+  LegendComponent,
+  MarkLineComponent,
+  MarkAreaComponent,
+  GraphicComponent,
+  VisualMapComponent,
+  SVGRenderer,
+]);
+
+const require = createRequire(import.meta.url);
+const FONT_FAMILY = 'DejaVu Sans';
+const DEFAULT_WIDTH = 1000;
+const DEFAULT_HEIGHT = 500;
+const HOUR = 3_600_000;
+const BREACH_NAME = 'Above threshold';
+const WEIGHT_NAME = 'Canary weight step';
+const LEGEND = { itemWidth: 22, itemHeight: 10, itemGap: 16 } as const;
+
+const COLOR = {
+  text: '#1f2328',
+  muted: '#6e7781',
+  axis: '#8c959f',
+  split: '#eaeef2',
+  errorRate: '#1f6feb',
+  p99Ratio: '#0f8a7e',
+  breach: '#cf222e',
+  breachArea: 'rgba(207, 34, 46, 0.10)',
+  weight: '#8250df',
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Fonts: the TTF buffers for resvg, and their advance widths so ECharts lays text out (legend spacing,
+// label overlap) with the metrics of the font that will really draw it.
+
+interface FontMetrics {
+  unitsPerEm: number;
+  advance: (codePoint: number) => number;
+}
+
+interface LoadedFont {
+  buffer: Uint8Array;
+  metrics: FontMetrics;
+}
+
+let fonts: { regular: LoadedFont; bold: LoadedFont } | undefined;
+
+function loadFonts(): { regular: LoadedFont; bold: LoadedFont } {
+  if (!fonts) {
+    const load = (file: string): LoadedFont => {
+      const buffer = new Uint8Array(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`)));
+      return { buffer, metrics: parseTtfMetrics(buffer) };
+    };
+    fonts = { regular: load('DejaVuSans.ttf'), bold: load('DejaVuSans-Bold.ttf') };
+  }
+  return fonts;
+}
+
+/** Reads head.unitsPerEm, hhea.numberOfHMetrics, hmtx and a format-4 cmap: enough for advance widths. */
+export function parseTtfMetrics(font: Uint8Array): FontMetrics {
+  const view = new DataView(font.buffer, font.byteOffset, font.byteLength);
+  const tables = new Map<string, number>();
+  const numTables = view.getUint16(4);
+  for (let i = 0; i < numTables; i++) {
+    const record = 12 + i * 16;
+    const tag = String.fromCharCode(font[record]!, font[record + 1]!, font[record + 2]!, font[record + 3]!);
+    tables.set(tag, view.getUint32(record + 8));
+  }
+  const table = (tag: string): number => {
+    const offset = tables.get(tag);
+    if (offset === undefined) throw new Error(`font has no ${tag} table`);
+    return offset;
+  };
+  const unitsPerEm = view.getUint16(table('head') + 18);
+  const numberOfHMetrics = view.getUint16(table('hhea') + 34);
+  const hmtx = table('hmtx');
+  const advanceOfGlyph = (glyph: number): number => view.getUint16(hmtx + 4 * Math.min(glyph, numberOfHMetrics - 1));
+
+  const cmap = table('cmap');
+  let format4: number | undefined;
+  for (let i = 0; i < view.getUint16(cmap + 2); i++) {
+    const record = cmap + 4 + i * 8;
+    const platform = view.getUint16(record);
+    const encoding = view.getUint16(record + 2);
+    const sub = cmap + view.getUint32(record + 4);
+    if (view.getUint16(sub) === 4 && ((platform === 3 && encoding === 1) || platform === 0)) {
+      format4 = sub;
+      break;
+    }
+  }
+  if (format4 === undefined) throw new Error('font has no format-4 cmap');
+  const segCount = view.getUint16(format4 + 6) / 2;
+  const endCodes = format4 + 14;
+  const startCodes = endCodes + segCount * 2 + 2;
+  const idDeltas = startCodes + segCount * 2;
+  const idRangeOffsets = idDeltas + segCount * 2;
+  const glyphOf = (code: number): number => {
+    if (code > 0xffff) return 0;
+    for (let s = 0; s < segCount; s++) {
+      if (code > view.getUint16(endCodes + s * 2)) continue;
+      const start = view.getUint16(startCodes + s * 2);
+      if (code < start) return 0;
+      const delta = view.getInt16(idDeltas + s * 2);
+      const rangeOffsetAt = idRangeOffsets + s * 2;
+      const rangeOffset = view.getUint16(rangeOffsetAt);
+      if (rangeOffset === 0) return (code + delta) & 0xffff;
+      const glyph = view.getUint16(rangeOffsetAt + rangeOffset + (code - start) * 2);
+      return glyph === 0 ? 0 : (glyph + delta) & 0xffff;
+    }
+    return 0;
+  };
+  const cache = new Map<number, number>();
+  return {
+    unitsPerEm,
+    advance: (codePoint) => {
+      let width = cache.get(codePoint);
+      if (width === undefined) {
+        width = advanceOfGlyph(glyphOf(codePoint));
+        cache.set(codePoint, width);
+      }
+      return width;
+    },
+  };
+}
+
+function measureText(text: string, font?: string): { width: number } {
+  const loaded = loadFonts();
+  const spec = font ?? '';
+  const size = Number(/(\d+(?:\.\d+)?)px/.exec(spec)?.[1] ?? 12);
+  const { metrics } = /\b(bold|bolder|[6-9]00)\b/.test(spec) ? loaded.bold : loaded.regular;
+  let units = 0;
+  for (const char of text) units += metrics.advance(char.codePointAt(0) ?? 0);
+  return { width: (units / metrics.unitsPerEm) * size };
+}
+
+echarts.setPlatformAPI({ measureText: measureText as never });
+
+// ---------------------------------------------------------------------------------------------------
+// The resvg WebAssembly module: initialised once, on first render.
+
+let wasmReady: Promise<void> | undefined;
+
+function ensureWasm(): Promise<void> {
+  wasmReady ??= initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm'))).catch((error: unknown) => {
+    wasmReady = undefined; // let a later render try again
+    throw error;
+  });
+  return wasmReady;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Formatting
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** "Nov 23 14:00" in UTC. */
+export function formatUtc(at: number): string {
+  const d = new Date(at);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+/** A number without float noise or needless zeros: 0.1, 0.05, 1.5, 12. */
+function plain(value: number): string {
+  if (value === 0) return '0';
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Ratio → percent text: 0.001 → "0.1%". */
+function percentText(ratio: number): string {
+  return `${plain(ratio * 100)}%`;
+}
+
+/** An axis maximum and tick step with about `ticks` round ticks covering `max`. */
+function niceScale(max: number, ticks = 4): { max: number; interval: number } {
+  const safeMax = Number.isFinite(max) && max > 0 ? max : 1;
+  const raw = safeMax / ticks;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [0.5, 1, 2, 5, 10].map((m) => m * magnitude).find((s) => Math.ceil(safeMax / s - 1e-9) <= ticks + 1) ?? 10 * magnitude;
+  const top = Math.ceil(safeMax / step - 1e-9) * step;
+  return { max: Number(top.toPrecision(12)), interval: step };
+}
+
+/** A round tick step for the time axis: at most one label per ~120 px. */
+function timeInterval(spanMs: number, plotWidth: number): number {
+  const maxLabels = Math.max(2, Math.floor(plotWidth / 120));
+  const steps = [1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168].map((h) => h * HOUR);
+  return steps.find((s) => spanMs / s <= maxLabels) ?? 168 * HOUR;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data preparation
+
+interface PreparedSeries {
+  /** [at, value] with null for gaps, in time order, within the window. */
+  points: Array<[number, number | null]>;
+  /** Points with a value and no neighbour with one: a line cannot show them, a dot does. */
+  isolated: Array<[number, number]>;
+  breaches: Array<[number, number]>;
+  /** Time ranges in breach, for the shaded bands. */
+  breachRanges: Array<[number, number]>;
+  max: number | undefined;
+  hasData: boolean;
+}
+
+function prepare(series: ChartSeriesPoint[], from: number, to: number, scale: number, threshold: number): PreparedSeries {
+  const points = series
+    .filter((p) => Number.isFinite(p.at) && p.at >= from && p.at <= to)
+    .sort((a, b) => a.at - b.at)
+    .map((p): [number, number | null] => [p.at, p.value !== null && Number.isFinite(p.value) ? p.value * scale : null]);
+  const limit = threshold * scale;
+  const isolated: Array<[number, number]> = [];
+  const breaches: Array<[number, number]> = [];
+  const breachRanges: Array<[number, number]> = [];
+  const step = medianStep(points.map((p) => p[0]));
+  let max: number | undefined;
+  let open: [number, number] | undefined;
+  points.forEach(([at, value], i) => {
+    const inBreach = value !== null && value > limit;
+    if (value !== null) {
+      max = max === undefined ? value : Math.max(max, value);
+      if ((points[i - 1]?.[1] ?? null) === null && (points[i + 1]?.[1] ?? null) === null) isolated.push([at, value]);
+      if (inBreach) breaches.push([at, value]);
+    }
+    // A breach band spans half a step either side of each breaching sample.
+    if (inBreach) {
+      const start = Math.max(from, at - step / 2);
+      const end = Math.min(to, at + step / 2);
+      if (open && start <= open[1] + 1) open[1] = end;
+      else {
+        if (open) breachRanges.push(open);
+        open = [start, end];
+      }
+    }
+  });
+  if (open) breachRanges.push(open);
+  return { points, isolated, breaches, breachRanges, max, hasData: max !== undefined };
+}
+
+function medianStep(times: number[]): number {
+  const gaps = times.slice(1).map((t, i) => t - times[i]!).filter((g) => g > 0).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] ?? 5 * 60_000;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The chart
+
+interface Panel {
+  name: string;
+  color: string;
+  data: PreparedSeries;
+  threshold: number;
+  thresholdLabel: string;
+  axisLabel: (value: number) => string;
+  /** Smallest top of the y axis, so a flat series near zero still reads as near zero. */
+  floor: number;
+}
+
+function buildOption(data: GoNoGoChartData, width: number, height: number): Option {
+  const from = Math.min(data.from, data.to);
+  const to = Math.max(data.from, data.to, from + 1);
+  const panels: Panel[] = [
+    {
+      name: 'Rust error rate',
+      color: COLOR.errorRate,
+      data: prepare(data.errorRate, from, to, 100, data.errorRateMax),
+      threshold: data.errorRateMax * 100,
+      thresholdLabel: `${percentText(data.errorRateMax)} max`,
+      axisLabel: (v) => `${plain(v)}%`,
+      floor: 0,
+    },
+    {
+      name: 'p99 Rust / Python',
+      color: COLOR.p99Ratio,
+      data: prepare(data.p99Ratio, from, to, 1, data.p99RatioMax),
+      threshold: data.p99RatioMax,
+      thresholdLabel: `${plain(data.p99RatioMax)}x max`,
+      axisLabel: (v) => `${plain(v)}x`,
+      floor: 1,
+    },
+  ];
+
+  const weightSteps = data.weightChanges
+    .filter((w) => Number.isFinite(w.at) && w.at >= from && w.at <= to)
+    .sort((a, b) => a.at - b.at);
+
+  const legendData: NonNullable<LegendComponentOption['data']> = panels.map((panel) => ({ name: panel.name }));
+  if (panels.some((panel) => panel.data.breaches.length > 0)) legendData.push({ name: BREACH_NAME });
+  if (weightSteps.length > 0) {
+    // A dashed stroke like the markers (the default icon of a line series is solid with a dot).
+    legendData.push({ name: WEIGHT_NAME, icon: 'path://M0,0h6v2h-6zM9,0h6v2h-6zM18,0h6v2h-6z', itemStyle: { color: COLOR.weight } });
+  }
+  const title = data.title ?? 'Go/no-go, last 48 h';
+  const subtitle = `${formatUtc(from)} – ${formatUtc(to)} UTC`;
+
+  // Layout in pixels: title and legend on top (the legend on a row of its own when both do not fit on
+  // one), two plots stacked, time labels under the lower one.
+  const legendWidth = legendData.reduce<number>(
+    (sum, item) => sum + LEGEND.itemWidth + 5 + measureText(typeof item === 'string' ? item : String(item.name), '11px sans-serif').width,
+    LEGEND.itemGap * (legendData.length - 1),
+  );
+  const titleWidth = Math.max(measureText(title, 'bold 16px sans-serif').width, measureText(subtitle, '11px sans-serif').width);
+  const legendOwnRow = 16 + titleWidth + 24 + legendWidth + 16 > width;
+  const left = 64;
+  const right = 96; // room for the threshold labels at the right end of their lines
+  const top = legendOwnRow ? 106 : 78;
+  const bottom = 34;
+  const gap = 44; // between the plots: the lower plot's name and the upper plot's weight labels
+  const plotHeight = Math.max(40, (height - top - bottom - gap) / 2);
+  const plotWidth = Math.max(40, width - left - right);
+  const grids: GridComponentOption[] = [
+    { left, right, top, height: plotHeight },
+    { left, right, top: top + plotHeight + gap, height: plotHeight },
+  ];
+  const interval = timeInterval(to - from, plotWidth);
+
+  const xAxes: XAXisComponentOption[] = panels.map((_, i) => ({
+    type: 'time',
+    gridIndex: i,
+    min: from,
+    max: to,
+    minInterval: interval,
+    maxInterval: interval,
+    axisLine: { show: true, lineStyle: { color: COLOR.axis } },
+    axisTick: { show: i === 1, lineStyle: { color: COLOR.axis } },
+    splitLine: { show: true, lineStyle: { color: COLOR.split } },
+    axisLabel: {
+      show: i === 1,
+      color: COLOR.muted,
+      fontSize: 11,
+      showMinLabel: false,
+      showMaxLabel: false,
+      hideOverlap: true,
+      formatter: (value: number) => formatUtc(value),
+    },
+  }));
+
+  const yAxes: YAXisComponentOption[] = panels.map((panel, i) => {
+    const scale = niceScale(Math.max(panel.floor, panel.threshold * 1.2, (panel.data.max ?? 0) * 1.08));
+    return {
+      type: 'value',
+      gridIndex: i,
+      min: 0,
+      max: scale.max,
+      interval: scale.interval,
+      name: panel.name,
+      nameLocation: 'end',
+      nameGap: 10,
+      nameTextStyle: { color: COLOR.text, fontSize: 12, fontWeight: 'bold', align: 'left', padding: [0, 0, 0, -left + 16] },
+      axisLine: { show: false },
+      axisTick: { show: false },
+      splitLine: { lineStyle: { color: COLOR.split } },
+      axisLabel: { color: COLOR.muted, fontSize: 11, formatter: (value: number) => panel.axisLabel(value) },
+    };
+  });
+
+  const series: SeriesOption[] = [];
+  const visualMaps: VisualMapComponentOption[] = [];
+  panels.forEach((panel, i) => {
+    series.push({
+      type: 'line',
+      name: panel.name,
+      xAxisIndex: i,
+      yAxisIndex: i,
+      data: panel.data.points,
+      connectNulls: false,
+      showSymbol: false,
+      symbol: 'none',
+      lineStyle: { width: 1.6 }, // colour from the visual map below: red above the threshold
+      itemStyle: { color: panel.color },
+      z: 3,
+      markLine: {
+        silent: true,
+        symbol: 'none',
+        animation: false,
+        data: [
+          {
+            yAxis: panel.threshold,
+            lineStyle: { color: COLOR.breach, type: 'dashed', width: 1.5 },
+            label: { formatter: panel.thresholdLabel, position: 'end', color: COLOR.breach, fontSize: 11, fontWeight: 'bold' },
+          },
+        ],
+      },
+      markArea: {
+        silent: true,
+        animation: false,
+        itemStyle: { color: COLOR.breachArea },
+        data: panel.data.breachRanges.map(([start, end]) => [{ xAxis: start }, { xAxis: end }]),
+      },
+    });
+    // Line segments above the threshold turn red.
+    visualMaps.push({
+      type: 'piecewise',
+      show: false,
+      seriesIndex: series.length - 1,
+      dimension: 1,
+      // A finite middle piece: with only open-ended pieces ECharts has no colour stops and throws.
+      pieces: [
+        { lt: 0, color: panel.color },
+        { gte: 0, lte: panel.threshold, color: panel.color },
+        { gt: panel.threshold, color: COLOR.breach },
+      ],
+    });
+    if (panel.data.isolated.length > 0) {
+      series.push({
+        type: 'scatter',
+        name: panel.name,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        data: panel.data.isolated,
+        symbolSize: 4,
+        itemStyle: { color: panel.color },
+        z: 4,
+      });
+    }
+    if (panel.data.breaches.length > 0) {
+      series.push({
+        type: 'scatter',
+        name: BREACH_NAME,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        data: panel.data.breaches,
+        symbolSize: 5,
+        itemStyle: { color: COLOR.breach },
+        z: 5,
+      });
+    }
+    // Weight steps: a line-less series carrying the markers, named for the legend.
+    series.push({
+      type: 'line',
+      name: WEIGHT_NAME,
+      xAxisIndex: i,
+      yAxisIndex: i,
+      data: [],
+      symbol: 'none',
+      lineStyle: { color: COLOR.weight, type: 'dashed', width: 1.2 },
+      itemStyle: { color: COLOR.weight },
+      markLine: {
+        silent: true,
+        symbol: 'none',
+        animation: false,
+        lineStyle: { color: COLOR.weight, type: 'dashed', width: 1.2 },
+        label: { position: 'end', color: COLOR.weight, fontSize: 11, fontWeight: 'bold', distance: 3 },
+        data: weightSteps.map((w) => ({ xAxis: w.at, label: { formatter: `${plain(w.percent)}%` } })),
+      },
+    });
+  });
+
+  const graphics: GraphicComponentOption[] = [];
+  panels.forEach((panel, i) => {
+    if (panel.data.hasData) return;
+    const grid = grids[i]!;
+    graphics.push({
+      type: 'text',
+      x: left + plotWidth / 2,
+      y: (grid.top as number) + plotHeight / 2,
+      silent: true,
+      z: 10,
+      style: {
+        text: 'no data in this window',
+        fill: COLOR.muted,
+        fontSize: 13,
+        fontFamily: FONT_FAMILY,
+        align: 'center',
+        verticalAlign: 'middle',
+        backgroundColor: '#ffffff',
+        padding: [4, 10],
+      },
+    });
+  });
+
+  return {
+    animation: false,
+    useUTC: true,
+    backgroundColor: '#ffffff',
+    textStyle: { fontFamily: FONT_FAMILY, color: COLOR.text },
+    title: {
+      text: title,
+      subtext: subtitle,
+      left: 16,
+      top: 10,
+      itemGap: 6,
+      textStyle: { fontSize: 16, fontWeight: 'bold', color: COLOR.text, fontFamily: FONT_FAMILY },
+      subtextStyle: { fontSize: 11, color: COLOR.muted, fontFamily: FONT_FAMILY },
+    },
+    legend: {
+      data: legendData,
+      ...(legendOwnRow ? { left: 16, top: 52 } : { right: 16, top: 14 }),
+      ...LEGEND,
+      textStyle: { fontSize: 11, color: COLOR.text, fontFamily: FONT_FAMILY },
+    },
+    grid: grids,
+    xAxis: xAxes,
+    yAxis: yAxes,
+    visualMap: visualMaps,
+    series,
+    graphic: graphics,
+  };
+}
+
+function sizeOf(options: ChartOptions | undefined): { width: number; height: number } {
+  const width = Math.round(options?.width ?? DEFAULT_WIDTH);
+  const height = Math.round(options?.height ?? DEFAULT_HEIGHT);
+  if (!(width >= 200 && width <= 8000 && height >= 150 && height <= 8000)) {
+    throw new RangeError(`chart size ${width}x${height} is out of range (200..8000 x 150..8000)`);
+  }
+  return { width, height };
+}
+
+/** The chart as an SVG document (what the PNG is drawn from). */
+export function renderGoNoGoChartSvg(data: GoNoGoChartData, options?: ChartOptions): string {
+  const { width, height } = sizeOf(options);
+  loadFonts();
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption(buildOption(data, width, height));
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** The chart as PNG bytes, exactly width x height. */
+export async function renderGoNoGoChart(data: GoNoGoChartData, options?: ChartOptions): Promise<Buffer> {
+  const { width } = sizeOf(options);
+  const svg = renderGoNoGoChartSvg(data, options);
+  await ensureWasm();
+  const { regular, bold } = loadFonts();
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'width', value: width },
+    background: '#ffffff',
+    font: {
+      fontBuffers: [regular.buffer, bold.buffer],
+      defaultFontFamily: FONT_FAMILY,
+      sansSerifFamily: FONT_FAMILY,
+      defaultFontSize: 12,
+    },
+  });
+  try {
+    const image = resvg.render();
+    try {
+      return Buffer.from(image.asPng());
+    } finally {
+      image.free();
+    }
+  } finally {
+    resvg.free();
+  }
+}
