@@ -22,9 +22,8 @@ import type {
   LegendComponentOption,
   TitleComponentOption,
   VisualMapComponentOption,
-  XAXisComponentOption,
-  YAXisComponentOption,
 } from 'echarts/components';
+import type { XAXisComponentOption, YAXisComponentOption } from 'echarts';
 import * as echarts from 'echarts/core';
 import type { ComposeOption } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
@@ -332,7 +331,12 @@ interface Panel {
   floor: number;
 }
 
+function hasThreshold(panel: Panel): boolean {
+  return Number.isFinite(panel.threshold) && panel.threshold >= 0;
+}
+
 function buildOption(data: GoNoGoChartData, width: number, height: number): Option {
+  if (!Number.isFinite(data.from) || !Number.isFinite(data.to)) throw new RangeError('chart window is not a finite time range');
   const from = Math.min(data.from, data.to);
   const to = Math.max(data.from, data.to, from + 1);
   const panels: Panel[] = [
@@ -412,7 +416,7 @@ function buildOption(data: GoNoGoChartData, width: number, height: number): Opti
   }));
 
   const yAxes: YAXisComponentOption[] = panels.map((panel, i) => {
-    const scale = niceScale(Math.max(panel.floor, panel.threshold * 1.2, (panel.data.max ?? 0) * 1.08));
+    const scale = niceScale(Math.max(panel.floor, hasThreshold(panel) ? panel.threshold * 1.2 : 0, (panel.data.max ?? 0) * 1.08));
     return {
       type: 'value',
       gridIndex: i,
@@ -442,20 +446,21 @@ function buildOption(data: GoNoGoChartData, width: number, height: number): Opti
       connectNulls: false,
       showSymbol: false,
       symbol: 'none',
-      lineStyle: { width: 1.6 }, // colour from the visual map below: red above the threshold
+      // Colour from the visual map below (red above the threshold); plain without a threshold.
+      lineStyle: hasThreshold(panel) ? { width: 1.6 } : { width: 1.6, color: panel.color },
       itemStyle: { color: panel.color },
       z: 3,
       markLine: {
         silent: true,
         symbol: 'none',
         animation: false,
-        data: [
+        data: hasThreshold(panel) ? [
           {
             yAxis: panel.threshold,
             lineStyle: { color: COLOR.breach, type: 'dashed', width: 1.5 },
             label: { formatter: panel.thresholdLabel, position: 'end', color: COLOR.breach, fontSize: 11, fontWeight: 'bold' },
           },
-        ],
+        ] : [],
       },
       markArea: {
         silent: true,
@@ -465,7 +470,7 @@ function buildOption(data: GoNoGoChartData, width: number, height: number): Opti
       },
     });
     // Line segments above the threshold turn red.
-    visualMaps.push({
+    if (hasThreshold(panel)) visualMaps.push({
       type: 'piecewise',
       show: false,
       seriesIndex: series.length - 1,
