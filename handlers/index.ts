@@ -9,9 +9,11 @@ import { refreshStatusButton, requestNextStepButton } from './actions/status.js'
 import { mcpCanaryCommand } from './commands/mcp-canary.js';
 import { appHomeOpened, refreshHomeButton } from './events/app-home.js';
 import type { HandlerContext } from './context.js';
+import { deliveredOnce } from './dedupe.js';
 import { shadowToggleButton, type RolloutWatch } from './lifecycle.js';
 
 export function registerListeners(app: App, ctx: HandlerContext, rollout: RolloutWatch): void {
+  app.use(deliveredOnce(ctx.core.store, (key) => ctx.logger.info({ key }, 'duplicate Slack delivery ignored')));
   app.command('/mcp-canary', mcpCanaryCommand(ctx));
   app.action(ACTION.approve, approveButton(ctx));
   app.action(ACTION.reject, rejectButton(ctx));
@@ -23,4 +25,11 @@ export function registerListeners(app: App, ctx: HandlerContext, rollout: Rollou
   app.action(ACTION.refreshHome, refreshHomeButton(ctx));
   app.action(ACTION.shadowToggle, shadowToggleButton(ctx, rollout));
   app.event('app_home_opened', appHomeOpened(ctx));
+  // Buttons this version does not know (an old message, a crafted payload): answered, logged, nothing done.
+  const known = new Set<string>(Object.values(ACTION));
+  app.action(/.*/, async ({ ack, action }) => {
+    await ack();
+    const id = 'action_id' in action ? action.action_id : 'unknown';
+    if (!known.has(id)) ctx.logger.warn({ actionId: id }, 'unknown action ignored');
+  });
 }

@@ -227,8 +227,8 @@ const envSchema = z.object({
   PROMETHEUS_URL: url,
   ALERTMANAGER_URL: url,
   SOURCE_TIMEOUT: duration('1500ms'),
-  REDIS_URL: optionalText.refine((v) => v === undefined || /^rediss?:\/\//.test(v), {
-    message: 'expected a redis:// or rediss:// URL',
+  REDIS_URL: optionalText.refine((v) => v === undefined || /^(rediss?|redis\+sentinel):\/\//.test(v), {
+    message: 'expected a redis://, rediss:// or redis+sentinel://host:26379,host2:26379/mastername URL',
   }),
   RAMP_STEPS: rampSteps,
   STEP_MIN_HOLD: duration('48h'),

@@ -26,8 +26,13 @@ import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
 import { postDigest } from '../handlers/digest.js';
 import { renderDrift } from '../views/lifecycle.js';
 import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
+import { guardSlackRequest } from '../handlers/http/body.js';
 import { healthRoutes } from '../handlers/http/health.js';
+import { InFlightWork } from '../handlers/in-flight.js';
 import { registerListeners } from '../handlers/index.js';
+
+/** Slack bodies are small; anything larger is not from Slack. */
+const SLACK_BODY_LIMIT = 256 * 1024;
 
 export interface BotOptions {
   /** Where JSON log lines go (default stdout). */
@@ -98,8 +103,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       signingSecret: config.slack.signingSecret ?? '',
       customRoutes,
       logger: boltLogger,
-      // Slack bodies are small; anything larger is not from Slack.
-      bodyLimit: 256 * 1024,
+      bodyLimit: SLACK_BODY_LIMIT,
+      // Our listeners ack at once; a delivery nobody handles (not from our app) gets its answer quickly.
+      unhandledRequestTimeoutMillis: 1000,
     } as ConstructorParameters<typeof HTTPReceiver>[0]);
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger: boltLogger, deferInitialization: true });
   }
@@ -142,6 +148,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     // Loaded on first use: the chart stack (WebAssembly renderer, fonts) is not needed to start.
     renderChart: async (data) => (await import('./adapters/chart.js')).renderGoNoGoChart(data),
   };
+  const inFlight = new InFlightWork();
+  app.use(inFlight.middleware());
   registerListeners(app, ctx, options.rolloutWatch ?? { intervalMs: 5_000, timeoutMs: 10 * 60_000 });
   app.error(async (error) => {
     logger.error({ err: error.message, code: (error as { code?: string }).code }, 'unhandled error in a listener');
@@ -159,9 +167,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     const listener = receiver.requestListener;
     server = createServer((req, res) => {
       // Ack latency as Slack sees it: from the request arriving to the response being sent.
-      if (req.url?.startsWith('/slack/events')) {
+      if (req.method === 'POST' && req.url?.startsWith('/slack/events')) {
         const end = botMetrics.ackLatency.startTimer({ kind: 'slack' });
         res.once('finish', () => end());
+        void guardSlackRequest(req, res, SLACK_BODY_LIMIT).then((ok) => ok && listener(req, res));
+        return;
       }
       listener(req, res);
     });
@@ -253,6 +263,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       } else {
         await app.stop();
       }
+      // Listeners keep working after their ack: let them finish (a rollback must complete and be told).
+      await inFlight.idle(options.drainTimeoutMs ?? 10_000);
       await Promise.race([audit.flush(), new Promise((r) => setTimeout(r, 2000))]);
       audit.stop();
       await store.close();

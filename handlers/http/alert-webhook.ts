@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAlertmanagerWebhook } from '../../src/adapters/alertmanager-webhook.js';
 import { receiveAlertNotification, type AlertDeps } from '../../src/core/alerts.js';
+import { readLimited, refuseTooLarge } from './body.js';
 
 export const ALERT_WEBHOOK_MAX_BYTES = 1024 * 1024;
 
@@ -21,15 +22,8 @@ export function alertWebhookRoute(getDeps: () => AlertDeps, token: string | unde
         // Without ALERT_WEBHOOK_TOKEN nothing is accepted: an unauthenticated webhook could trigger rollbacks.
         return reply(res, 401, { error: token ? 'missing or wrong bearer token' : 'ALERT_WEBHOOK_TOKEN is not set on the bot' });
       }
-      const declared = Number(req.headers['content-length'] ?? 0);
-      const body = declared > ALERT_WEBHOOK_MAX_BYTES ? 'too-large' : await readLimited(req, ALERT_WEBHOOK_MAX_BYTES);
-      if (body === 'too-large') {
-        // Stop reading and close the connection rather than drain a body we will not use.
-        res.setHeader('connection', 'close');
-        reply(res, 413, { error: `body larger than ${ALERT_WEBHOOK_MAX_BYTES} bytes` });
-        res.once('finish', () => req.socket.destroy());
-        return;
-      }
+      const body = await readLimited(req, ALERT_WEBHOOK_MAX_BYTES);
+      if (body === 'too-large') return refuseTooLarge(req, res, ALERT_WEBHOOK_MAX_BYTES);
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
@@ -58,28 +52,6 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(match[1]!.trim());
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function readLimited(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        done = true;
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

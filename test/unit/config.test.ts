@@ -70,3 +70,22 @@ describe('readConfig', () => {
     expect(() => readConfig({ ESCALATE_L2_AFTER: '30m', ESCALATE_L3_AFTER: '15m' })).toThrow(/ESCALATE_L3_AFTER/);
   });
 });
+
+describe('REDIS_URL forms', () => {
+  it('accepts Sentinel URLs and turns them into ioredis sentinel options', async () => {
+    const { parseSentinelUrl } = await import('../../src/adapters/store/redis-store.js');
+    expect(readConfig({ REDIS_URL: 'redis+sentinel://:s3cret@sentinel-0:26379,sentinel-1/mymaster/2' }).redisUrl).toMatch(/^redis\+sentinel/);
+    expect(parseSentinelUrl('redis+sentinel://:s3cret@sentinel-0:26379,sentinel-1/mymaster/2')).toEqual({
+      sentinels: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: 'sentinel-1', port: 26379 },
+      ],
+      name: 'mymaster',
+      password: 's3cret',
+      sentinelPassword: 's3cret',
+      db: 2,
+    });
+    expect(parseSentinelUrl('redis://redis:6379/0')).toBeUndefined();
+    expect(() => readConfig({ REDIS_URL: 'http://redis:6379' })).toThrow(/REDIS_URL: expected a redis:\/\//);
+  });
+});

@@ -55,7 +55,8 @@ export class RedisStateStore implements StateStore {
       // Keep reconnecting, never faster than every 2 s, so a Redis outage heals by itself.
       retryStrategy: (times) => Math.min(200 * times, 2000),
     };
-    this.redis = new Redis(options.url, redisOptions);
+    const sentinel = parseSentinelUrl(options.url);
+    this.redis = sentinel ? new Redis({ ...redisOptions, ...sentinel }) : new Redis(options.url, redisOptions);
     let lastReported = 0;
     this.redis.on('error', (error: Error) => {
       // One report per 10 s is enough while Redis is down; reconnection goes on regardless.
@@ -207,6 +208,26 @@ export class RedisStateStore implements StateStore {
   private requestKey(id: string): string {
     return `${this.prefix}request:${id}`;
   }
+}
+
+/**
+ * ioredis takes Sentinel as options, not as a URL; REDIS_URL may still name it:
+ * `redis+sentinel://[:password@]host1:26379,host2:26379/mymaster[/db]`.
+ */
+export function parseSentinelUrl(url: string): Pick<RedisOptions, 'sentinels' | 'name' | 'password' | 'db' | 'sentinelPassword'> | undefined {
+  const match = /^redis\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/]+)(?:\/(\d+))?$/.exec(url);
+  if (!match) return undefined;
+  const [, , password, hosts, name, db] = match;
+  const sentinels = hosts!.split(',').map((hostPort) => {
+    const [host, port] = hostPort.split(':');
+    return { host: host!, port: Number(port ?? 26379) };
+  });
+  return {
+    sentinels,
+    name: decodeURIComponent(name!),
+    ...(password ? { password: decodeURIComponent(password), sentinelPassword: decodeURIComponent(password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+  };
 }
 
 type RedisWithScripts = Redis & {

@@ -1,0 +1,117 @@
+// The bot under test, in its own process so its RSS is its own: the production entry point
+// (`node dist/src/main.js`, what `npm start` and the Docker image run), compiled by the project's
+// tsc into bench/.build. It runs under test/support's guarded wrapper, so it never outlives the bench.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { spawnGuarded, type GuardedChild } from '../test/support/child-process.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, 'bench', '.build');
+export const BOT_ENTRY = join(OUT_DIR, 'src', 'main.js');
+
+/** tsc -p tsconfig.build.json into bench/.build (type errors are reported but, like tsc, still emit). */
+export async function buildBot(): Promise<{ ms: number; typeErrors: number }> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const started = performance.now();
+  const before = existsSync(BOT_ENTRY) ? statSync(BOT_ENTRY).mtimeMs : 0;
+  const output = await new Promise<string>((resolve) => {
+    execFile(
+      process.execPath,
+      [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT_DIR, '--incremental', '--tsBuildInfoFile', join(OUT_DIR, '.tsbuildinfo')],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+      (_err, stdout, stderr) => resolve(`${stdout}${stderr}`),
+    );
+  });
+  if (!existsSync(BOT_ENTRY)) throw new Error(`tsc produced no ${BOT_ENTRY}:\n${output.slice(0, 4000)}`);
+  if (statSync(BOT_ENTRY).mtimeMs < before) throw new Error(`stale ${BOT_ENTRY}`);
+  const typeErrors = (output.match(/error TS\d+/g) ?? []).length;
+  return { ms: performance.now() - started, typeErrors };
+}
+
+export interface BotProcess {
+  url: string;
+  /** pid of the node process running the bot (not its wrapper). */
+  pid: number;
+  /** From spawn to the first 200 of GET /readyz. */
+  startupMs: number;
+  /** VmRSS and VmHWM (peak) from /proc/<pid>/status, in bytes. */
+  memory(): { rss: number; hwm: number };
+  /** CPU time (user + system) the bot process has used so far, in ms. */
+  cpuMs(): number;
+  /** The bot's JSON log lines so far. */
+  logLines(): string[];
+  stop(): Promise<void>;
+}
+
+function childPidOf(pid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length ? Number(children[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function statusField(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+export async function spawnBot(env: Record<string, string>, port: number, opts: { readyTimeoutMs?: number; pollMs?: number; nodeArgs?: string[] } = {}): Promise<BotProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  const childEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env, PORT: String(port) };
+  const started = performance.now();
+  let child: GuardedChild;
+  {
+    // spawnGuarded passes the parent's environment; the bot must see only its own.
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, childEnv);
+    try {
+      child = spawnGuarded(process.execPath, [...(opts.nodeArgs ?? []), BOT_ENTRY], { name: 'mcp-canary', keepChars: 32 * 1024 * 1024, cwd: ROOT });
+    } finally {
+      for (const k of Object.keys(process.env)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  }
+  const deadline = started + (opts.readyTimeoutMs ?? 30_000);
+  let startupMs = Number.NaN;
+  let last = '';
+  while (performance.now() < deadline) {
+    if (child.exited()) throw new Error(`the bot exited (${child.exitStatus()}) before /readyz answered 200:\n${child.logs().slice(-4000)}`);
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      last = `${res.status} ${await res.text()}`;
+      if (res.status === 200) {
+        startupMs = performance.now() - started;
+        break;
+      }
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 5));
+  }
+  if (Number.isNaN(startupMs)) {
+    await child.stop();
+    throw new Error(`/readyz did not answer 200 within ${opts.readyTimeoutMs ?? 30_000} ms (last: ${last}):\n${child.logs().slice(-4000)}`);
+  }
+  const pid = child.pid !== undefined ? childPidOf(child.pid) : undefined;
+  if (pid === undefined) throw new Error('could not find the bot process under its wrapper');
+  return {
+    url,
+    pid,
+    startupMs,
+    memory: () => ({ rss: statusField(pid, 'VmRSS'), hwm: statusField(pid, 'VmHWM') }),
+    cpuMs: () => {
+      // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (USER_HZ = 100 on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    logLines: () => child.logs().split('\n').filter((l) => l.startsWith('{')),
+    stop: () => child.stop(15_000),
+  };
+}

@@ -1,0 +1,34 @@
+// Slack may deliver the same thing twice: Events API retries (X-Slack-Retry-Num) after a slow answer,
+// and people double-click. Each delivery is claimed once in the shared store, so the work happens once
+// across replicas. If the store is down the work goes ahead: a rollback must never wait on Redis, and
+// every action is idempotent in the core anyway.
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { StateStore } from '../src/core/ports.js';
+
+const EVENT_TTL_MS = 3_600_000;
+const CLICK_TTL_MS = 5_000;
+
+export function deliveredOnce(store: Pick<StateStore, 'claimOnce'>, onDuplicate: (key: string) => void): Middleware<AnyMiddlewareArgs> {
+  return async ({ body, next }) => {
+    const key = deliveryKey(body as Record<string, unknown>);
+    if (key) {
+      const first = await store.claimOnce(key, key.startsWith('event:') ? EVENT_TTL_MS : CLICK_TTL_MS).catch(() => true);
+      if (!first) {
+        onDuplicate(key);
+        return;
+      }
+    }
+    await next();
+  };
+}
+
+function deliveryKey(body: Record<string, unknown>): string | undefined {
+  if (typeof body.event_id === 'string') return `event:${body.event_id}`;
+  if (body.type === 'block_actions') {
+    const user = (body.user as { id?: string } | undefined)?.id;
+    const action = (body.actions as Array<{ action_id?: string; value?: string }> | undefined)?.[0];
+    const where = (body.container as { message_ts?: string; view_id?: string } | undefined) ?? {};
+    if (user && action?.action_id) return `click:${user}:${action.action_id}:${action.value ?? ''}:${where.message_ts ?? where.view_id ?? ''}`;
+  }
+  return undefined;
+}

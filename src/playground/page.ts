@@ -1,0 +1,812 @@
+// The playground page: a Slack-like #oncall-platform (Block Kit messages, threads, ephemeral messages, confirm
+// dialogs, App Home), a composer for /mcp-canary, a user switcher, and the knobs of the simulated gateway and
+// cluster. Plain HTML, CSS and vanilla JS, embedded here because the build (tsc) copies no other files.
+// The script is written without backticks or dollar-brace (String.raw): \x60 stands for a backtick.
+
+const STYLE = String.raw`
+:root {
+  --aubergine: #3f0e40; --aubergine-2: #350d36; --side-text: #cfc3cf; --active: #1164a3;
+  --text: #1d1c1d; --muted: #616061; --border: #dddddd; --hover: #f8f8f8; --link: #1264a3;
+  --green: #007a5a; --red: #e01e5a; --yellow: #ecb22e; --panel: #f6f6f8;
+}
+* { box-sizing: border-box; }
+html, body { margin: 0; height: 100%; }
+body { font: 15px/1.46668 "Lato", "Segoe UI", "Helvetica Neue", Helvetica, Arial, sans-serif; color: var(--text); background: #fff; -webkit-font-smoothing: antialiased; }
+button { font: inherit; }
+.layout { display: grid; grid-template-columns: 240px minmax(420px, 1fr) 360px; height: 100vh; }
+
+/* sidebar */
+.sidebar { background: var(--aubergine); color: var(--side-text); display: flex; flex-direction: column; overflow-y: auto; }
+.ws { padding: 14px 16px 12px; border-bottom: 1px solid #522653; }
+.ws-name { color: #fff; font-weight: 900; font-size: 18px; }
+.ws-sub { font-size: 12px; opacity: .8; }
+.side-section { padding: 16px 16px 4px; font-size: 13px; font-weight: 700; letter-spacing: .02em; opacity: .85; }
+.side-item { display: flex; align-items: center; gap: 8px; width: 100%; border: 0; background: none; color: var(--side-text); text-align: left; padding: 4px 16px; cursor: pointer; font-size: 15px; }
+.side-item:hover { background: var(--aubergine-2); }
+.side-item.active { background: var(--active); color: #fff; font-weight: 700; }
+.side-item .hash { opacity: .7; width: 14px; text-align: center; }
+.user-item { padding: 5px 16px; }
+.user-item .avatar { width: 22px; height: 22px; font-size: 12px; border-radius: 4px; }
+.user-item .tag { margin-left: auto; font-size: 11px; padding: 0 6px; border-radius: 8px; background: rgba(255,255,255,.14); }
+.user-item.active .tag { background: rgba(255,255,255,.25); }
+.side-note { margin: 10px 16px; font-size: 12px; line-height: 1.5; opacity: .8; }
+.side-note b { color: #fff; }
+
+/* main */
+.main { display: flex; flex-direction: column; min-width: 0; border-right: 1px solid var(--border); }
+.main-header { display: flex; align-items: center; gap: 12px; padding: 10px 20px; border-bottom: 1px solid var(--border); min-height: 50px; }
+.main-title { font-weight: 900; font-size: 18px; }
+.main-sub { color: var(--muted); font-size: 13px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.pill { font-size: 11px; font-weight: 700; padding: 1px 8px; border-radius: 10px; background: #fff4d6; color: #7a5a00; border: 1px solid #f1d58b; white-space: nowrap; }
+.view { flex: 1; display: flex; flex-direction: column; min-height: 0; }
+.view[hidden] { display: none; }
+.messages { flex: 1; overflow-y: auto; padding: 8px 0 12px; }
+.intro { margin: 12px 20px 8px; padding: 14px 16px; border: 1px solid var(--border); border-radius: 8px; background: #fbfbfd; font-size: 14px; }
+.intro h2 { margin: 0 0 6px; font-size: 16px; }
+.intro ol { margin: 6px 0 0; padding-left: 20px; }
+.intro code { font-size: 12px; }
+
+.msg { display: flex; gap: 10px; padding: 8px 20px; position: relative; }
+.msg:hover { background: var(--hover); }
+.avatar { width: 36px; height: 36px; border-radius: 6px; flex: none; display: flex; align-items: center; justify-content: center; color: #fff; font-weight: 900; font-size: 16px; }
+.avatar.bot { background: #ffe27a; color: #5b4500; font-size: 20px; }
+.msg-body { min-width: 0; flex: 1; }
+.msg-meta { display: flex; align-items: baseline; gap: 6px; }
+.author { font-weight: 900; }
+.app-badge { font-size: 10px; font-weight: 700; color: var(--muted); background: #e8e8e8; padding: 0 4px; border-radius: 2px; }
+.time, .edited { color: var(--muted); font-size: 12px; }
+.msg.ephemeral { background: #f5f8fb; border-left: 3px solid #a7c4e2; padding-left: 17px; }
+.only-you { display: flex; gap: 6px; align-items: center; color: var(--muted); font-size: 12px; margin: 1px 0 2px; }
+.only-you a { color: var(--link); cursor: pointer; }
+.invoked { color: var(--muted); font-size: 13px; margin-bottom: 2px; }
+.invoked code { font-size: 12px; }
+.msg.system .msg-text { color: #a01a3d; }
+.msg-text, .b-text, .b-field, .b-context span { white-space: pre-wrap; overflow-wrap: anywhere; }
+.thread-toggle { margin-top: 4px; display: inline-flex; gap: 8px; align-items: center; border: 1px solid transparent; background: none; color: var(--link); font-weight: 700; font-size: 13px; padding: 2px 6px; margin-left: -6px; border-radius: 6px; cursor: pointer; }
+.thread-toggle:hover { border-color: var(--border); background: #fff; }
+.thread-toggle .last { color: var(--muted); font-weight: 400; }
+.thread { margin: 6px 0 2px; border-left: 3px solid #e1e1e1; padding-left: 6px; }
+.thread .msg { padding: 6px 10px; }
+.thread .avatar { width: 28px; height: 28px; font-size: 14px; }
+
+/* blocks */
+.blocks > * + * { margin-top: 6px; }
+.b-header { font-weight: 900; font-size: 18px; line-height: 1.33; margin-top: 2px; }
+.b-section { display: flex; gap: 12px; align-items: flex-start; }
+.b-section-main { flex: 1; min-width: 0; }
+.b-fields { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 16px; margin-top: 6px; }
+.b-section-main > .b-fields:first-child { margin-top: 0; }
+.b-context { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; color: var(--muted); font-size: 13px; }
+.b-context img { width: 16px; height: 16px; border-radius: 3px; }
+.b-divider { border: 0; border-top: 1px solid var(--border); margin: 10px 0; }
+.b-actions { display: flex; flex-wrap: wrap; gap: 8px; padding-top: 2px; }
+.b-image img, .file img { max-width: min(100%, 720px); border: 1px solid var(--border); border-radius: 8px; display: block; }
+.b-image figcaption, .file .file-title { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
+.b-image { margin: 4px 0 0; }
+.file { margin-top: 6px; }
+.b-unknown { font-size: 12px; color: var(--muted); }
+.mention { color: var(--link); background: #e8f5fa; border-radius: 3px; padding: 0 2px; font-weight: 500; }
+.mention.me { background: #fff2c6; color: #6b4c00; }
+code { font-family: Monaco, Menlo, Consolas, "Courier New", monospace; font-size: 12px; color: #c01343; background: #f7f7f9; border: 1px solid #e4e4e8; border-radius: 3px; padding: 1px 3px; }
+pre.code-block { font-family: Monaco, Menlo, Consolas, "Courier New", monospace; font-size: 12px; line-height: 1.5; background: #f7f7f9; border: 1px solid #e4e4e8; border-radius: 4px; padding: 8px; margin: 4px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+a { color: var(--link); text-decoration: none; }
+a:hover { text-decoration: underline; }
+
+.btn { display: inline-flex; align-items: center; gap: 4px; height: 30px; padding: 0 12px; font-size: 14px; font-weight: 700; border-radius: 4px; border: 1px solid #c3c3c3; background: #fff; color: var(--text); cursor: pointer; white-space: nowrap; }
+.btn:hover { background: #f6f6f6; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+.btn.primary { background: var(--green); border-color: var(--green); color: #fff; }
+.btn.primary:hover { background: #148567; }
+.btn.danger { background: var(--red); border-color: var(--red); color: #fff; }
+.btn.danger:hover { background: #e23067; }
+.btn:disabled { opacity: .55; cursor: default; }
+.btn.busy { cursor: progress; opacity: .7; }
+.btn.small { height: 26px; padding: 0 9px; font-size: 13px; }
+
+/* composer */
+.composer-wrap { padding: 0 20px 16px; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; margin-bottom: 6px; }
+.chip { border: 1px solid var(--border); background: #fff; border-radius: 14px; padding: 1px 10px; font-size: 12px; color: var(--muted); cursor: pointer; }
+.chip:hover { border-color: #aaa; color: var(--text); }
+.composer { display: flex; border: 1px solid #bbbbbb; border-radius: 8px; overflow: hidden; }
+.composer:focus-within { border-color: #868686; box-shadow: 0 0 0 1px #868686; }
+.composer input { flex: 1; border: 0; outline: 0; font: inherit; padding: 10px 12px; }
+.composer button { border: 0; background: var(--green); color: #fff; font-weight: 700; padding: 0 16px; cursor: pointer; }
+.composer-hint { font-size: 12px; color: var(--muted); margin-top: 4px; }
+
+/* app home */
+.home { flex: 1; overflow-y: auto; padding: 16px 24px 32px; }
+.home-tabs { display: flex; gap: 18px; border-bottom: 1px solid var(--border); padding: 0 24px; }
+.home-tabs span { padding: 8px 0; font-size: 14px; color: var(--muted); }
+.home-tabs span.active { color: var(--text); font-weight: 700; box-shadow: inset 0 -2px 0 var(--green); }
+.home-empty { color: var(--muted); padding: 24px 0; }
+
+/* knobs */
+.knobs { background: var(--panel); overflow-y: auto; padding: 12px 14px 24px; font-size: 14px; }
+.knobs h3 { margin: 16px 0 8px; font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+.knobs h3:first-child { margin-top: 2px; }
+.card { background: #fff; border: 1px solid var(--border); border-radius: 8px; padding: 10px 12px; }
+.card + .card { margin-top: 8px; }
+.weight-row { display: flex; align-items: baseline; gap: 10px; }
+.weight { font-size: 34px; font-weight: 900; line-height: 1; }
+.weight-label { color: var(--muted); font-size: 13px; }
+.steps { display: flex; gap: 3px; margin: 8px 0 4px; }
+.steps span { flex: 1; text-align: center; font-size: 11px; padding: 2px 0; border-radius: 3px; background: #eee; color: var(--muted); }
+.steps span.done { background: #cfe9df; color: #0b5a43; font-weight: 700; }
+.steps span.current { background: var(--green); color: #fff; font-weight: 700; }
+.kv { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; font-size: 12px; margin-top: 6px; }
+.kv dt { color: var(--muted); }
+.kv dd { margin: 0; font-family: Monaco, Menlo, Consolas, monospace; font-size: 11px; overflow-wrap: anywhere; }
+.state-line { font-size: 12px; color: var(--muted); margin-top: 4px; }
+.badge { display: inline-block; font-size: 11px; font-weight: 700; padding: 0 7px; border-radius: 9px; }
+.badge.ok { background: #d9f2e6; color: #0b5a43; }
+.badge.bad { background: #fde2ea; color: #a01a3d; }
+.badge.warn { background: #fff0c7; color: #7a5a00; }
+.badge.off { background: #eee; color: var(--muted); }
+.knob { margin-top: 6px; }
+.knob + .knob { margin-top: 12px; }
+.knob-top { display: flex; align-items: center; gap: 8px; }
+.knob-label { font-weight: 700; font-size: 13px; }
+.knob-top .badge { margin-left: auto; }
+.knob-inputs { display: flex; align-items: center; gap: 8px; margin-top: 2px; }
+.knob-inputs input[type=range] { flex: 1; accent-color: var(--green); }
+.knob-inputs input[type=number] { width: 78px; font: inherit; font-size: 13px; padding: 2px 4px; border: 1px solid #c3c3c3; border-radius: 4px; }
+.knob-unit { color: var(--muted); font-size: 12px; width: 18px; }
+.knob-hint { font-size: 11px; color: var(--muted); }
+.alert-row { display: flex; align-items: center; gap: 8px; padding: 6px 0; }
+.alert-row + .alert-row { border-top: 1px solid #f0f0f0; }
+.alert-name { font-weight: 700; font-size: 12px; overflow-wrap: anywhere; }
+.alert-info { flex: 1; min-width: 0; }
+.alert-meta { font-size: 11px; color: var(--muted); }
+.alert-row.firing .alert-name { color: #a01a3d; }
+.row { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }
+.clock-now { font-weight: 700; font-size: 15px; }
+.toast-root { position: fixed; right: 16px; bottom: 16px; display: flex; flex-direction: column; gap: 8px; z-index: 20; }
+.toast { background: #1d1c1d; color: #fff; padding: 8px 12px; border-radius: 6px; font-size: 13px; max-width: 420px; box-shadow: 0 4px 12px rgba(0,0,0,.25); }
+
+/* confirm dialog */
+.modal-overlay { position: fixed; inset: 0; background: rgba(0,0,0,.45); display: flex; align-items: center; justify-content: center; z-index: 10; }
+.modal { background: #fff; width: min(520px, 92vw); border-radius: 8px; box-shadow: 0 18px 48px rgba(0,0,0,.35); padding: 20px 24px 18px; }
+.modal-title { font-size: 22px; font-weight: 900; margin-bottom: 10px; }
+.modal-text { font-size: 15px; white-space: pre-wrap; }
+.modal-actions { display: flex; justify-content: flex-end; gap: 10px; margin-top: 22px; }
+.modal-actions .btn { height: 36px; padding: 0 16px; }
+`;
+
+const SCRIPT = String.raw`
+const EMOJI = {
+  warning: '\u26a0\ufe0f', rotating_light: '\ud83d\udea8', x: '\u274c', white_check_mark: '\u2705', hourglass_flowing_sand: '\u23f3',
+  hourglass: '\u231b', rewind: '\u23ea', ok_hand: '\ud83d\udc4c', no_bell: '\ud83d\udd15', information_source: '\u2139\ufe0f',
+  no_entry: '\u26d4', bell: '\ud83d\udd14', red_circle: '\ud83d\udd34', large_green_circle: '\ud83d\udfe2', arrows_counterclockwise: '\ud83d\udd04',
+  arrow_down: '\u2b07\ufe0f', arrow_up: '\u2b06\ufe0f', no_entry_sign: '\ud83d\udeab', mag: '\ud83d\udd0d', eyes: '\ud83d\udc40', checkered_flag: '\ud83c\udfc1',
+  busts_in_silhouette: '\ud83d\udc65', broom: '\ud83e\uddf9', test_tube: '\ud83e\uddea', robot_face: '\ud83e\udd16', raised_hand: '\u270b',
+  point_right: '\ud83d\udc49', leftwards_arrow_with_hook: '\u21a9\ufe0f', heavy_plus_sign: '\u2795', grey_question: '\u2754',
+  chart_with_upwards_trend: '\ud83d\udcc8', chart_with_downwards_trend: '\ud83d\udcc9', heavy_check_mark: '\u2714\ufe0f', tada: '\ud83c\udf89',
+  rocket: '\ud83d\ude80', fire: '\ud83d\udd25', lock: '\ud83d\udd12', calendar: '\ud83d\udcc5', clock3: '\ud83d\udd52', memo: '\ud83d\udcdd',
+  speech_balloon: '\ud83d\udcac', thumbsup: '\ud83d\udc4d', bar_chart: '\ud83d\udcca', crab: '\ud83e\udd80', snake: '\ud83d\udc0d',
+  large_yellow_circle: '\ud83d\udfe1', white_circle: '\u26aa', black_circle: '\u26ab', stopwatch: '\u23f1\ufe0f', gear: '\u2699\ufe0f',
+  shield: '\ud83d\udee1\ufe0f', pause_button: '\u23f8\ufe0f', arrow_right: '\u27a1\ufe0f', sparkles: '\u2728', construction: '\ud83d\udea7',
+};
+const AVATAR_COLORS = { U0ALICE: '#2f6fba', U0BOB: '#2e8b57', U0CAROL: '#9b4dca', U0MALLORY: '#c2410c' };
+const DEFAULT_KNOBS = { errorRate: 0.0004, rustP99: 0.12, pythonP99: 0.1, shadowMatch: 0.9995 };
+
+const params = new URLSearchParams(location.hash.slice(1));
+const state = {
+  me: 'U0ALICE',
+  tab: params.get('tab') === 'home' ? 'home' : 'channel',
+  data: null,
+  openThreads: new Set(),
+  closedThreads: new Set(),
+  knownReplies: new Map(),
+  loaded: false,
+  stick: true,
+  history: [],
+  historyIndex: -1,
+  knobsBuilt: false,
+  homeRequestedFor: null,
+};
+
+const $ = (sel) => document.querySelector(sel);
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'html') el.innerHTML = v;
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(3)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// ---------- mrkdwn ----------
+
+function escapeHtml(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+function decodeEntities(s) {
+  return String(s).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+function emojify(html) {
+  return html.replace(/:([a-z0-9_+\-]+):/g, (m, name) => (Object.prototype.hasOwnProperty.call(EMOJI, name) ? EMOJI[name] : m));
+}
+function userById(id) {
+  return (state.data && state.data.users.find((u) => u.id === id)) || null;
+}
+function renderToken(inner) {
+  if (inner.startsWith('@')) {
+    const id = inner.slice(1).split('|')[0];
+    const u = userById(id);
+    const label = u ? u.name : id === (state.data && state.data.bot.id) ? 'mcp-canary' : id;
+    return '<span class="mention' + (id === state.me ? ' me' : '') + '">@' + escapeHtml(label) + '</span>';
+  }
+  if (inner.startsWith('#')) {
+    const [id, name] = inner.slice(1).split('|');
+    const label = name || (state.data && state.data.channel.id === id ? state.data.channel.name : id);
+    return '<span class="mention">#' + escapeHtml(label) + '</span>';
+  }
+  if (inner.startsWith('!')) {
+    const bar = inner.indexOf('|');
+    const body = bar >= 0 ? inner.slice(1, bar) : inner.slice(1);
+    const fallback = bar >= 0 ? inner.slice(bar + 1) : '';
+    if (body.startsWith('date^')) return escapeHtml(decodeEntities(fallback || body));
+    if (body.startsWith('subteam^')) return '<span class="mention">@' + escapeHtml(fallback || body.slice(8)) + '</span>';
+    if (body === 'here' || body === 'channel' || body === 'everyone') return '<span class="mention">@' + body + '</span>';
+    return escapeHtml(decodeEntities(fallback || body));
+  }
+  const bar = inner.indexOf('|');
+  const href = decodeEntities(bar >= 0 ? inner.slice(0, bar) : inner);
+  const label = bar >= 0 ? inner.slice(bar + 1) : href;
+  if (!/^(https?:|mailto:)/i.test(href)) return escapeHtml(decodeEntities(label));
+  return '<a href="' + escapeHtml(href) + '" target="_blank" rel="noopener noreferrer">' + emojify(escapeHtml(decodeEntities(label))) + '</a>';
+}
+function formatInline(text) {
+  const tokens = [];
+  let s = text.replace(/<([^<>\n]+)>/g, (m, inner) => {
+    tokens.push(renderToken(inner));
+    return '\u0001' + (tokens.length - 1) + '\u0002';
+  });
+  s = escapeHtml(decodeEntities(s));
+  s = s.replace(/(^|[^A-Za-z0-9*])\*(\S(?:[^*\n]*?\S)?)\*(?=$|[^A-Za-z0-9*])/g, '$1<b>$2</b>');
+  s = s.replace(/(^|[^A-Za-z0-9_])_(\S(?:[^_\n]*?\S)?)_(?=$|[^A-Za-z0-9_])/g, '$1<i>$2</i>');
+  s = s.replace(/(^|[^A-Za-z0-9~])~(\S(?:[^~\n]*?\S)?)~(?=$|[^A-Za-z0-9~])/g, '$1<s>$2</s>');
+  s = emojify(s);
+  return s.replace(/\u0001(\d+)\u0002/g, (m, i) => tokens[Number(i)]);
+}
+function inlineCode(text) {
+  return text
+    .split(/(\x60[^\x60\n]+\x60)/)
+    .map((seg) => (seg.length > 2 && seg[0] === '\x60' && seg[seg.length - 1] === '\x60' ? '<code>' + escapeHtml(decodeEntities(seg.slice(1, -1))) + '</code>' : formatInline(seg)))
+    .join('');
+}
+function mrkdwn(text) {
+  const parts = String(text || '').split('\x60\x60\x60');
+  let out = '';
+  parts.forEach((part, i) => {
+    const isCode = i % 2 === 1 && i < parts.length - 1;
+    if (isCode) out += '<pre class="code-block">' + escapeHtml(decodeEntities(part.replace(/^\n/, '').replace(/\n$/, ''))) + '</pre>';
+    else out += inlineCode(i % 2 === 1 ? '\x60\x60\x60' + part : part.replace(/^\n/, '').replace(/\n$/, ''));
+  });
+  return out;
+}
+function textHtml(obj) {
+  if (!obj) return '';
+  if (typeof obj === 'string') return mrkdwn(obj);
+  if (obj.type === 'plain_text') return obj.emoji === false ? escapeHtml(obj.text) : emojify(escapeHtml(obj.text));
+  return mrkdwn(obj.text);
+}
+function plainText(obj) {
+  const div = document.createElement('div');
+  div.innerHTML = textHtml(obj);
+  return div.textContent;
+}
+
+// ---------- Block Kit ----------
+
+function renderBlocks(blocks, ctx) {
+  return h('div', { class: 'blocks' }, (blocks || []).map((b) => renderBlock(b, ctx)));
+}
+function renderBlock(b, ctx) {
+  switch (b.type) {
+    case 'header':
+      return h('div', { class: 'b-header', html: textHtml(b.text) });
+    case 'section': {
+      const main = h('div', { class: 'b-section-main' });
+      if (b.text) main.append(h('div', { class: 'b-text', html: textHtml(b.text) }));
+      if (b.fields && b.fields.length) main.append(h('div', { class: 'b-fields' }, b.fields.map((f) => h('div', { class: 'b-field', html: textHtml(f) }))));
+      return h('div', { class: 'b-section' }, main, b.accessory ? h('div', { class: 'b-accessory' }, renderElement(b.accessory, b, ctx)) : null);
+    }
+    case 'context':
+      return h('div', { class: 'b-context' }, (b.elements || []).map((e) => (e.type === 'image' ? h('img', { src: e.image_url, alt: e.alt_text || '' }) : h('span', { html: textHtml(e) }))));
+    case 'divider':
+      return h('hr', { class: 'b-divider' });
+    case 'actions':
+      return h('div', { class: 'b-actions' }, (b.elements || []).map((e) => renderElement(e, b, ctx)));
+    case 'image':
+      return h('figure', { class: 'b-image', 'data-testid': 'image-block' }, b.title ? h('figcaption', { html: textHtml(b.title) }) : null, h('img', { src: b.image_url, alt: b.alt_text || '' }));
+    default:
+      return h('div', { class: 'b-unknown' }, '[' + b.type + ' block]');
+  }
+}
+function renderElement(e, block, ctx) {
+  if (e.type === 'button') {
+    return h('button', {
+      class: 'btn' + (e.style ? ' ' + e.style : ''),
+      type: 'button',
+      'data-testid': 'block-button',
+      'data-action-id': e.action_id,
+      'data-value': e.value,
+      html: textHtml(e.text),
+      onclick: (ev) => clickButton(ev.currentTarget, e, block, ctx),
+    });
+  }
+  if (e.type === 'image') return h('img', { src: e.image_url, alt: e.alt_text || '', style: 'width:72px;height:72px;border-radius:6px' });
+  return h('span', { class: 'b-unknown' }, '[' + e.type + ']');
+}
+function clickButton(el, e, block, ctx) {
+  if (e.url) window.open(e.url, '_blank', 'noopener');
+  const send = async () => {
+    el.disabled = true;
+    el.classList.add('busy');
+    try {
+      await post('/ui/action', { surface: ctx.surface, messageTs: ctx.messageTs, blockId: block.block_id, actionId: e.action_id, value: e.value });
+    } finally {
+      el.disabled = false;
+      el.classList.remove('busy');
+    }
+  };
+  if (e.confirm) openConfirm(e.confirm, send);
+  else send();
+}
+function openConfirm(c, onConfirm) {
+  const root = $('#modal-root');
+  const close = () => {
+    root.replaceChildren();
+    document.removeEventListener('keydown', onKey);
+  };
+  const onKey = (ev) => {
+    if (ev.key === 'Escape') close();
+  };
+  document.addEventListener('keydown', onKey);
+  const ok = h('button', { class: 'btn ' + (c.style === 'danger' ? 'danger' : 'primary'), type: 'button', 'data-testid': 'confirm-ok', html: textHtml(c.confirm || { type: 'plain_text', text: 'Yes' }), onclick: () => { close(); onConfirm(); } });
+  root.replaceChildren(
+    h('div', { class: 'modal-overlay', onclick: (ev) => { if (ev.target === ev.currentTarget) close(); } },
+      h('div', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'data-testid': 'confirm-dialog' },
+        h('div', { class: 'modal-title', html: textHtml(c.title || { type: 'plain_text', text: 'Are you sure?' }) }),
+        h('div', { class: 'modal-text', html: textHtml(c.text) }),
+        h('div', { class: 'modal-actions' },
+          h('button', { class: 'btn', type: 'button', 'data-testid': 'confirm-cancel', html: textHtml(c.deny || { type: 'plain_text', text: 'Cancel' }), onclick: close }),
+          ok))));
+  ok.focus();
+}
+
+// ---------- server ----------
+
+async function post(path, body) {
+  try {
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(Object.assign({ user: state.me }, body)) });
+    const json = await res.json().catch(() => ({}));
+    if (json && json.ok === false && json.error) toast(json.error);
+    return json;
+  } catch (err) {
+    toast('The playground server is not answering: ' + err.message);
+    return { ok: false };
+  }
+}
+function toast(text) {
+  const t = h('div', { class: 'toast', 'data-testid': 'toast' }, text);
+  $('#toast-root').append(t);
+  setTimeout(() => t.remove(), 6000);
+}
+let refreshing = false;
+let again = false;
+async function refresh() {
+  if (refreshing) { again = true; return; }
+  refreshing = true;
+  try {
+    const res = await fetch('/ui/state?user=' + encodeURIComponent(state.me), { cache: 'no-store' });
+    state.data = await res.json();
+    render();
+  } catch (err) {
+    // the next event or poll retries
+  } finally {
+    refreshing = false;
+    if (again) { again = false; refresh(); }
+  }
+}
+
+// ---------- rendering ----------
+
+function fmtTime(ts) {
+  const d = new Date(Number(ts) * 1000);
+  return String(d.getUTCHours()).padStart(2, '0') + ':' + String(d.getUTCMinutes()).padStart(2, '0');
+}
+function fmtDate(d) {
+  return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+function fmtDuration(ms) {
+  const m = Math.round(ms / 60000);
+  if (m < 60) return m + 'm';
+  const hrs = Math.floor(m / 60);
+  if (hrs < 48) return hrs + 'h' + (m % 60 ? ' ' + (m % 60) + 'm' : '');
+  return Math.floor(hrs / 24) + 'd' + (hrs % 24 ? ' ' + (hrs % 24) + 'h' : '');
+}
+function avatarFor(authorId) {
+  const u = userById(authorId);
+  if (!u) return h('div', { class: 'avatar bot', title: 'mcp-canary' }, '\ud83d\udc24');
+  return h('div', { class: 'avatar', style: 'background:' + (AVATAR_COLORS[u.id] || '#555') }, u.name[0].toUpperCase());
+}
+
+function renderUsers() {
+  const list = $('#users');
+  list.replaceChildren(
+    ...state.data.users.map((u) =>
+      h('button', { class: 'side-item user-item' + (u.id === state.me ? ' active' : ''), type: 'button', 'data-testid': 'user-' + u.name, title: u.realName + ' (' + u.role + ')', onclick: () => switchUser(u.id) },
+        avatarFor(u.id), h('span', {}, u.name), h('span', { class: 'tag' }, u.approver ? 'approver' : 'not approver'))),
+  );
+  const me = userById(state.me);
+  $('#current-user').textContent = me ? me.name : state.me;
+  $('#composer-input').placeholder = 'Message #oncall-platform as ' + (me ? me.name : '') + ' \u2014 try /mcp-canary status';
+}
+
+function renderMessage(m, inThread) {
+  const me = userById(m.author);
+  const ctx = { surface: 'message', messageTs: m.ts };
+  const body = h('div', { class: 'msg-body' },
+    h('div', { class: 'msg-meta' },
+      h('span', { class: 'author' }, me ? me.realName : 'mcp-canary'),
+      me ? null : h('span', { class: 'app-badge' }, 'APP'),
+      h('span', { class: 'time', title: new Date(Number(m.ts) * 1000).toISOString() }, fmtTime(m.ts)),
+      m.editedAt ? h('span', { class: 'edited' }, '(edited)') : null),
+    m.ephemeralFor ? h('div', { class: 'only-you', 'data-testid': 'only-you' }, '\ud83d\udc41\ufe0f Only visible to you', '\u00b7', h('a', { onclick: () => post('/ui/dismiss', { ts: m.ts }) }, 'Dismiss')) : null,
+    m.invokedWith ? h('div', { class: 'invoked', html: '<code>' + escapeHtml(m.invokedWith.command) + '</code> used by ' + renderToken('@' + m.invokedWith.user) }) : null,
+    m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : m.text ? h('div', { class: 'msg-text', html: mrkdwn(m.text) }) : null,
+    (m.files || []).map((f) =>
+      h('div', { class: 'file', 'data-testid': 'file' },
+        h('div', { class: 'file-title' }, f.title),
+        f.mimetype.startsWith('image/') ? h('a', { href: f.url, target: '_blank', rel: 'noopener' }, h('img', { src: f.url, alt: f.title, 'data-testid': 'file-image' })) : h('a', { href: f.url }, f.name))),
+  );
+  return h('div', {
+    class: 'msg' + (m.ephemeralFor ? ' ephemeral' : '') + (m.system ? ' system' : ''),
+    'data-testid': 'message',
+    'data-ts': m.ts,
+    'data-ephemeral': m.ephemeralFor ? 'true' : 'false',
+    'data-thread': inThread ? 'reply' : 'top',
+  }, avatarFor(m.author), body);
+}
+
+function renderChannel() {
+  const list = $('#messages');
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+  const msgs = state.data.messages.slice().sort((a, b) => Number(a.ts) - Number(b.ts));
+  const byTs = new Set(msgs.map((m) => m.ts));
+  const replies = new Map();
+  const top = [];
+  for (const m of msgs) {
+    if (m.threadTs && m.threadTs !== m.ts && byTs.has(m.threadTs)) {
+      if (!replies.has(m.threadTs)) replies.set(m.threadTs, []);
+      replies.get(m.threadTs).push(m);
+    } else top.push(m);
+  }
+  for (const [ts, list2] of replies) {
+    const before = state.knownReplies.get(ts);
+    if (state.loaded && (before === undefined || list2.length > before) && !state.closedThreads.has(ts)) state.openThreads.add(ts);
+    state.knownReplies.set(ts, list2.length);
+  }
+  const nodes = [introCard()];
+  for (const m of top) {
+    const node = renderMessage(m, false);
+    const r = replies.get(m.ts);
+    if (r && r.length) {
+      const open = state.openThreads.has(m.ts);
+      const toggle = h('button', { class: 'thread-toggle', type: 'button', 'data-testid': 'thread-toggle', onclick: () => toggleThread(m.ts) },
+        h('span', {}, r.length + (r.length === 1 ? ' reply' : ' replies')),
+        h('span', { class: 'last' }, open ? 'Hide thread' : 'Last reply ' + fmtTime(r[r.length - 1].ts)));
+      const body = node.querySelector('.msg-body');
+      body.append(toggle);
+      if (open) body.append(h('div', { class: 'thread', 'data-testid': 'thread' }, r.map((x) => renderMessage(x, true))));
+    }
+    nodes.push(node);
+  }
+  list.replaceChildren(...nodes);
+  if (!state.loaded || state.stick || nearBottom) list.scrollTop = list.scrollHeight;
+  state.stick = false;
+}
+function toggleThread(ts) {
+  if (state.openThreads.has(ts)) { state.openThreads.delete(ts); state.closedThreads.add(ts); }
+  else { state.openThreads.add(ts); state.closedThreads.delete(ts); }
+  renderChannel();
+}
+function introCard() {
+  return h('div', { class: 'intro' },
+    h('h2', {}, '\ud83d\udc24 This is the mcp-canary playground'),
+    h('div', {}, 'The real bot runs here against a simulated Kubernetes cluster, Prometheus and Alertmanager. This page plays Slack: pick who you are on the left, type commands below, turn the knobs on the right.'),
+    h('ol', {},
+      h('li', { html: 'As <b>alice</b>: <code>/mcp-canary status</code>, then <code>/mcp-canary promote</code>.' }),
+      h('li', { html: 'Try <b>Approve</b> as alice (refused: two-person rule), then switch to <b>bob</b> and approve: the weight goes to 1%.' }),
+      h('li', { html: 'Fire <b>MCPRustGatewayErrorRateHigh</b> on the right and press <b>Roll back</b> on the alert. Advance the clock 48 h to pass the hold before the next step.' })));
+}
+
+function renderHome() {
+  const root = $('#home-content');
+  const view = state.data.home;
+  if (!view) {
+    root.replaceChildren(h('div', { class: 'home-empty' }, 'Opening the App Home tab\u2026'));
+    return;
+  }
+  root.replaceChildren(renderBlocks(view.blocks, { surface: 'home' }));
+}
+
+function setTab(tab) {
+  state.tab = tab;
+  $('#tab-channel').classList.toggle('active', tab === 'channel');
+  $('#tab-home').classList.toggle('active', tab === 'home');
+  $('#channel-view').hidden = tab !== 'channel';
+  $('#home-view').hidden = tab !== 'home';
+  $('#main-title').textContent = tab === 'home' ? 'mcp-canary' : '# oncall-platform';
+  $('#main-sub').textContent = tab === 'home' ? 'App Home \u2014 published by the bot with views.publish when you open it' : 'Canary ramp of the MCP Gateway, Python \u2192 Rust \u00b7 members: alice, bob, carol, mallory, mcp-canary';
+  if (tab === 'home') openHome();
+}
+function openHome() {
+  state.homeRequestedFor = state.me;
+  post('/ui/home', {});
+}
+function switchUser(id) {
+  state.me = id;
+  const u = userById(id);
+  history.replaceState(null, '', '#user=' + (u ? u.name : id) + (state.tab === 'home' ? '&tab=home' : ''));
+  state.stick = true;
+  refresh().then(() => { if (state.tab === 'home') openHome(); });
+}
+
+// ---------- knobs ----------
+
+const KNOBS = [
+  { key: 'errorRate', label: 'Rust error rate', unit: '%', min: 0, max: 5, step: 0.01, toUi: (v) => +(v * 100).toFixed(3), fromUi: (v) => v / 100 },
+  { key: 'rustP99', label: 'Rust p99', unit: 'ms', min: 10, max: 2000, step: 5, toUi: (v) => Math.round(v * 1000), fromUi: (v) => v / 1000 },
+  { key: 'pythonP99', label: 'Python p99', unit: 'ms', min: 10, max: 2000, step: 5, toUi: (v) => Math.round(v * 1000), fromUi: (v) => v / 1000 },
+  { key: 'shadowMatch', label: 'Shadow match rate', unit: '%', min: 98, max: 100, step: 0.01, toUi: (v) => +(v * 100).toFixed(3), fromUi: (v) => v / 100 },
+];
+
+function buildKnobs() {
+  const c = state.data.controls;
+  const panel = $('#knobs');
+  const knobRows = KNOBS.map((k) => {
+    const range = h('input', { type: 'range', min: k.min, max: k.max, step: k.step, 'data-testid': 'knob-range-' + k.key, 'aria-label': k.label });
+    const num = h('input', { type: 'number', min: k.min, max: k.max, step: k.step, 'data-testid': 'knob-' + k.key, 'aria-label': k.label });
+    range.addEventListener('input', () => { num.value = range.value; });
+    const commit = (v) => post('/ui/knobs', { [k.key]: k.fromUi(Number(v)) });
+    range.addEventListener('change', () => commit(range.value));
+    num.addEventListener('change', () => { range.value = num.value; commit(num.value); });
+    return h('div', { class: 'knob', id: 'knob-' + k.key },
+      h('div', { class: 'knob-top' }, h('span', { class: 'knob-label' }, k.label), h('span', { class: 'badge', id: 'knob-badge-' + k.key })),
+      h('div', { class: 'knob-inputs' }, range, num, h('span', { class: 'knob-unit' }, k.unit)),
+      h('div', { class: 'knob-hint', id: 'knob-hint-' + k.key }));
+  });
+  const alertRows = c.alerts.map((a) =>
+    h('div', { class: 'alert-row', id: 'alert-' + a.name, 'data-testid': 'alert-row-' + a.name },
+      h('div', { class: 'alert-info' },
+        h('div', { class: 'alert-name' }, a.name),
+        h('div', { class: 'alert-meta' }, h('span', { class: 'badge ' + (a.severity === 'critical' ? 'bad' : 'warn') }, a.severity), ' ', a.action, ' \u00b7 ', h('span', { class: 'alert-state', 'data-testid': 'alert-state-' + a.name }))),
+      h('button', { class: 'btn small', type: 'button', 'data-testid': 'alert-toggle-' + a.name, onclick: () => toggleAlert(a.name) })));
+  panel.replaceChildren(
+    h('h3', {}, 'Simulated cluster'),
+    h('div', { class: 'card', 'data-testid': 'cluster-card' },
+      h('div', { class: 'weight-row' }, h('div', { class: 'weight', 'data-testid': 'canary-weight', id: 'canary-weight' }), h('div', { class: 'weight-label', id: 'canary-weight-label' })),
+      h('div', { class: 'steps', id: 'canary-steps' }),
+      h('div', { class: 'state-line', 'data-testid': 'canary-state', id: 'canary-state' }),
+      h('dl', { class: 'kv', 'data-testid': 'canary-annotations', id: 'canary-annotations' }),
+      h('div', { class: 'state-line', id: 'deployments' }),
+      h('div', { class: 'row', style: 'margin-top:8px' },
+        h('button', { class: 'btn small', type: 'button', id: 'reapply', 'data-testid': 'ingress-reapply', onclick: () => post('/ui/ingress', { action: 'reapply' }) }, 'Re-apply canary Ingress'),
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'ingress-kubectl', title: 'Change the weight outside the bot, like kubectl annotate: the bot reports the drift', onclick: kubectlEdit }, 'kubectl annotate\u2026'))),
+    h('h3', {}, 'Simulated gateway (Prometheus)'),
+    h('div', { class: 'card' }, knobRows,
+      h('div', { class: 'row', style: 'margin-top:10px' }, h('button', { class: 'btn small', type: 'button', 'data-testid': 'knobs-healthy', onclick: () => post('/ui/knobs', DEFAULT_KNOBS) }, 'Reset to healthy'))),
+    h('h3', {}, 'Runbook alerts (Alertmanager)'),
+    h('div', { class: 'card' }, alertRows, h('div', { class: 'knob-hint', style: 'margin-top:6px' }, 'Fire sends Alertmanager\u2019s webhook to the bot; the alert also shows as active in the Alertmanager API (critical ones make the go/no-go NO-GO).')),
+    h('h3', {}, 'Clock'),
+    h('div', { class: 'card' },
+      h('div', { class: 'clock-now', 'data-testid': 'clock-now', id: 'clock-now' }),
+      h('div', { class: 'state-line', 'data-testid': 'clock-offset', id: 'clock-offset' }),
+      h('div', { class: 'row', style: 'margin-top:8px' },
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'clock-advance-15m', onclick: () => advance(15 * 60000) }, '+15 min'),
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'clock-advance-1h', onclick: () => advance(3600000) }, '+1 h'),
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'clock-advance-48h', onclick: () => advance(48 * 3600000) }, '+48 h (hold)'))),
+  );
+  state.knobsBuilt = true;
+}
+function advance(ms) {
+  post('/ui/clock', { advanceMs: ms });
+}
+function toggleAlert(name) {
+  const a = state.data.controls.alerts.find((x) => x.name === name);
+  post('/ui/alert', { name, firing: !(a && a.firing) });
+}
+function kubectlEdit() {
+  const value = prompt('kubectl annotate --overwrite ingress/mcp-gateway-canary nginx.ingress.kubernetes.io/canary-weight=', '3');
+  if (value !== null && value.trim() !== '') post('/ui/ingress', { action: 'weight', percent: Number(value) });
+}
+function updateKnobs() {
+  const c = state.data.controls;
+  const k = c.knobs;
+  const t = c.thresholds;
+  for (const def of KNOBS) {
+    const row = $('#knob-' + def.key);
+    const [range, num] = row.querySelectorAll('input');
+    const v = def.toUi(k[def.key]);
+    if (document.activeElement !== range && document.activeElement !== num) {
+      range.value = String(v);
+      num.value = String(v);
+    }
+  }
+  const ratio = k.rustP99 / k.pythonP99;
+  const badge = (key, ok, text) => {
+    const el = $('#knob-badge-' + key);
+    el.className = 'badge ' + (ok ? 'ok' : 'bad');
+    el.textContent = text;
+  };
+  badge('errorRate', k.errorRate < t.errorRateMax, (k.errorRate < t.errorRateMax ? 'GO' : 'NO-GO') + ' < ' + +(t.errorRateMax * 100).toFixed(3) + '%');
+  badge('rustP99', ratio < t.p99RatioMax, ratio.toFixed(2) + '\u00d7 Python (< ' + t.p99RatioMax + '\u00d7)');
+  badge('pythonP99', ratio < t.p99RatioMax, 'baseline');
+  badge('shadowMatch', k.shadowMatch > t.shadowMatchMin, (k.shadowMatch > t.shadowMatchMin ? 'ok' : 'low') + ' > ' + +(t.shadowMatchMin * 100).toFixed(3) + '%');
+  $('#knob-hint-errorRate').textContent = 'mcp:rust_gateway_error_rate:5m';
+  $('#knob-hint-rustP99').textContent = 'mcp:rust_gateway_p99_latency:5m';
+  $('#knob-hint-pythonP99').textContent = 'mcp:python_gateway_p99_latency:5m';
+  $('#knob-hint-shadowMatch').textContent = 'shadow match ratio (phase 1 exit: > 99.9% for 7 days)';
+
+  for (const a of c.alerts) {
+    const row = $('#alert-' + a.name);
+    row.classList.toggle('firing', a.firing);
+    row.querySelector('.alert-state').textContent = a.firing ? 'firing since ' + fmtDate(new Date(a.since)).slice(11) : 'inactive';
+    const btn = row.querySelector('button');
+    btn.textContent = a.firing ? 'Resolve' : 'Fire';
+    btn.className = 'btn small' + (a.firing ? '' : ' danger');
+    btn.setAttribute('data-testid', (a.firing ? 'alert-resolve-' : 'alert-fire-') + a.name);
+  }
+
+  const cl = c.cluster;
+  $('#canary-weight').textContent = cl.exists ? cl.percent + '%' : '0%';
+  $('#canary-weight-label').innerHTML = cl.exists ? 'of traffic to <b>Rust</b> (canary-weight ' + escapeHtml(cl.weight) + (cl.weightTotal !== 100 ? ' / ' + cl.weightTotal : '') + ')' : '<b>canary Ingress absent</b>: all traffic to Python';
+  const steps = $('#canary-steps');
+  steps.replaceChildren(...c.rampSteps.map((s) => h('span', { class: cl.exists && cl.percent === s ? 'current' : cl.exists && cl.percent > s ? 'done' : '' }, s + '%')));
+  $('#canary-state').replaceChildren(
+    h('span', { class: 'badge ' + (cl.exists ? 'ok' : 'bad') }, cl.exists ? 'Ingress present' : 'Ingress deleted'),
+    ' ', cl.namespace + '/' + cl.name, cl.exists ? ' \u00b7 resourceVersion ' + cl.resourceVersion : '');
+  const ann = $('#canary-annotations');
+  ann.replaceChildren(...Object.entries(cl.annotations || {}).flatMap(([key, v]) => [h('dt', {}, key.replace('nginx.ingress.kubernetes.io/', 'nginx/').replace('mcp-canary.stoa.dev/', 'bot/')), h('dd', {}, v)]));
+  $('#reapply').disabled = cl.exists;
+  const d = cl.deployments;
+  $('#deployments').innerHTML = 'Rust <b>' + d.rust.ready + '/' + d.rust.replicas + '</b> ready \u00b7 Python <b>' + d.python.ready + '/' + d.python.replicas + '</b> ready \u00b7 shadow mode <b>' + escapeHtml(d.python.shadowMode) + '</b>';
+
+  $('#clock-now').textContent = fmtDate(new Date(c.clock.now));
+  $('#clock-offset').textContent = c.clock.offsetMs ? 'simulated time is ' + fmtDuration(c.clock.offsetMs) + ' ahead of the real clock' : 'simulated time = real time';
+}
+
+function render() {
+  if (!state.data) return;
+  renderUsers();
+  if (!state.knobsBuilt) buildKnobs();
+  updateKnobs();
+  renderChannel();
+  if (state.tab === 'home') renderHome();
+  state.loaded = true;
+}
+
+// ---------- composer ----------
+
+function send(text) {
+  const value = text.trim();
+  if (!value) return;
+  state.history.push(value);
+  state.historyIndex = -1;
+  state.stick = true;
+  if (state.tab !== 'channel') setTab('channel');
+  return post('/ui/command', { text: value });
+}
+$('#composer').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const input = $('#composer-input');
+  const text = input.value;
+  input.value = '';
+  send(text);
+});
+$('#composer-input').addEventListener('keydown', (ev) => {
+  const input = ev.currentTarget;
+  if (ev.key === 'ArrowUp' && state.history.length && (input.value === '' || state.historyIndex >= 0)) {
+    ev.preventDefault();
+    state.historyIndex = state.historyIndex < 0 ? state.history.length - 1 : Math.max(0, state.historyIndex - 1);
+    input.value = state.history[state.historyIndex];
+  } else if (ev.key === 'ArrowDown' && state.historyIndex >= 0) {
+    ev.preventDefault();
+    state.historyIndex = state.historyIndex + 1 < state.history.length ? state.historyIndex + 1 : -1;
+    input.value = state.historyIndex >= 0 ? state.history[state.historyIndex] : '';
+  }
+});
+for (const chip of document.querySelectorAll('[data-chip]')) {
+  chip.addEventListener('click', () => {
+    const text = chip.getAttribute('data-chip');
+    if (text.endsWith(' ')) {
+      const input = $('#composer-input');
+      input.value = text;
+      input.focus();
+    } else send(text);
+  });
+}
+$('#tab-channel').addEventListener('click', () => setTab('channel'));
+$('#tab-home').addEventListener('click', () => setTab('home'));
+
+const wanted = params.get('user');
+const initial = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', mallory: 'U0MALLORY' }[wanted || ''];
+if (initial) state.me = initial;
+const events = new EventSource('/ui/events');
+events.addEventListener('change', () => refresh());
+setInterval(refresh, 5000);
+refresh().then(() => setTab(state.tab));
+`;
+
+export const PLAYGROUND_PAGE = String.raw`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mcp-canary playground · #oncall-platform</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<div class="layout">
+  <aside class="sidebar">
+    <div class="ws">
+      <div class="ws-name">Playground</div>
+      <div class="ws-sub">mcp-canary · no Slack workspace needed</div>
+    </div>
+    <div class="side-section">Channels</div>
+    <button class="side-item active" id="tab-channel" data-testid="tab-channel" type="button"><span class="hash">#</span>oncall-platform</button>
+    <div class="side-section">Apps</div>
+    <button class="side-item" id="tab-home" data-testid="tab-home" type="button"><span class="hash">🐤</span>mcp-canary (App Home)</button>
+    <div class="side-section">You are <b id="current-user" data-testid="current-user" style="color:#fff"></b></div>
+    <div id="users"></div>
+    <div class="side-note"><b>alice</b>, <b>bob</b> and <b>carol</b> are in <code style="color:#fff;background:none;border:0;padding:0">CANARY_APPROVERS</code>; mallory is not. Nobody approves their own request.</div>
+  </aside>
+  <main class="main">
+    <header class="main-header">
+      <div class="main-title" id="main-title"># oncall-platform</div>
+      <div class="main-sub" id="main-sub"></div>
+      <span class="pill" style="margin-left:auto">PLAYGROUND · simulated cluster</span>
+    </header>
+    <section class="view" id="channel-view" data-testid="channel">
+      <div class="messages" id="messages" data-testid="messages"></div>
+      <div class="composer-wrap">
+        <div class="chips">
+          <button class="chip" type="button" data-chip="/mcp-canary status">status</button>
+          <button class="chip" type="button" data-chip="/mcp-canary promote">promote</button>
+          <button class="chip" type="button" data-chip="/mcp-canary history">history</button>
+          <button class="chip" type="button" data-chip="/mcp-canary digest">digest</button>
+          <button class="chip" type="button" data-chip="/mcp-canary shadow status">shadow status</button>
+          <button class="chip" type="button" data-chip="/mcp-canary rollback ">rollback…</button>
+          <button class="chip" type="button" data-chip="/mcp-canary help">help</button>
+        </div>
+        <form class="composer" id="composer" data-testid="composer" autocomplete="off">
+          <input id="composer-input" data-testid="composer-input" aria-label="Message">
+          <button type="submit" data-testid="composer-send">Send</button>
+        </form>
+        <div class="composer-hint">Commands go to the bot as signed Slack requests from the person picked on the left. ↑ recalls the last one.</div>
+      </div>
+    </section>
+    <section class="view" id="home-view" data-testid="home-view" hidden>
+      <div class="home-tabs"><span class="active">Home</span><span>Messages</span><span>About</span></div>
+      <div class="home" id="home-content" data-testid="home-content"></div>
+    </section>
+  </main>
+  <aside class="knobs" id="knobs" data-testid="knobs"></aside>
+</div>
+<div id="modal-root"></div>
+<div class="toast-root" id="toast-root"></div>
+<script type="module">${SCRIPT}</script>
+</body>
+</html>
+`;
