@@ -3,7 +3,10 @@
 import ms from 'ms';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
-import { parseBusinessHours, type BusinessHours } from './core/business-hours.js';
+import { parseBusinessHours } from './core/business-hours.js';
+import type { GoNoGoPolicy, RampRules } from './core/go-no-go.js';
+import type { ClusterTargets } from './core/ports.js';
+import type { ShadowConfig } from './core/shadow.js';
 
 export interface Config {
   port: number;
@@ -18,52 +21,17 @@ export interface Config {
     /** Channels where commands are accepted; defaults to SLACK_CHANNEL alone when that is set. */
     commandChannels: string[];
   };
-  kube: {
-    kubeconfig?: string;
-    namespace: string;
-    canaryIngress: string;
-    rustDeployment: string;
-    pythonDeployment: string;
-    primaryIngress: string;
-    rustService: string;
-    rustServicePort: number;
-    pythonService: string;
-    requestTimeoutMs: number;
-  };
+  /** The targets, plus how to reach the API server. */
+  kube: ClusterTargets & { kubeconfig?: string; requestTimeoutMs: number };
   prometheusUrl?: string;
   alertmanagerUrl?: string;
   sourceTimeoutMs: number;
   redisUrl?: string;
-  ramp: {
-    steps: number[];
-    stepMinHoldMs: number;
-    businessHours: BusinessHours;
-    timeZone: string;
-  };
-  goNoGo: {
-    errorRateQuery: string;
-    errorRateMax: number;
-    rustP99Query: string;
-    pythonP99Query: string;
-    p99RatioMax: number;
-    criticalAlertMatchers: string[];
-  };
+  ramp: RampRules;
+  goNoGo: GoNoGoPolicy;
   approvalTtlMs: number;
   digestCron: string;
-  shadow: {
-    matchQuery: string;
-    errorQuery: string;
-    timeoutQuery: string;
-    dailyMatchQuery: string;
-    mismatchByPathQuery: string;
-    matchMin: number;
-    errorMax: number;
-    timeoutMax: number;
-    /** Days above matchMin needed before the canary may start. */
-    requiredDays: number;
-    rustGatewayUrl: string;
-    container?: string;
-  };
+  shadow: ShadowConfig;
   escalation: { l1?: string; l2?: string; l3?: string; l2AfterMs: number; l3AfterMs: number };
   alertWebhookToken?: string;
   autoRollbackOnCritical: boolean;
