@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     const idle = theBot.memory();
     const client = new BenchClient(CFG.concurrency);
     cleanups.push(async () => client.close());
+    const idleHeap = heapOf((await client.get(`${theBot.url}/metrics`)).body);
     const slackHeaders = (body: string) => signSlackRequest(SIGNING_SECRET, body);
     // CPU use of the bot and of this process (the fakes and the load generator) per phase: who is busy.
     const cpuNow = () => {
@@ -320,6 +321,7 @@ async function main(): Promise<void> {
     // The bot's own view of its ack latency (mcp_canary_slack_ack_seconds), as a cross-check.
     const metricsText = (await client.get(`${theBot.url}/metrics`)).body;
     const serverAck = ackHistogram(metricsText);
+    const afterHeap = heapOf(metricsText);
 
     // ---- 5. kubectl patch against the same API server (through a discovery front; see kube-front.ts).
     const kubectl = kubectlPath();
@@ -415,6 +417,7 @@ async function main(): Promise<void> {
     }
     out.push(`- storm: answers p50 ${ms(st.p50)} p99 ${ms(st.p99)} max ${ms(st.max)}; results ${JSON.stringify(stormKinds)}; ${threadPosts} thread posts, ${updates} chat.update${otherTopLevel ? `; ${otherTopLevel} other top-level posts` : ''}; CPU: ${stormCpuUse}`);
     out.push(`- memory: RSS ${mb(idle.rss)} idle after start-up, ${mb(after.rss)} after the load, peak (VmHWM) ${mb(after.hwm)}`);
+    out.push(`  - V8: idle ${idleHeap}; after the load ${afterHeap}`);
     out.push(`- start-up runs: ${startups.map((s) => ms(s, 0)).join(', ')}`);
     out.push(`- bot log: ${botLog.length} lines, ${warnings.length} warn/error${warnings.length ? `; first: ${warnings.slice(0, 3).join(' | ').slice(0, 600)}` : ''}`);
     if (ackErrorSamples.length) out.push(`- ack errors, first: ${ackErrorSamples.join(' | ')}`);
@@ -426,6 +429,12 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+/** V8 heap figures from the bot's prom-client default metrics. */
+function heapOf(metrics: string): string {
+  const v = (name: string) => Number(new RegExp(`^mcp_canary_${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1]);
+  return `heap ${mb(v('nodejs_heap_size_used_bytes'))} used of ${mb(v('nodejs_heap_size_total_bytes'))}, external ${mb(v('nodejs_external_memory_bytes'))}`;
 }
 
 /** Share of Slack requests under each bucket bound of mcp_canary_slack_ack_seconds. */

@@ -13,6 +13,7 @@ DEPS=(
   "prometheus prometheus"
   "prometheus-alertmanager prometheus-alertmanager"
   "amtool prometheus-alertmanager"
+  "chromium chromium"
 )
 
 log() { printf '[install-test-deps] %s\n' "$*"; }

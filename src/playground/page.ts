@@ -10,10 +10,11 @@ const STYLE = String.raw`
   --green: #007a5a; --red: #e01e5a; --yellow: #ecb22e; --panel: #f6f6f8;
 }
 * { box-sizing: border-box; }
-html, body { margin: 0; height: 100%; }
+html, body { margin: 0; height: 100%; overflow: hidden; }
 body { font: 15px/1.46668 "Lato", "Segoe UI", "Helvetica Neue", Helvetica, Arial, sans-serif; color: var(--text); background: #fff; -webkit-font-smoothing: antialiased; }
 button { font: inherit; }
-.layout { display: grid; grid-template-columns: 240px minmax(420px, 1fr) 360px; height: 100vh; }
+.layout { display: grid; grid-template-columns: 240px minmax(420px, 1fr) 360px; grid-template-rows: minmax(0, 1fr); height: 100vh; overflow: hidden; }
+.layout > * { min-height: 0; }
 
 /* sidebar */
 .sidebar { background: var(--aubergine); color: var(--side-text); display: flex; flex-direction: column; overflow-y: auto; }
