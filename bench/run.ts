@@ -6,6 +6,7 @@
 // response_urls), a Prometheus API answering in about 1 ms, and the fake Alertmanager API. Phases run one
 // after the other and each waits for the bot's follow-up work to finish, so they never overlap.
 import { spawn } from 'node:child_process';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,17 @@ function withTimeout<T>(what: string, p: Promise<T>, timeoutMs: number): Promise
     );
   });
 }
+
+// New TCP connections accepted per local server port: how well the bot's HTTP clients reuse connections.
+const connections = new Map<number, number>();
+const originalEmit = NetServer.prototype.emit as (this: NetServer, event: string | symbol, ...args: unknown[]) => boolean;
+NetServer.prototype.emit = function (this: NetServer, event: string | symbol, ...args: unknown[]): boolean {
+  if (event === 'connection') {
+    const port = (this.address() as AddressInfo | null)?.port;
+    if (port) connections.set(port, (connections.get(port) ?? 0) + 1);
+  }
+  return originalEmit.call(this, event, ...args);
+} as typeof NetServer.prototype.emit;
 
 interface Row {
   metric: string;
@@ -171,15 +183,38 @@ async function main(): Promise<void> {
     const idleHeap = heapOf((await client.get(`${theBot.url}/metrics`)).body);
     const slackHeaders = (body: string) => signSlackRequest(SIGNING_SECRET, body);
     // CPU use of the bot and of this process (the fakes and the load generator) per phase: who is busy.
+    const servers = { kube: kube.url, slack: slack.apiUrl, prometheus: prometheus.url, alertmanager: alertmanager.url };
+    const requestCounts = () => ({
+      kube: kube.requests.length,
+      slack: slack.calls.length + slack.responses.length,
+      prometheus: prometheus.requests.length,
+      alertmanager: alertmanager.requests.length,
+    });
+    const connNow = () => {
+      const c: Record<string, number> = {};
+      for (const [name, url] of Object.entries(servers)) c[name] = connections.get(Number(new URL(url).port)) ?? 0;
+      return { conns: c, reqs: requestCounts() };
+    };
+    /** "kube 400 requests over 400 new connections, ..." since `from`. */
+    const connSince = (from: ReturnType<typeof connNow>) => {
+      const to = connNow();
+      return Object.keys(servers)
+        .map((k) => {
+          const reqs = to.reqs[k as keyof typeof to.reqs] - from.reqs[k as keyof typeof from.reqs];
+          return `${k} ${Number.isNaN(reqs) ? '?' : reqs} req / ${to.conns[k]! - from.conns[k]!} new conn`;
+        })
+        .join(', ');
+    };
     const cpuNow = () => {
       const u = process.cpuUsage();
-      return { bot: theBot.cpuMs(), bench: (u.user + u.system) / 1000, at: performance.now() };
+      return { bot: theBot.cpuMs(), bench: (u.user + u.system) / 1000, machine: machineBusyMs(), at: performance.now() };
     };
     const cpuSince = (from: ReturnType<typeof cpuNow>) => {
       const to = cpuNow();
       const wall = to.at - from.at;
       const pct = (v: number) => `${((v / wall) * 100).toFixed(0)}%`;
-      return `bot ${pct(to.bot - from.bot)} of a core, bench (fakes + load) ${pct(to.bench - from.bench)}`;
+      const others = to.machine - from.machine - (to.bot - from.bot) - (to.bench - from.bench);
+      return `bot ${pct(to.bot - from.bot)} of a core, bench (fakes + load) ${pct(to.bench - from.bench)}, everything else on the machine (redis, other jobs) ${pct(Math.max(0, others))}`;
     };
 
     // ---- 1. Ack latency: `status` commands at concurrency N, each answered later through its response_url.
@@ -195,6 +230,7 @@ async function main(): Promise<void> {
     };
     const ackStart = performance.now();
     const ackCpu = cpuNow();
+    const ackConn = connNow();
     await pool(CFG.commands, CFG.concurrency, async (i) => {
       const body = slashCommandBody({ text: 'status', userId: USERS.alice, channelId: CHANNEL, responseUrl: slack.responseUrl(`ack-${i}`) });
       const r = await client.post(`${theBot.url}/slack/events`, body, slackHeaders(body));
@@ -207,6 +243,7 @@ async function main(): Promise<void> {
     const ackPhaseMs = performance.now() - ackStart;
     const drainMs = await waitUntil(`${CFG.commands} status answers on response_url`, () => ackResponses >= CFG.commands, 120_000);
     const ackCpuUse = cpuSince(ackCpu);
+    const ackConnUse = connSince(ackConn);
     const statusAnswers = slack.responses.filter((r) => r.id.startsWith('ack-'));
     const statusWithBlocks = statusAnswers.filter((r) => Array.isArray(r.body?.blocks) && r.body.blocks.length > 0).length;
     const ack = summary(ackMs);
@@ -216,6 +253,7 @@ async function main(): Promise<void> {
     log(`rollback: ${CFG.rollbacks} clicks, one after the other`);
     const rollbackMs: number[] = [];
     const rbCpu = cpuNow();
+    const rbConn = connNow();
     const rollbackAckMs: number[] = [];
     const rollbackEndMs: number[] = [];
     const patchesBefore = kube.requests.filter((r) => r.path === kube.paths.canaryIngress && r.method !== 'GET').length;
@@ -245,6 +283,7 @@ async function main(): Promise<void> {
       rollbackEndMs.push(performance.now() - t0);
     }
     const rbCpuUse = cpuSince(rbCpu);
+    const rbConnUse = connSince(rbConn);
     const canaryWrites = kube.requests.filter((r) => r.path === kube.paths.canaryIngress && r.method !== 'GET').slice(patchesBefore);
     const rollbackPatches = canaryWrites.filter((r) => r.method === 'PATCH').length;
     const rollbackOther = canaryWrites.length - rollbackPatches;
@@ -273,6 +312,7 @@ async function main(): Promise<void> {
     const stormResults: Array<{ status: number; ms: number; error?: string; body: string }> = [];
     const stormStart = performance.now();
     const stormCpu = cpuNow();
+    const stormConn = connNow();
     await Promise.all(
       Array.from({ length: CFG.stormPosts }, async (_, i) => {
         const due = stormStart + (i * CFG.stormWindowMs) / CFG.stormPosts;
@@ -288,6 +328,7 @@ async function main(): Promise<void> {
     );
     const stormMs = performance.now() - stormStart;
     const stormCpuUse = cpuSince(stormCpu);
+    const stormConnUse = connSince(stormConn);
     // Let any Slack call still in flight land before counting.
     await sleep(500);
     const stormCalls = slack.calls.slice(callsBefore);
@@ -410,12 +451,15 @@ async function main(): Promise<void> {
     out.push('');
     out.push('Details:');
     out.push(`- ack: mean ${ms(ack.mean)}, p90 ${ms(ack.p90)}, max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} acks/s; last status answer ${ms(drainMs, 0)} after the last ack; CPU: ${ackCpuUse}`);
+    out.push(`  - bot's outgoing HTTP: ${ackConnUse}`);
     out.push(`- ack as the bot measures it (mcp_canary_slack_ack_seconds, all Slack requests so far): ${serverAck}`);
     out.push(`- rollback: click -> PATCH mean ${ms(rb.mean)}, p90 ${ms(rb.p90)}, max ${ms(rb.max)}; click -> ack p50 ${ms(summary(rollbackAckMs).p50)}; click -> channel announcement p50 ${ms(summary(rollbackEndMs).p50)} p99 ${ms(summary(rollbackEndMs).p99)}; ${rollbackPatches} PATCHes${rollbackOther ? `, ${rollbackOther} other writes (delete fallback?)` : ''}; CPU: ${rbCpuUse}`);
+    out.push(`  - bot's outgoing HTTP: ${rbConnUse}`);
     if (kubectlResult) {
       out.push(`- kubectl: spawn -> process exit p50 ${ms(kubectlResult.warmTotal.p50)} p99 ${ms(kubectlResult.warmTotal.p99)}; first run ${ms(kubectlResult.cold.totalMs)} (aggregated discovery, then cached in $HOME/.kube/cache)`);
     }
     out.push(`- storm: answers p50 ${ms(st.p50)} p99 ${ms(st.p99)} max ${ms(st.max)}; results ${JSON.stringify(stormKinds)}; ${threadPosts} thread posts, ${updates} chat.update${otherTopLevel ? `; ${otherTopLevel} other top-level posts` : ''}; CPU: ${stormCpuUse}`);
+    out.push(`  - bot's outgoing HTTP: ${stormConnUse}`);
     out.push(`- memory: RSS ${mb(idle.rss)} idle after start-up, ${mb(after.rss)} after the load, peak (VmHWM) ${mb(after.hwm)}`);
     out.push(`  - V8: idle ${idleHeap}; after the load ${afterHeap}`);
     out.push(`- start-up runs: ${startups.map((s) => ms(s, 0)).join(', ')}`);
@@ -429,6 +473,13 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+/** CPU time all CPUs of the machine spent busy (not idle or iowait), from /proc/stat, in ms. */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return (total - fields[3]! - fields[4]!) * 10;
 }
 
 /** V8 heap figures from the bot's prom-client default metrics. */

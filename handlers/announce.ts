@@ -66,7 +66,7 @@ export async function requestAndAnnounce(
   if (outcome.kind === 'decreased') {
     // Decreases need no approval but the channel should still see them.
     const message = renderWeightChangeOutcome(outcome);
-    const posted = await postToChannel(ctx, client, input.channel, { ...message, text: `<@${input.actor}> ${message.text}` });
+    const posted = await postToChannel(ctx, client, input.channel, message);
     return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
   }
   return { outcome };

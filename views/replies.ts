@@ -52,8 +52,8 @@ export function renderWeightChangeOutcome(outcome: WeightChangeOutcome): Message
       const blocks: KnownBlock[] = [
         section(
           outcome.dryRun
-            ? `:arrow_down: *DRY RUN*: lowering the canary ${move} ran as a server-side dry run only; *nothing was changed*.`
-            : `:arrow_down: Lowered the canary *${move}*. Decreases need no approval; the change is audited.`,
+            ? `:arrow_down: *DRY RUN*: ${mention(outcome.actor)} lowering the canary ${move} ran as a server-side dry run only; *nothing was changed*.`
+            : `:arrow_down: ${mention(outcome.actor)} lowered the canary *${move}*. Decreases need no approval; the change is audited.`,
         ),
       ];
       if (outcome.dryRun) blocks.push(dryRunContext());

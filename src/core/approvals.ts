@@ -20,7 +20,7 @@ export type WeightChangeOutcome =
   | { kind: 'requested'; request: ApprovalRequest; assessment: WeightChangeAssessment; goNoGo: GoNoGo; expired?: ApprovalRequest }
   | { kind: 'refused'; fromPercent: number; toPercent: number; assessment: WeightChangeAssessment; goNoGo: GoNoGo }
   | { kind: 'pending-exists'; pending: ApprovalRequest }
-  | { kind: 'decreased'; fromPercent: number; toPercent: number; dryRun: boolean }
+  | { kind: 'decreased'; actor: string; fromPercent: number; toPercent: number; dryRun: boolean }
   | { kind: 'rollback'; rollback: RollbackOutcome }
   | { kind: 'no-change'; percent: number }
   | { kind: 'at-final-step'; percent: number }
@@ -120,7 +120,7 @@ async function decreaseWeight(
     toPercent,
     dryRun: deps.policy.dryRun || undefined,
   });
-  return { kind: 'decreased', fromPercent, toPercent, dryRun: deps.policy.dryRun };
+  return { kind: 'decreased', actor, fromPercent, toPercent, dryRun: deps.policy.dryRun };
 }
 
 async function assessNow(deps: CoreDeps, canary: CanaryState, toPercent: number): Promise<{ goNoGo: GoNoGo; assessment: WeightChangeAssessment }> {

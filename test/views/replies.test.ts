@@ -56,8 +56,8 @@ describe('renderWeightChangeOutcome', () => {
   });
 
   it.each<[string, WeightChangeOutcome, string]>([
-    ['decreased', { kind: 'decreased', fromPercent: 10, toPercent: 5, dryRun: false }, 'Lowered the canary *10% → 5%*. Decreases need no approval'],
-    ['decreased (dry run)', { kind: 'decreased', fromPercent: 10, toPercent: 5, dryRun: true }, '*DRY RUN*: lowering the canary 10% → 5% ran as a server-side dry run only; *nothing was changed*'],
+    ['decreased', { kind: 'decreased', actor: 'U0LOWER', fromPercent: 10, toPercent: 5, dryRun: false }, '<@U0LOWER> lowered the canary *10% → 5%*. Decreases need no approval'],
+    ['decreased (dry run)', { kind: 'decreased', actor: 'U0LOWER', fromPercent: 10, toPercent: 5, dryRun: true }, '*DRY RUN*: <@U0LOWER> lowering the canary 10% → 5% ran as a server-side dry run only; *nothing was changed*'],
     ['no-change', { kind: 'no-change', percent: 5 }, 'already at *5%*: nothing to do'],
     ['at-final-step', { kind: 'at-final-step', percent: 100 }, 'already at the last step of the ramp (*100%*): nothing to promote'],
     ['invalid', { kind: 'invalid', message: 'weight must be an integer 0..100, got "abc<>"' }, ':warning: weight must be an integer 0..100, got "abc&lt;&gt;"'],
