@@ -33,23 +33,30 @@ export interface ApprovalViewOptions {
 export const TWO_PERSON_RULE =
   ':busts_in_silhouette: Two-person rule: the requester cannot approve. On Approve the go/no-go and ramp rules are checked again; NO-GO refuses the change. Anyone may roll back.';
 
+/** What a request is about, for headers and fallbacks: "canary 5% → 10%" or "post-migration cleanup". */
+function subjectOf(request: ApprovalRequest): string {
+  return request.kind === 'finalize' ? 'post-migration cleanup' : `canary ${transition(request.fromPercent, request.toPercent)}`;
+}
+
 /** The pending request, with Approve / Reject / Roll back. A request that is no longer pending renders as decided. */
 export function renderApprovalRequest(request: ApprovalRequest, opts: ApprovalViewOptions): Message {
   if (request.status !== 'pending') return renderDecidedRequest(request, opts);
   const from = formatPercent(request.fromPercent);
   const to = formatPercent(request.toPercent);
-  const move = transition(request.fromPercent, request.toPercent);
+  const move = subjectOf(request).replace(/^canary /, '');
   const ttlMs = new Date(request.expiresAt).getTime() - new Date(request.requestedAt).getTime();
   const ttl = Number.isFinite(ttlMs) && ttlMs > 0 ? ` (${formatDuration(ttlMs)} after the request)` : '';
 
   const intro = [
-    `${mention(request.requestedBy)} asks to raise the canary from *${from}* to *${to}* of traffic to Rust.`,
+    request.kind === 'finalize'
+      ? `${mention(request.requestedBy)} asks to run the post-migration cleanup (Rust has served 100% for 14 days): the plan above passed its server-side dry run.`
+      : `${mention(request.requestedBy)} asks to raise the canary from *${from}* to *${to}* of traffic to Rust.`,
     `Requested ${slackTime(request.requestedAt)} · *expires ${slackTime(request.expiresAt)}*${ttl}`,
   ];
   if (opts.approverHint) intro.push(`Approvers: ${truncate(opts.approverHint, 1000)}`);
 
   const blocks: KnownBlock[] = [
-    header(`Approval needed: canary ${move}${opts.dryRun ? ' · DRY RUN' : ''}`),
+    header(`Approval needed: ${subjectOf(request)}${opts.dryRun ? ' · DRY RUN' : ''}`),
     section(intro.join('\n')),
     section(evidenceText(request.evidence, 'Go/no-go at request time')),
     context([TWO_PERSON_RULE]),
@@ -58,13 +65,28 @@ export function renderApprovalRequest(request: ApprovalRequest, opts: ApprovalVi
   if (opts.dryRun) blocks.push(dryRunContext());
 
   const dry = opts.dryRun ? 'DRY RUN · ' : '';
-  return message(`${dry}Approval needed: canary ${move}, requested by ${mention(request.requestedBy)}; expires ${plainTime(request.expiresAt)}`, blocks);
+  return message(`${dry}Approval needed: ${subjectOf(request)}, requested by ${mention(request.requestedBy)}; expires ${plainTime(request.expiresAt)}`, blocks);
 }
 
 /** Approve (value: the request id), with the confirm dialog that says what will be applied and that it is checked again. */
 export function approveRequestButton(request: ApprovalRequest, dryRun: boolean): Button {
   const from = formatPercent(request.fromPercent);
   const to = formatPercent(request.toPercent);
+  if (request.kind === 'finalize') {
+    return button({
+      text: ':white_check_mark: Approve cleanup',
+      actionId: ACTION.approve,
+      value: request.id,
+      style: 'primary',
+      confirm: {
+        title: 'Run the cleanup?',
+        text: `Deletes the Python deployment and service, points the primary Ingress at Rust and deletes the canary Ingress, step by step after a fresh dry run.${dryRun ? ' DRY RUN: server-side dry run only.' : ''}`,
+        confirm: 'Run cleanup',
+        deny: 'Cancel',
+        style: 'danger',
+      },
+    });
+  }
   return button({
     text: `:white_check_mark: Approve ${to}`,
     actionId: ACTION.approve,
@@ -134,29 +156,33 @@ export function decisionLine(request: ApprovalRequest): string {
 
 /** The same message, updated in place once the request is decided. Only the Rollback button stays. */
 export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: boolean }): Message {
-  const move = transition(request.fromPercent, request.toPercent);
+  const subject = subjectOf(request);
   const word = requestStateWord(request);
   const icon = requestStateIcon(request);
 
   const lines = [`Requested by ${mention(request.requestedBy)} ${slackTime(request.requestedAt)}`, decisionLine(request)];
-  if (request.status === 'applied') {
+  if (request.status === 'applied' && request.kind === 'finalize') {
+    lines.push(opts.dryRun ? 'DRY RUN: server-side dry runs only; nothing was deleted.' : 'Rust serves all traffic through the primary Ingress.');
+  } else if (request.status === 'applied') {
     lines.push(
       opts.dryRun
         ? `DRY RUN: server-side dry run only; the canary stays at *${formatPercent(request.fromPercent)}*.`
         : `The canary now sends *${formatPercent(request.toPercent)}* of traffic to Rust.`,
     );
+  } else if (request.kind === 'finalize' && request.status === 'failed') {
+    lines.push('Stopped at the first failing step: see the outcome for what is done and what is not.');
   } else if (request.status !== 'applying' && request.status !== 'pending') {
     lines.push('Nothing was applied.');
   }
   if (request.outcome) lines.push(`*Outcome:* ${truncate(escapeKeepingMentions(request.outcome), 1500)}`);
 
-  const blocks: KnownBlock[] = [header(`${icon} ${word}: canary ${move}${opts.dryRun ? ' · DRY RUN' : ''}`), section(lines.join('\n'))];
+  const blocks: KnownBlock[] = [header(`${icon} ${word}: ${subject}${opts.dryRun ? ' · DRY RUN' : ''}`), section(lines.join('\n'))];
   if (request.decisionEvidence) blocks.push(section(evidenceText(request.decisionEvidence, 'Go/no-go at approval')));
   blocks.push(context([`At request time: ${verdictBadge(request.evidence.verdict)} (${slackTime(request.evidence.evaluatedAt)})`]));
   blocks.push(actions([rollbackButton(rollbackButtonValue('approval', request.id))]));
   if (opts.dryRun) blocks.push(dryRunContext());
 
-  return message(`${opts.dryRun ? 'DRY RUN · ' : ''}${word}: canary ${move}${decidedSuffix(request)}`, blocks);
+  return message(`${opts.dryRun ? 'DRY RUN · ' : ''}${word}: ${subject}${decidedSuffix(request)}`, blocks);
 }
 
 /** The fallback's tail: who decided, and why for a refusal or a failure (without repeating the state). */

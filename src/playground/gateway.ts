@@ -117,8 +117,16 @@ const normalize = (q: string) => q.trim().replace(/\s+/g, ' ');
 function wave(t: number, seed: number): number {
   const daily = Math.sin((2 * Math.PI * t) / DAY + seed);
   const short = Math.sin((2 * Math.PI * t) / (47 * 60_000) + seed * 3.1);
-  const tiny = Math.sin((2 * Math.PI * t) / (11 * 60_000) + seed * 7.3);
-  return 0.6 * daily + 0.3 * short + 0.1 * tiny;
+  // Noise that changes every 5 minutes, smoothed between buckets.
+  const bucket = t / 300_000;
+  const at = (n: number) => {
+    const x = Math.sin(n * 12.9898 + seed * 78.233) * 43758.5453;
+    return (x - Math.floor(x)) * 2 - 1;
+  };
+  const i = Math.floor(bucket);
+  const f = bucket - i;
+  const noise = at(i) * (1 - f) + at(i + 1) * f;
+  return 0.45 * daily + 0.2 * short + 0.35 * noise;
 }
 
 export class SimulatedGateway {

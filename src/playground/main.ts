@@ -50,8 +50,9 @@ export const PLAYGROUND_PASSTHROUGH = [
 
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<RunningPlayground> {
   // The clock the bot, the gateway and Alertmanager share: the page's "advance" knob moves it forward.
+  // It ticks in whole seconds, so range queries (the digest's 48 h) start on a whole second.
   let offsetMs = 0;
-  const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
+  const clock: Clock = { now: () => new Date(Math.floor((Date.now() + offsetMs) / 1000) * 1000) };
 
   const extra = Object.fromEntries(Object.entries(options.env ?? {}).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
   // Queries the bot will send (defaults unless overridden), so the simulated gateway knows what each one asks.

@@ -36,7 +36,7 @@ button { font: inherit; }
 /* main */
 .main { display: flex; flex-direction: column; min-width: 0; border-right: 1px solid var(--border); }
 .main-header { display: flex; align-items: center; gap: 12px; padding: 10px 20px; border-bottom: 1px solid var(--border); min-height: 50px; }
-.main-title { font-weight: 900; font-size: 18px; }
+.main-title { font-weight: 900; font-size: 18px; white-space: nowrap; }
 .main-sub { color: var(--muted); font-size: 13px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .pill { font-size: 11px; font-weight: 700; padding: 1px 8px; border-radius: 10px; background: #fff4d6; color: #7a5a00; border: 1px solid #f1d58b; white-space: nowrap; }
 .view { flex: 1; display: flex; flex-direction: column; min-height: 0; }
@@ -666,7 +666,7 @@ function updateKnobs() {
     row.querySelector('.alert-state').textContent = a.firing ? 'firing since ' + fmtDate(new Date(a.since)).slice(11) : 'inactive';
     const btn = row.querySelector('button');
     btn.textContent = a.firing ? 'Resolve' : 'Fire';
-    btn.className = 'btn small' + (a.firing ? '' : ' danger');
+    btn.className = 'btn small' + (a.firing ? '' : a.severity === 'critical' ? ' danger' : '');
     btn.setAttribute('data-testid', (a.firing ? 'alert-resolve-' : 'alert-fire-') + a.name);
   }
 
@@ -768,7 +768,7 @@ export const PLAYGROUND_PAGE = String.raw`<!doctype html>
     <div class="side-section">Channels</div>
     <button class="side-item active" id="tab-channel" data-testid="tab-channel" type="button"><span class="hash">#</span>oncall-platform</button>
     <div class="side-section">Apps</div>
-    <button class="side-item" id="tab-home" data-testid="tab-home" type="button"><span class="hash">🐤</span>mcp-canary (App Home)</button>
+    <button class="side-item" id="tab-home" data-testid="tab-home" type="button"><span class="hash">🐤</span>mcp-canary <span style="opacity:.6;font-size:12px">App Home</span></button>
     <div class="side-section">You are <b id="current-user" data-testid="current-user" style="color:#fff"></b></div>
     <div id="users"></div>
     <div class="side-note"><b>alice</b>, <b>bob</b> and <b>carol</b> are in <code style="color:#fff;background:none;border:0;padding:0">CANARY_APPROVERS</code>; mallory is not. Nobody approves their own request.</div>

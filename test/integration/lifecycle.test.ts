@@ -206,3 +206,21 @@ describe('DRY_RUN', () => {
     expect(textOf(h.slack.messages.get(request.ts))).toMatch(/DRY RUN/);
   });
 });
+
+describe('cleanup request message', () => {
+  it('names the cleanup, not a weight change, and never claims nothing was applied after a partial run', async () => {
+    h = await startHarness({});
+    h.setCanary(100, { hoursAgo: 15 * 24 });
+    await h.command('finalize').then(({ responseId }) => h.response(responseId));
+    const request = approvalMessages(h.slack)[0]!;
+    expect(textOf(request)).toContain('Approval needed: post-migration cleanup');
+    const approve = buttonsOf(request.blocks).find((b) => b.action_id === 'canary_approve')!;
+    expect(approve.text.text).toMatch(/Approve cleanup/);
+    h.kube.failNext({ method: 'PATCH', pathIncludes: '/ingresses/mcp-gateway-primary', dryRun: false }, 500, 1);
+    await h.click('canary_approve', approve.value!, { user: USERS.carol, messageTs: request.ts }).then(({ responseId }) => h.response(responseId));
+    const final = textOf(h.slack.messages.get(request.ts));
+    expect(final).toMatch(/Failed: post-migration cleanup/);
+    expect(final).not.toMatch(/Nothing was applied/);
+    expect(final).toMatch(/Stopped at the first failing step/);
+  });
+});
