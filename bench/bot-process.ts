@@ -44,6 +44,8 @@ export interface BotProcess {
   cpuMs(): number;
   /** The bot's JSON log lines so far. */
   logLines(): string[];
+  /** Everything the bot wrote (stdout + stderr), e.g. --trace-gc lines. */
+  rawOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;
     },
+    rawOutput: () => child.logs(),
     logLines: () => child.logs().split('\n').filter((l) => l.startsWith('{')),
     stop: () => child.stop(15_000),
   };

@@ -10,6 +10,10 @@ export interface Timed {
   ms: number;
   /** Set when the request failed at the network level (no HTTP status). */
   error?: string;
+  /** When a new connection had to be opened: ms from start to connected. */
+  connectMs?: number;
+  /** ms from start to the request being fully written to the socket. */
+  writtenMs?: number;
 }
 
 export class BenchClient {
@@ -37,13 +41,20 @@ export class BenchClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - start }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - start, ...(connectMs !== undefined ? { connectMs } : {}), writtenMs }),
+          );
           res.on('error', (err) => resolve({ status: 0, body: '', ms: performance.now() - start, error: err.message }));
         },
       );
+      let connectMs: number | undefined;
+      let writtenMs: number | undefined;
+      req.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', () => (connectMs = performance.now() - start));
+      });
       req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
       req.on('error', (err) => resolve({ status: 0, body: '', ms: performance.now() - start, error: err.message }));
-      req.end(payload);
+      req.end(payload, () => (writtenMs = performance.now() - start));
     });
   }
 

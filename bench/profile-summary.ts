@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (from `BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/profiles" npm run bench`):
 // self time by package/area and by function, and total (inclusive) time of the bot's own functions.
-// Usage: node --import tsx bench/profile-summary.ts bench/profiles/<file>.cpuprofile [top=25]
+// Usage: node --import tsx bench/profile-summary.ts bench/profiles/<file>.cpuprofile [top=25] [--skip-startup] [--first-ms N]
+//   [--callers <function>]
 import { readFileSync } from 'node:fs';
 
 interface Node {
@@ -28,9 +29,43 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
+// `--skip-startup`: ignore the samples before the first idle stretch of 250 ms (the bench pauses after start-up).
+let firstSample = 0;
+if (process.argv.includes('--skip-startup')) {
+  const idleId = profile.nodes.find((n) => n.callFrame.functionName === '(idle)')?.id;
+  let idleRun = 0; // ms of consecutive idle samples
+  for (let i = 0; i < profile.samples.length; i++) {
+    idleRun = profile.samples[i] === idleId ? idleRun + (profile.timeDeltas[i] ?? 0) / 1000 : 0;
+    if (idleRun >= 250) {
+      firstSample = i;
+      break;
+    }
+  }
+}
+const windowArg = process.argv.indexOf('--first-ms');
+const windowMs = windowArg > 0 ? Number(process.argv[windowArg + 1]) : Infinity;
+let lastSample = profile.samples.length;
+{
+  let t = 0;
+  let started = false;
+  for (let i = firstSample; i < profile.samples.length; i++) {
+    const idleId = profile.nodes.find((n) => n.callFrame.functionName === '(idle)')?.id;
+    if (!started && profile.samples[i] !== idleId) started = true;
+    if (started) t += (profile.timeDeltas[i] ?? 0) / 1000;
+    if (t > windowMs) {
+      lastSample = i;
+      break;
+    }
+  }
+}
+profile.samples = profile.samples.slice(0, lastSample);
+profile.timeDeltas = profile.timeDeltas.slice(0, lastSample);
+for (let i = 0; i < firstSample; i++) profile.samples[i] = -1;
+
 // Self time per node from the samples (each sample's delta is attributed to the sampled node).
 const self = new Map<number, number>();
 for (let i = 0; i < profile.samples.length; i++) {
+  if (profile.samples[i] === -1) continue;
   const id = profile.samples[i]!;
   self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
 }
@@ -58,6 +93,7 @@ for (const [id, t] of self) {
 // Inclusive time per function of the app (each sample counted once per distinct function on its stack).
 const inclusive = new Map<string, number>();
 for (let i = 0; i < profile.samples.length; i++) {
+  if (profile.samples[i] === -1) continue;
   const seen = new Set<string>();
   let id: number | undefined = profile.samples[i]!;
   while (id !== undefined) {

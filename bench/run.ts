@@ -11,15 +11,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { freePort } from '../test/support/child-process.js';
 import { startFakeKubeApi, type KubeRequest } from '../test/support/fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus } from '../test/support/fake-prometheus.js';
 import { startFakeSlackApi } from '../test/support/fake-slack-api.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { blockActionBody, signSlackRequest, slashCommandBody } from '../test/support/slack-requests.js';
+import { blockActionBody, signSlackRequest } from '../test/support/slack-requests.js';
 import { buildBot, spawnBot, type BotProcess } from './bot-process.js';
-import { BenchClient, pool } from './http-client.js';
+import { Worker } from 'node:worker_threads';
+import type { AckLoadInput, AckLoadOutput } from './ack-load.js';
+import { BenchClient } from './http-client.js';
 import { startKubeFront } from './kube-front.js';
 import { describeMachine, kubectlPath } from './machine.js';
 import { mb, ms, summary } from './stats.js';
@@ -106,9 +108,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
 
   try {
-    log('building the bot (tsc -p tsconfig.build.json --outDir bench/.build)');
-    const build = await buildBot();
-    log(`built in ${(build.ms / 1000).toFixed(1)} s${build.typeErrors ? ` (tsc reported ${build.typeErrors} type errors; emitted anyway)` : ''}`);
+    if (process.env.BENCH_SKIP_BUILD) {
+      log('BENCH_SKIP_BUILD: running bench/.build as it is');
+    } else {
+      log('building the bot (tsc -p tsconfig.build.json --outDir bench/.build)');
+      const build = await buildBot();
+      log(`built in ${(build.ms / 1000).toFixed(1)} s${build.typeErrors ? ` (tsc reported ${build.typeErrors} type errors; emitted anyway)` : ''}`);
+    }
 
     // ---- Local servers.
     const [kube, slack, prometheus, alertmanager, redis] = await Promise.all([
@@ -177,6 +183,13 @@ async function main(): Promise<void> {
     }
     const theBot = bot!;
     cleanups.push(() => theBot.stop());
+    // A moment of idleness after start-up (profiles: bench/profile-summary.ts --skip-startup splits there).
+    await sleep(400);
+    if (process.env.BENCH_PAUSE_S) {
+      // For attaching a tracer/profiler to the running bot before the load starts.
+      log(`pausing ${process.env.BENCH_PAUSE_S} s: bot pid ${theBot.pid}, ${theBot.url}, response_url base ${slack.responseUrl('x').replace(/\/x$/, '')}`);
+      await sleep(Number(process.env.BENCH_PAUSE_S) * 1000);
+    }
     const idle = theBot.memory();
     const client = new BenchClient(CFG.concurrency);
     cleanups.push(async () => client.close());
@@ -220,6 +233,7 @@ async function main(): Promise<void> {
     // ---- 1. Ack latency: `status` commands at concurrency N, each answered later through its response_url.
     log(`ack: ${CFG.commands} signed status commands at concurrency ${CFG.concurrency}`);
     const ackMs: number[] = [];
+    const ackByIndex: Array<{ i: number; ms: number; connectMs?: number; writtenMs?: number }> = [];
     let ackErrors = 0;
     const ackErrorSamples: string[] = [];
     let ackResponses = 0;
@@ -228,25 +242,54 @@ async function main(): Promise<void> {
       for (const r of items) if (r.id.startsWith('ack-')) ackResponses++;
       return originalResponsePush(...items);
     };
-    const ackStart = performance.now();
+    // The load generator runs in a worker thread with its own event loop, so its timing does not wait
+    // behind the fake servers (main thread) answering the bot's follow-up requests.
+    // It opens its keep-alive connections first, as a proxy or Slack with established connections would
+    // have them: Node accepts one new connection per event-loop iteration, so 20 connections opened at the
+    // start of a saturating load queue behind the work (BENCH_COLD_CONNECTIONS=1 measures that instead).
+    const coldConnections = !!process.env.BENCH_COLD_CONNECTIONS;
+    // Event-loop delay on both sides: the bot's from its own metrics (prom-client resets it at each scrape).
+    await client.get(`${theBot.url}/metrics`);
+    const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+    benchLoop.enable();
     const ackCpu = cpuNow();
     const ackConn = connNow();
-    await pool(CFG.commands, CFG.concurrency, async (i) => {
-      const body = slashCommandBody({ text: 'status', userId: USERS.alice, channelId: CHANNEL, responseUrl: slack.responseUrl(`ack-${i}`) });
-      const r = await client.post(`${theBot.url}/slack/events`, body, slackHeaders(body));
+    const loadInput: AckLoadInput = {
+      botUrl: theBot.url,
+      signingSecret: SIGNING_SECRET,
+      user: USERS.alice,
+      channel: CHANNEL,
+      responseUrlBase: slack.responseUrl('x').replace(/\/x$/, ''),
+      commands: CFG.commands,
+      concurrency: CFG.concurrency,
+      warmConnections: !coldConnections,
+    };
+    const load = await new Promise<AckLoadOutput>((resolve, reject) => {
+      const worker = new Worker(new URL('./ack-load.ts', import.meta.url), { workerData: loadInput });
+      worker.once('message', (m: { ok: boolean; out?: AckLoadOutput; error?: string }) => (m.ok ? resolve(m.out!) : reject(new Error(m.error))));
+      worker.once('error', reject);
+    });
+    const ackPhaseMs = load.wallMs;
+    for (const r of load.samples) {
       ackMs.push(r.ms);
+      ackByIndex.push({ i: r.i, ms: r.ms, connectMs: r.connectMs, writtenMs: r.writtenMs });
       if (r.status !== 200) {
         ackErrors++;
-        if (ackErrorSamples.length < 3) ackErrorSamples.push(`${r.status} ${r.error ?? r.body.slice(0, 200)}`);
+        if (ackErrorSamples.length < 3) ackErrorSamples.push(`${r.status} ${r.error ?? ''}`);
       }
-    });
-    const ackPhaseMs = performance.now() - ackStart;
+    }
     const drainMs = await waitUntil(`${CFG.commands} status answers on response_url`, () => ackResponses >= CFG.commands, 120_000);
     const ackCpuUse = cpuSince(ackCpu);
+    benchLoop.disable();
+    const botLoop = loopLagOf((await client.get(`${theBot.url}/metrics`)).body);
+    const loopUse = `bot ${botLoop}; bench p99 ${ms(benchLoop.percentile(99) / 1e6)} max ${ms(benchLoop.max / 1e6)}`;
     const ackConnUse = connSince(ackConn);
     const statusAnswers = slack.responses.filter((r) => r.id.startsWith('ack-'));
     const statusWithBlocks = statusAnswers.filter((r) => Array.isArray(r.body?.blocks) && r.body.blocks.length > 0).length;
     const ack = summary(ackMs);
+    const slowest = [...ackByIndex].sort((a, b) => b.ms - a.ms).slice(0, 10);
+    const firstHundred = summary(ackByIndex.filter((a) => a.i < 100).map((a) => a.ms));
+    const rest = summary(ackByIndex.filter((a) => a.i >= 100).map((a) => a.ms));
     log(`ack: p50 ${ms(ack.p50)} p99 ${ms(ack.p99)} max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} commands/s acked; all answers in ${ms(ackPhaseMs + drainMs, 0)}`);
 
     // ---- 2. Rollback latency: signed Rollback click -> PATCH of the canary Ingress at the API server.
@@ -359,8 +402,15 @@ async function main(): Promise<void> {
     const after = theBot.memory();
     log(`memory: RSS ${mb(after.rss)} after the load (idle after start-up ${mb(idle.rss)}, peak ${mb(after.hwm)})`);
 
-    // The bot's own view of its ack latency (mcp_canary_slack_ack_seconds), as a cross-check.
     const metricsText = (await client.get(`${theBot.url}/metrics`)).body;
+    // BENCH_HEAP_SNAPSHOT=1 (with BENCH_BOT_NODE_ARGS=--heapsnapshot-signal=SIGUSR2): a snapshot of what is live now.
+    if (process.env.BENCH_HEAP_SNAPSHOT) {
+      process.kill(theBot.pid, 'SIGUSR2');
+      await sleep(5000);
+      log(`heap snapshot requested (written to the bot's working directory, ${process.cwd()})`);
+    }
+
+    // The bot's own view of its ack latency (mcp_canary_slack_ack_seconds), as a cross-check.
     const serverAck = ackHistogram(metricsText);
     const afterHeap = heapOf(metricsText);
 
@@ -411,6 +461,10 @@ async function main(): Promise<void> {
     }
 
     const botLog = theBot.logLines();
+    if (process.env.BENCH_GC_LOG) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.BENCH_GC_LOG, theBot.rawOutput().split('\n').filter((l) => !l.startsWith('{')).join('\n'));
+    }
     const warnings = botLog.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
 
     // ---- Report.
@@ -452,6 +506,8 @@ async function main(): Promise<void> {
     out.push('Details:');
     out.push(`- ack: mean ${ms(ack.mean)}, p90 ${ms(ack.p90)}, max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} acks/s; last status answer ${ms(drainMs, 0)} after the last ack; CPU: ${ackCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${ackConnUse}`);
+    out.push(`  - event-loop delay during the phase: ${loopUse}`);
+    out.push(`  - slowest acks (command #: ms): ${slowest.map((a) => `#${a.i}: ${a.ms.toFixed(0)}${a.connectMs !== undefined ? ` (connected at ${a.connectMs.toFixed(0)}, written at ${a.writtenMs?.toFixed(0)})` : ''}`).join(', ')}; first 100 commands p50 ${ms(firstHundred.p50)} p99 ${ms(firstHundred.p99)}, the other ${rest.n} p50 ${ms(rest.p50)} p99 ${ms(rest.p99)}`);
     out.push(`- ack as the bot measures it (mcp_canary_slack_ack_seconds, all Slack requests so far): ${serverAck}`);
     out.push(`- rollback: click -> PATCH mean ${ms(rb.mean)}, p90 ${ms(rb.p90)}, max ${ms(rb.max)}; click -> ack p50 ${ms(summary(rollbackAckMs).p50)}; click -> channel announcement p50 ${ms(summary(rollbackEndMs).p50)} p99 ${ms(summary(rollbackEndMs).p99)}; ${rollbackPatches} PATCHes${rollbackOther ? `, ${rollbackOther} other writes (delete fallback?)` : ''}; CPU: ${rbCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${rbConnUse}`);
@@ -482,10 +538,19 @@ function machineBusyMs(): number {
   return (total - fields[3]! - fields[4]!) * 10;
 }
 
+/** The bot's event-loop lag (prom-client, since the previous scrape). */
+function loopLagOf(metrics: string): string {
+  const v = (name: string) => Number(new RegExp(`^mcp_canary_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(metrics)?.[1]) * 1000;
+  return `p50 ${ms(v('p50'))} p99 ${ms(v('p99'))} max ${ms(v('max'))}`;
+}
+
 /** V8 heap figures from the bot's prom-client default metrics. */
 function heapOf(metrics: string): string {
   const v = (name: string) => Number(new RegExp(`^mcp_canary_${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(metrics)?.[1]);
-  return `heap ${mb(v('nodejs_heap_size_used_bytes'))} used of ${mb(v('nodejs_heap_size_total_bytes'))}, external ${mb(v('nodejs_external_memory_bytes'))}`;
+  const spaces = [...metrics.matchAll(/^mcp_canary_nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)/gm)]
+    .filter((m) => Number(m[2]) >= 4 * 1024 * 1024)
+    .map((m) => `${m[1]} ${mb(Number(m[2]))}`);
+  return `heap ${mb(v('nodejs_heap_size_used_bytes'))} used of ${mb(v('nodejs_heap_size_total_bytes'))} (${spaces.join(', ')}), external ${mb(v('nodejs_external_memory_bytes'))}`;
 }
 
 /** Share of Slack requests under each bucket bound of mcp_canary_slack_ack_seconds. */

@@ -28,8 +28,9 @@ export function registerListeners(app: App, ctx: HandlerContext, rollout: Rollou
   // Buttons this version does not know (an old message, a crafted payload): answered, logged, nothing done.
   const known = new Set<string>(Object.values(ACTION));
   app.action(/.*/, async ({ ack, action }) => {
-    await ack();
     const id = 'action_id' in action ? action.action_id : 'unknown';
-    if (!known.has(id)) ctx.logger.warn({ actionId: id }, 'unknown action ignored');
+    if (known.has(id)) return; // its own listener acks
+    await ack();
+    ctx.logger.warn({ actionId: id }, 'unknown action ignored');
   });
 }

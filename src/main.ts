@@ -282,6 +282,11 @@ function createStore(config: Config, logger: ReturnType<typeof createLogger>): S
 }
 
 async function main(): Promise<void> {
+  // No Slack app yet: the playground runs the same bot against a simulated cluster and a page that plays Slack.
+  if (!process.env.SLACK_BOT_TOKEN?.trim() && !process.env.SLACK_APP_TOKEN?.trim()) {
+    await (await import('./playground/main.js')).runPlayground();
+    return;
+  }
   let config: Config;
   try {
     config = readConfig(process.env);

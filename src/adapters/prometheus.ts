@@ -31,11 +31,12 @@ export class PrometheusMetrics implements MetricsSource {
   async range(query: string, window: { start: Date; end: Date; stepMs: number }): Promise<RangeSeries> {
     if (!this.http) return { ok: false, reason: 'PROMETHEUS_URL is not set' };
     const step = Math.max(1, Math.round(window.stepMs / 1000));
+    // Whole seconds: Prometheus answers at start + k*step, and the grid below matches on seconds.
+    const start = Math.floor(window.start.getTime() / 1000);
+    const end = Math.floor(window.end.getTime() / 1000);
     try {
-      const response = await this.http.get<PromResponse>('/api/v1/query_range', {
-        params: { query, start: window.start.getTime() / 1000, end: window.end.getTime() / 1000, step },
-      });
-      return rangeOf(response.status, response.data, query, window.start.getTime(), window.end.getTime(), step * 1000);
+      const response = await this.http.get<PromResponse>('/api/v1/query_range', { params: { query, start, end, step } });
+      return rangeOf(response.status, response.data, query, start * 1000, end * 1000, step * 1000);
     } catch (error) {
       return { ok: false, reason: `Prometheus ${describeHttpFailure(error)}` };
     }

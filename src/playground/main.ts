@@ -273,7 +273,9 @@ function readableLogs(): Writable {
       for (const line of lines) {
         if (!line.trim()) continue;
         try {
-          const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          const { level, msg, time: _t, pid: _p, hostname: _h, app: _a, ...rest } = JSON.parse(line) as Record<string, unknown>;
+          // The playground uses the in-memory store on purpose.
+          if (String(msg).startsWith('REDIS_URL is not set')) continue;
           const name = typeof level === 'number' ? ({ 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' } as Record<number, string>)[level] ?? String(level) : String(level);
           const fields = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
           process.stderr.write(`  bot ${name}: ${String(msg)}${fields}\n`);
@@ -286,7 +288,11 @@ function readableLogs(): Writable {
   });
 }
 
-async function main(): Promise<void> {
+/**
+ * What `node dist/src/playground/main.js` (and `npm start` without SLACK_BOT_TOKEN) runs: starts the playground
+ * on PORT (default 3000), prints its URL, and runs until SIGINT/SIGTERM. PLAYGROUND_OPEN=true opens a browser.
+ */
+export async function runPlayground(): Promise<void> {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? 3000 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`mcp-canary playground: PORT must be a TCP port 0-65535 (got "${process.env.PORT}")`);
@@ -317,5 +323,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void main();
+  void runPlayground();
 }

@@ -463,7 +463,7 @@ function renderMessage(m, inThread) {
       me ? null : h('span', { class: 'app-badge' }, 'APP'),
       h('span', { class: 'time', title: new Date(Number(m.ts) * 1000).toISOString() }, fmtTime(m.ts)),
       m.editedAt ? h('span', { class: 'edited' }, '(edited)') : null),
-    m.ephemeralFor ? h('div', { class: 'only-you', 'data-testid': 'only-you' }, '\ud83d\udc41\ufe0f Only visible to you', '\u00b7', h('a', { onclick: () => post('/ui/dismiss', { ts: m.ts }) }, 'Dismiss')) : null,
+    m.ephemeralFor ? h('div', { class: 'only-you', 'data-testid': 'only-you' }, '\ud83d\udc41\ufe0f Only visible to you', ' \u00b7 ', h('a', { onclick: () => post('/ui/dismiss', { ts: m.ts }) }, 'Dismiss')) : null,
     m.invokedWith ? h('div', { class: 'invoked', html: '<code>' + escapeHtml(m.invokedWith.command) + '</code> used by ' + renderToken('@' + m.invokedWith.user) }) : null,
     m.blocks && m.blocks.length ? renderBlocks(m.blocks, ctx) : m.text ? h('div', { class: 'msg-text', html: mrkdwn(m.text) }) : null,
     (m.files || []).map((f) =>

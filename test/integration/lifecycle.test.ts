@@ -107,7 +107,8 @@ describe('drift detection', () => {
   it('announces a canary Ingress deleted outside the bot', async () => {
     h = await startHarness({ env: { DRIFT_CHECK_INTERVAL: '100ms' } });
     h.setCanary(5, { hoursAgo: 60 });
-    await new Promise((r) => setTimeout(r, 300));
+    // The first check records the known state; only then is a deletion a change.
+    await h.slack.waitFor(async () => (await h.bot.core.store.getValue<{ exists: boolean }>('canary:known'))?.exists === true, 5000);
     h.kube.objects.delete(h.kube.paths.canaryIngress);
     const drift = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /changed outside/i.test(textOf(m))), 5000);
     expect(textOf(drift)).toMatch(/absent/);

@@ -45,7 +45,8 @@ export interface FakeSlackApi {
   failNext(method: string, failure: SlackFailure, times?: number): void;
   /** Args of every call of `method`, in order (including failed ones). */
   callsOf(method: string): Array<Record<string, any>>;
-  waitFor<T>(fn: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  /** Polls `fn` (which may be async) until it returns something other than undefined/null/false. */
+  waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs?: number): Promise<T>;
   setDelay(ms: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -302,12 +303,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       failures.push({ method, failure, times });
     },
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
-    async waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+    async waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 3000): Promise<T> {
       const deadline = Date.now() + timeoutMs;
       let lastError: unknown;
       for (;;) {
         try {
-          const v = fn();
+          const v = await fn();
           if (v !== undefined && v !== null && v !== false) return v;
           lastError = undefined;
         } catch (err) {
