@@ -24,6 +24,8 @@ export interface AckSample {
   error?: string;
   connectMs?: number;
   writtenMs?: number;
+  /** Wall clock (ms since the epoch, sub-ms) when the request was sent. */
+  sentAt: number;
 }
 
 export interface AckLoadOutput {
@@ -38,8 +40,9 @@ async function run(input: AckLoadInput): Promise<AckLoadOutput> {
   const start = performance.now();
   await pool(input.commands, input.concurrency, async (i) => {
     const body = slashCommandBody({ text: 'status', userId: input.user, channelId: input.channel, responseUrl: `${input.responseUrlBase}/ack-${i}` });
+    const sentAt = performance.timeOrigin + performance.now();
     const r = await client.post(`${input.botUrl}/slack/events`, body, signSlackRequest(input.signingSecret, body));
-    samples.push({ i, ms: r.ms, status: r.status, ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs: r.connectMs, writtenMs: r.writtenMs });
+    samples.push({ i, ms: r.ms, status: r.status, ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs: r.connectMs, writtenMs: r.writtenMs, sentAt });
   });
   const wallMs = performance.now() - start;
   client.close();

@@ -38,6 +38,8 @@ export interface BotProcess {
   pid: number;
   /** From spawn to the first 200 of GET /readyz. */
   startupMs: number;
+  /** Wall clock (ms since the epoch) of the spawn. */
+  spawnedAt: number;
   /** VmRSS and VmHWM (peak) from /proc/<pid>/status, in bytes. */
   memory(): { rss: number; hwm: number };
   /** CPU time (user + system) the bot process has used so far, in ms. */
@@ -67,6 +69,7 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
   const url = `http://127.0.0.1:${port}`;
   const childEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env, PORT: String(port) };
   const started = performance.now();
+  const spawnedAt = performance.timeOrigin + started;
   let child: GuardedChild;
   {
     // spawnGuarded passes the parent's environment; the bot must see only its own.
@@ -107,6 +110,7 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
     url,
     pid,
     startupMs,
+    spawnedAt,
     memory: () => ({ rss: statusField(pid, 'VmRSS'), hwm: statusField(pid, 'VmHWM') }),
     cpuMs: () => {
       // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (USER_HZ = 100 on Linux).

@@ -2,8 +2,14 @@
 // fake Kubernetes API of test/support serves objects only. This front answers discovery the way a
 // 1.30+ apiserver does (aggregated discovery, apidiscovery.k8s.io/v2: one GET for /api and one for
 // /apis, legacy per-group lists as a fallback) and forwards everything else, unchanged, to the fake.
-// It is used by kubectl only; the bot talks to the fake directly.
+// kubectl always goes through it; the bot does only with BENCH_KUBE_TLS=1, where the front speaks HTTPS
+// (a throwaway self-signed certificate, verified by the bot through certificate-authority-data) like a
+// real apiserver, so the cost of TLS connections is part of the bot's Kubernetes calls.
+import { execFileSync } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +102,17 @@ export interface KubeFront {
   close(): Promise<void>;
 }
 
-export async function startKubeFront(backendUrl: string, namespace: string): Promise<KubeFront> {
+/** A self-signed certificate for 127.0.0.1 (openssl CLI), in a temp dir. */
+function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+}
+
+export async function startKubeFront(backendUrl: string, namespace: string, opts: { tls?: boolean } = {}): Promise<KubeFront> {
   const backend = new URL(backendUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const front: KubeFront = {
@@ -138,16 +154,34 @@ export async function startKubeFront(backendUrl: string, namespace: string): Pro
     });
     out.end(body);
   };
-  const server = new LocalServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500);
       res.end(String(err));
     });
-  });
-  await server.start();
-
+  };
   const dir = await mkdtemp(join(tmpdir(), 'bench-kube-front-'));
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
+  let serverUrl: string;
+  let stop: () => Promise<void>;
+  let caData: string | undefined;
+  if (opts.tls) {
+    const { key, cert } = selfSignedCert(dir);
+    caData = cert.toString('base64');
+    const https = createHttpsServer({ key, cert }, listener);
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    serverUrl = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    stop = () =>
+      new Promise<void>((resolve) => {
+        https.close(() => resolve());
+        https.closeAllConnections();
+      });
+  } else {
+    const server = new LocalServer(listener);
+    await server.start();
+    serverUrl = server.url;
+    stop = () => server.stop();
+  }
   await writeFile(
     kubeconfigPath,
     [
@@ -156,7 +190,8 @@ export async function startKubeFront(backendUrl: string, namespace: string): Pro
       'clusters:',
       '- name: fake',
       '  cluster:',
-      `    server: ${server.url}`,
+      `    server: ${serverUrl}`,
+      ...(caData ? [`    certificate-authority-data: ${caData}`] : []),
       'users:',
       '- name: fake',
       '  user:',
@@ -171,11 +206,11 @@ export async function startKubeFront(backendUrl: string, namespace: string): Pro
       '',
     ].join('\n'),
   );
-  front.url = server.url;
+  front.url = serverUrl;
   front.kubeconfigPath = kubeconfigPath;
   front.close = async () => {
     agent.destroy();
-    await server.stop();
+    await stop();
     await rm(dir, { recursive: true, force: true });
   };
   return front;

@@ -155,6 +155,17 @@ async function main(): Promise<void> {
     };
     const nextCanaryPatch = () => new Promise<number>((resolve) => (onCanaryPatch = resolve));
 
+    // BENCH_KUBE_TLS=1: the bot reaches the API server over HTTPS (a TLS front before the fake), as in a
+    // real cluster; the PATCH is then timed when the front has it.
+    const tlsFront = process.env.BENCH_KUBE_TLS ? await startKubeFront(kube.url, kube.namespace, { tls: true }) : undefined;
+    if (tlsFront) {
+      cleanups.push(() => tlsFront.close());
+      kube.requests.push = originalPush;
+      tlsFront.onRequest = (r) => {
+        if (r.method === 'PATCH' && r.path === kube.paths.canaryIngress) onCanaryPatch?.(r.at);
+      };
+    }
+
     const env: Record<string, string> = {
       LOG_LEVEL: 'info',
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -162,7 +173,7 @@ async function main(): Promise<void> {
       SLACK_API_URL: slack.apiUrl,
       SLACK_CHANNEL: CHANNEL,
       CANARY_APPROVERS: `${USERS.bob},S0APPROVERS`,
-      KUBECONFIG: kube.kubeconfigPath,
+      KUBECONFIG: tlsFront?.kubeconfigPath ?? kube.kubeconfigPath,
       PROMETHEUS_URL: prometheus.url,
       ALERTMANAGER_URL: alertmanager.url,
       REDIS_URL: redis.url,
@@ -170,6 +181,11 @@ async function main(): Promise<void> {
       BUSINESS_HOURS: 'always',
     };
     const botNodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    // Extra environment for the bot process, e.g. BENCH_BOT_ENV="MALLOC_ARENA_MAX=2".
+    for (const kv of (process.env.BENCH_BOT_ENV ?? '').split(/\s+/).filter(Boolean)) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
 
     // ---- Start-up: spawn to the first 200 of /readyz; the last start is the bot under load.
     const startups: number[] = [];
@@ -196,7 +212,7 @@ async function main(): Promise<void> {
     const idleHeap = heapOf((await client.get(`${theBot.url}/metrics`)).body);
     const slackHeaders = (body: string) => signSlackRequest(SIGNING_SECRET, body);
     // CPU use of the bot and of this process (the fakes and the load generator) per phase: who is busy.
-    const servers = { kube: kube.url, slack: slack.apiUrl, prometheus: prometheus.url, alertmanager: alertmanager.url };
+    const servers = { kube: tlsFront?.url ?? kube.url, slack: slack.apiUrl, prometheus: prometheus.url, alertmanager: alertmanager.url };
     const requestCounts = () => ({
       kube: kube.requests.length,
       slack: slack.calls.length + slack.responses.length,
@@ -270,6 +286,10 @@ async function main(): Promise<void> {
       worker.once('error', reject);
     });
     const ackPhaseMs = load.wallMs;
+    if (process.env.BENCH_ACK_SAMPLES) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.BENCH_ACK_SAMPLES, JSON.stringify({ botSpawnedAt: theBot.spawnedAt, samples: load.samples }));
+    }
     for (const r of load.samples) {
       ackMs.push(r.ms);
       ackByIndex.push({ i: r.i, ms: r.ms, connectMs: r.connectMs, writtenMs: r.writtenMs });
@@ -400,6 +420,10 @@ async function main(): Promise<void> {
 
     // ---- 4. Memory after the load.
     const after = theBot.memory();
+    if (process.env.BENCH_SMAPS) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.BENCH_SMAPS, readFileSync(`/proc/${theBot.pid}/smaps`));
+    }
     log(`memory: RSS ${mb(after.rss)} after the load (idle after start-up ${mb(idle.rss)}, peak ${mb(after.hwm)})`);
 
     const metricsText = (await client.get(`${theBot.url}/metrics`)).body;
@@ -419,8 +443,8 @@ async function main(): Promise<void> {
     let kubectlResult: { cold: { patchMs: number; totalMs: number }; warm: ReturnType<typeof summary>; warmTotal: ReturnType<typeof summary>; failures: string[] } | undefined;
     if (kubectl) {
       log(`kubectl: 1 cold + ${CFG.kubectlRuns} runs of \`kubectl patch ingress ... --type=merge\``);
-      const front = await startKubeFront(kube.url, kube.namespace);
-      cleanups.push(() => front.close());
+      const front = tlsFront ?? (await startKubeFront(kube.url, kube.namespace));
+      if (!tlsFront) cleanups.push(() => front.close());
       const home = await mkdtemp(join(tmpdir(), 'bench-kubectl-home-'));
       cleanups.push(() => rm(home, { recursive: true, force: true }));
       const patch = JSON.stringify({ metadata: { annotations: { [`${NGINX}canary-weight`]: '0' } } });

@@ -68,7 +68,12 @@ export async function receiveAlertNotification(deps: AlertDeps, notification: Al
       kind = 'unchanged';
     }
     record.renderedHash = hash;
-    for (const event of events) await deps.announcer.thread(record, event);
+    // Saved as soon as the message exists: a retry after a later failure updates it instead of posting again.
+    await deps.store.saveAlertGroup(record);
+    for (const event of events) {
+      // The message itself shows the state; a lost thread note must not make Alertmanager re-send everything.
+      await deps.announcer.thread(record, event).catch((error: unknown) => deps.logger.warn({ err: describe(error), event: event.kind }, 'could not post in the alert thread'));
+    }
 
     if (record.status === 'resolved') {
       await deps.store.cancelJobs(escalationJobIds(record));
