@@ -40,8 +40,8 @@ export interface BotProcess {
   startupMs: number;
   /** Wall clock (ms since the epoch) of the spawn. */
   spawnedAt: number;
-  /** VmRSS and VmHWM (peak) from /proc/<pid>/status, in bytes. */
-  memory(): { rss: number; hwm: number };
+  /** VmRSS, VmHWM (peak), RssAnon and RssFile (mapped files: mostly the node binary) from /proc/<pid>/status, in bytes. */
+  memory(): { rss: number; hwm: number; anon: number; file: number };
   /** CPU time (user + system) the bot process has used so far, in ms. */
   cpuMs(): number;
   /** The bot's JSON log lines so far. */
@@ -111,7 +111,7 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
     pid,
     startupMs,
     spawnedAt,
-    memory: () => ({ rss: statusField(pid, 'VmRSS'), hwm: statusField(pid, 'VmHWM') }),
+    memory: () => ({ rss: statusField(pid, 'VmRSS'), hwm: statusField(pid, 'VmHWM'), anon: statusField(pid, 'RssAnon'), file: statusField(pid, 'RssFile') }),
     cpuMs: () => {
       // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks (USER_HZ = 100 on Linux).
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');

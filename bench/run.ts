@@ -540,7 +540,9 @@ async function main(): Promise<void> {
     }
     out.push(`- storm: answers p50 ${ms(st.p50)} p99 ${ms(st.p99)} max ${ms(st.max)}; results ${JSON.stringify(stormKinds)}; ${threadPosts} thread posts, ${updates} chat.update${otherTopLevel ? `; ${otherTopLevel} other top-level posts` : ''}; CPU: ${stormCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${stormConnUse}`);
-    out.push(`- memory: RSS ${mb(idle.rss)} idle after start-up, ${mb(after.rss)} after the load, peak (VmHWM) ${mb(after.hwm)}`);
+    out.push(
+      `- memory: RSS ${mb(idle.rss)} idle after start-up, ${mb(after.rss)} after the load (${mb(after.anon)} anonymous + ${mb(after.file)} mapped files, mostly the node binary), peak (VmHWM) ${mb(after.hwm)}`,
+    );
     out.push(`  - V8: idle ${idleHeap}; after the load ${afterHeap}`);
     out.push(`- start-up runs: ${startups.map((s) => ms(s, 0)).join(', ')}`);
     out.push(`- bot log: ${botLog.length} lines, ${warnings.length} warn/error${warnings.length ? `; first: ${warnings.slice(0, 3).join(' | ').slice(0, 600)}` : ''}`);

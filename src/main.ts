@@ -282,13 +282,9 @@ function createStore(config: Config, logger: ReturnType<typeof createLogger>): S
 }
 
 async function main(): Promise<void> {
-  // No Slack app yet: the playground runs the same bot against a simulated cluster and a page that plays Slack.
-  if (!process.env.SLACK_BOT_TOKEN?.trim() && !process.env.SLACK_APP_TOKEN?.trim()) {
-    await (await import('./playground/main.js')).runPlayground();
-    return;
-  }
   let config: Config;
   try {
+    // Validated first in every mode: a bad value stops the process, naming the variable.
     config = readConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -296,6 +292,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  // No Slack app yet: the playground runs the same bot against a simulated cluster and a page that plays Slack.
+  if (!config.slack.botToken && !config.slack.appToken) {
+    await (await import('./playground/main.js')).runPlayground();
+    return;
   }
   let bot: RunningBot;
   try {

@@ -29,6 +29,33 @@ describe('start-up', () => {
   });
 });
 
+describe('npm start without a Slack app', () => {
+  it('starts the playground and prints its URL', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env.PATH, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no playground URL in: ${out}`)), 30_000);
+        child.stdout.on('data', () => {
+          const match = /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const page = await (await fetch(url)).text();
+      expect(page).toContain('#oncall-platform');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 40_000);
+});
+
 describe('health, readiness and metrics', () => {
   it('is live and ready with Redis, unready while Redis is down, and exports its metrics', async () => {
     const redis = await startRedisServer();
