@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     cleanups.push(async () => client.close());
     const idleHeap = heapOf((await client.get(`${theBot.url}/metrics`)).body);
     const slackHeaders = (body: string) => signSlackRequest(SIGNING_SECRET, body);
-    // CPU use of the bot and of this process (the fakes and the load generator) per phase: who is busy.
+    // Per phase: requests the bot made to each local server and the new connections they took.
     const servers = { kube: tlsFront?.url ?? kube.url, slack: slack.apiUrl, prometheus: prometheus.url, alertmanager: alertmanager.url };
     const requestCounts = () => ({
       kube: kube.requests.length,
@@ -234,6 +234,7 @@ async function main(): Promise<void> {
         })
         .join(', ');
     };
+    // Per phase: CPU use of the bot, of this process (fakes + load generator) and of everything else.
     const cpuNow = () => {
       const u = process.cpuUsage();
       return { bot: theBot.cpuMs(), bench: (u.user + u.system) / 1000, machine: machineBusyMs(), at: performance.now() };

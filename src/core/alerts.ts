@@ -254,41 +254,46 @@ export type SilenceOutcome =
 
 /** The "Silence 1h" button: an Alertmanager silence on the group's labels. */
 export async function silenceAlertGroup(deps: AlertDeps, input: { groupId: string; actor: string; durationMs: number }): Promise<SilenceOutcome> {
-  let record: AlertGroupRecord | undefined;
+  let lock: string;
   try {
-    record = await deps.store.getAlertGroup(input.groupId);
+    lock = await acquireWithWait(deps.store, `alert-group:${input.groupId}`);
   } catch (error) {
-    return { kind: 'failed', message: `The state store is unreachable (${describe(error)}).` };
+    return { kind: 'failed', message: `The state store is unreachable (${describe(error)}). Nothing was silenced.` };
   }
-  if (!record) return { kind: 'not-found' };
-  const matchers = Object.keys(record.groupLabels).length ? record.groupLabels : { alertname: record.alerts[0]?.name ?? '' };
-  const now = deps.clock.now();
-  const until = new Date(now.getTime() + input.durationMs);
-  let silenceId: string;
   try {
-    silenceId = await deps.alerts.silence({
-      matchers,
-      startsAt: now,
-      endsAt: until,
-      createdBy: `mcp-canary (Slack user ${input.actor})`,
-      comment: `Silenced from #oncall-platform by Slack user ${input.actor}: ${alertNames(record)}`,
+    const record = await deps.store.getAlertGroup(input.groupId);
+    if (!record) return { kind: 'not-found' };
+    const matchers = Object.keys(record.groupLabels).length ? record.groupLabels : { alertname: record.alerts[0]?.name ?? '' };
+    const now = deps.clock.now();
+    const until = new Date(now.getTime() + input.durationMs);
+    let silenceId: string;
+    try {
+      silenceId = await deps.alerts.silence({
+        matchers,
+        startsAt: now,
+        endsAt: until,
+        createdBy: `mcp-canary (Slack user ${input.actor})`,
+        comment: `Silenced from #oncall-platform by Slack user ${input.actor}: ${alertNames(record)}`,
+      });
+    } catch (error) {
+      return { kind: 'failed', message: `Alertmanager did not create the silence: ${describe(error)}. Nothing was silenced.` };
+    }
+    record.silence = { id: silenceId, by: input.actor, until: until.toISOString() };
+    deps.audit.record({
+      at: now.toISOString(),
+      actor: input.actor,
+      action: 'alert-silenced',
+      summary: `silenced ${alertNames(record)} until ${until.toISOString()} (silence ${silenceId}, matchers ${JSON.stringify(matchers)})`,
     });
-  } catch (error) {
-    return { kind: 'failed', message: `Alertmanager did not create the silence: ${describe(error)}. Nothing was silenced.` };
+    const context = await messageContext(deps, record);
+    record.renderedHash = renderedHash(record, context);
+    await deps.store.saveAlertGroup(record);
+    await deps.announcer.update(record, context);
+    await deps.announcer.thread(record, { kind: 'silenced', by: input.actor, until: record.silence.until, silenceId });
+    return { kind: 'silenced', record, silenceId, until: record.silence.until };
+  } finally {
+    await deps.store.releaseLock(`alert-group:${input.groupId}`, lock).catch(() => undefined);
   }
-  record.silence = { id: silenceId, by: input.actor, until: until.toISOString() };
-  deps.audit.record({
-    at: now.toISOString(),
-    actor: input.actor,
-    action: 'alert-silenced',
-    summary: `silenced ${alertNames(record)} until ${until.toISOString()} (silence ${silenceId}, matchers ${JSON.stringify(matchers)})`,
-  });
-  const context = await messageContext(deps, record);
-  record.renderedHash = renderedHash(record, context);
-  await deps.store.saveAlertGroup(record).catch((error: unknown) => deps.logger.warn({ err: describe(error) }, 'could not record the silence'));
-  await deps.announcer.update(record, context);
-  await deps.announcer.thread(record, { kind: 'silenced', by: input.actor, until: record.silence.until, silenceId });
-  return { kind: 'silenced', record, silenceId, until: record.silence.until };
 }
 
 export function shouldAutoRollback(record: AlertGroupRecord, policy: AlertPolicy): boolean {

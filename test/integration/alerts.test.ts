@@ -1,11 +1,10 @@
 // Alertmanager's webhook into the channel: one message per group, thread news, escalation, acknowledge,
 // silence, rollback from the alert, auto-rollback. Payloads are the captured fixtures of the real servers.
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buttonsOf, CHANNEL, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
 import type { SlackMessage } from '../support/fake-slack-api.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { flushRedis, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 
 const TOKEN = 'am-webhook-token-0123456789';
 const firing = JSON.parse(readFileSync(new URL('../support/fixtures/alertmanager-webhook-firing.json', import.meta.url), 'utf8'));
@@ -22,9 +21,7 @@ afterAll(async () => {
   await redis.stop();
 });
 beforeEach(async () => {
-  const client = new Redis(redis.url);
-  await client.flushall();
-  client.disconnect();
+  await flushRedis(redis.url);
 });
 afterEach(async () => {
   await h?.close();

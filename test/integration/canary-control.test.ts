@@ -1,8 +1,7 @@
 // The foundation, end to end: signed Slack requests in, Kubernetes writes and Slack messages out.
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { approvalMessages, buttonsOf, CHANNEL, QUERIES, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { flushRedis, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
@@ -17,9 +16,7 @@ afterAll(async () => {
   await redis.stop();
 });
 beforeEach(async () => {
-  const client = new Redis(redis.url);
-  await client.flushall();
-  client.disconnect();
+  await flushRedis(redis.url);
 });
 afterEach(async () => {
   await h?.close();

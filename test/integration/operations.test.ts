@@ -85,6 +85,7 @@ describe('audit log', () => {
     h.setCanary(5, { hoursAgo: 60 });
     await h.command('promote').then(({ responseId }) => h!.response(responseId));
     const client = new Redis(redis.url);
+    client.on('error', () => {}); // Redis is stopped on purpose below
     try {
       const before = await client.xrange('mcp-canary:audit', '-', '+');
       expect(before.map(([, f]) => JSON.parse(f[1]!).action)).toEqual(['weight-change-requested']);

@@ -159,3 +159,14 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     },
   };
 }
+
+/** Empties a test redis-server between tests (each test file starts its own server). */
+export async function flushRedis(url: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url);
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
