@@ -352,6 +352,7 @@ async function main(): Promise<void> {
     const rollbackPatches = canaryWrites.filter((r) => r.method === 'PATCH').length;
     const rollbackOther = canaryWrites.length - rollbackPatches;
     const rb = summary(rollbackMs);
+    const slowestRollbacks = rollbackMs.map((v, i) => ({ i, v })).sort((a, b) => b.v - a.v).slice(0, 5);
     log(`rollback: click->PATCH p50 ${ms(rb.p50)} p99 ${ms(rb.p99)} max ${ms(rb.max)}; ${rollbackPatches} PATCHes, ${rollbackOther} other writes`);
 
     // ---- 3. Webhook storm: N Alertmanager posts of G groups spread over the window, all concurrent.
@@ -532,10 +533,11 @@ async function main(): Promise<void> {
     out.push(`- ack: mean ${ms(ack.mean)}, p90 ${ms(ack.p90)}, max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} acks/s; last status answer ${ms(drainMs, 0)} after the last ack; CPU: ${ackCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${ackConnUse}`);
     out.push(`  - event-loop delay during the phase: ${loopUse}`);
-    out.push(`  - slowest acks (command #: ms): ${slowest.map((a) => `#${a.i}: ${a.ms.toFixed(0)}${a.connectMs !== undefined ? ` (connected at ${a.connectMs.toFixed(0)}, written at ${a.writtenMs?.toFixed(0)})` : ''}`).join(', ')}; first 100 commands p50 ${ms(firstHundred.p50)} p99 ${ms(firstHundred.p99)}, the other ${rest.n} p50 ${ms(rest.p50)} p99 ${ms(rest.p99)}`);
+    out.push(`  - slowest acks (command #: ms): ${slowest.map((a) => `#${a.i}: ${a.ms.toFixed(0)}${a.connectMs !== undefined ? ` (connected at ${a.connectMs.toFixed(0)}, written at ${a.writtenMs?.toFixed(0)})` : ''}`).join(', ')}${rest.n ? `; first 100 commands p50 ${ms(firstHundred.p50)} p99 ${ms(firstHundred.p99)}, the other ${rest.n} p50 ${ms(rest.p50)} p99 ${ms(rest.p99)}` : ''}`);
     out.push(`- ack as the bot measures it (mcp_canary_slack_ack_seconds, all Slack requests so far): ${serverAck}`);
     out.push(`- rollback: click -> PATCH mean ${ms(rb.mean)}, p90 ${ms(rb.p90)}, max ${ms(rb.max)}; click -> ack p50 ${ms(summary(rollbackAckMs).p50)}; click -> channel announcement p50 ${ms(summary(rollbackEndMs).p50)} p99 ${ms(summary(rollbackEndMs).p99)}; ${rollbackPatches} PATCHes${rollbackOther ? `, ${rollbackOther} other writes (delete fallback?)` : ''}; CPU: ${rbCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${rbConnUse}`);
+    out.push(`  - slowest rollbacks (click #: ms): ${slowestRollbacks.map((r) => `#${r.i}: ${r.v.toFixed(1)}`).join(', ')}`);
     if (kubectlResult) {
       out.push(`- kubectl: spawn -> process exit p50 ${ms(kubectlResult.warmTotal.p50)} p99 ${ms(kubectlResult.warmTotal.p99)}; first run ${ms(kubectlResult.cold.totalMs)} (aggregated discovery, then cached in $HOME/.kube/cache)`);
     }

@@ -42,6 +42,8 @@ export interface BotOptions {
   expirySweepMs?: number;
   /** How often due escalation timers are looked for. */
   escalationPollMs?: number;
+  /** How long concurrent `status` requests share one evaluation (default 1 s; 0 disables). */
+  statusShareMs?: number;
   /** How long stop() waits for in-flight requests before closing their connections. */
   drainTimeoutMs?: number;
   /** How a deployment rollout (shadow mode toggle) is followed in the thread. */
@@ -126,6 +128,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       approvers: config.slack.approvers,
       dryRun: config.dryRun,
       shadow: config.shadow,
+      statusShareMs: options.statusShareMs ?? 1000,
       firedAlertsQuery: (window) => `count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`,
     },
     newId: () => randomUUID().slice(0, 8),

@@ -1,6 +1,6 @@
 // Buttons on the status message: refresh it in place, or request the next ramp step.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { buildStatus } from '../../src/core/status.js';
+import { sharedStatus } from '../../src/core/status.js';
 import { renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { requestAndAnnounce } from '../announce.js';
 import type { HandlerContext } from '../context.js';
@@ -11,7 +11,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareAr
 export function refreshStatusButton(ctx: HandlerContext) {
   return async ({ ack, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const report = await buildStatus(ctx.core);
+    const report = await sharedStatus(ctx.core);
     await respond({ replace_original: true, ...renderStatus(report) });
   };
 }

@@ -1,6 +1,6 @@
 // `/mcp-canary ...`: parse, ack at once, then do the work and answer through response_url.
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { buildStatus } from '../../src/core/status.js';
+import { sharedStatus } from '../../src/core/status.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
@@ -32,7 +32,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
     const channel = command.channel_id;
     switch (parsed.kind) {
       case 'status': {
-        const report = await buildStatus(ctx.core);
+        const report = await sharedStatus(ctx.core);
         await respond({ response_type: 'ephemeral', ...renderStatus(report) });
         return;
       }

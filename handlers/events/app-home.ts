@@ -1,14 +1,14 @@
 // App Home: the live dashboard, published each time the tab is opened or refreshed.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { buildStatus } from '../../src/core/status.js';
+import { sharedStatus } from '../../src/core/status.js';
 import { renderHomeView } from '../../views/index.js';
 import { describeSlackError, type HandlerContext } from '../context.js';
 
 const RECENT_ACTIONS = 10;
 
 export async function publishHome(ctx: HandlerContext, client: WebClient, userId: string): Promise<void> {
-  const [status, recent] = await Promise.all([buildStatus(ctx.core), ctx.core.audit.recent(RECENT_ACTIONS)]);
+  const [status, recent] = await Promise.all([sharedStatus(ctx.core), ctx.core.audit.recent(RECENT_ACTIONS)]);
   const view = renderHomeView({ status, recent: recent.entries, storeError: recent.storeError, at: ctx.core.clock.now() });
   try {
     await client.views.publish({ user_id: userId, view: view as never });

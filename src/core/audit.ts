@@ -6,6 +6,8 @@ export class AuditTrail {
   private readonly unwritten: AuditEntry[] = [];
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Incremented by every recorded change: lets readers know whether what they cached is still current. */
+  changeCount = 0;
 
   constructor(
     private readonly store: StateStore,
@@ -15,6 +17,7 @@ export class AuditTrail {
 
   /** Synchronous on purpose: callers never wait on the store to record what they did. */
   record(entry: AuditEntry): void {
+    this.changeCount++;
     this.logger.info({ audit: entry }, `audit: ${entry.action} by ${entry.actor}: ${entry.summary}`);
     this.unwritten.push(entry);
     const max = this.options.maxUnwritten ?? 10_000;

@@ -13,6 +13,8 @@ export interface CorePolicy {
   /** Writes are server-side dry runs; every outcome says so. */
   dryRun: boolean;
   shadow: ShadowConfig;
+  /** How long concurrent `status` requests may share one evaluation (0: never). */
+  statusShareMs: number;
   /** PromQL listing the alerts that fired within a window such as "48h" (one series per alert). */
   firedAlertsQuery: (window: string) => string;
 }

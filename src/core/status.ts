@@ -74,3 +74,21 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   const checklist = await nextPhaseChecklist(deps, report, phase);
   return { ...report, phase, checklist };
 }
+
+const shared = new WeakMap<object, { report: Promise<StatusReport>; at: number; changeCount: number }>();
+
+/**
+ * `status` for many people at once (an incident, the App Home, Refresh clicks): concurrent and
+ * back-to-back requests share one evaluation for up to `maxAgeMs`, unless a change was recorded
+ * since (every change is audited), so nobody sees a weight older than the bot's own last write.
+ */
+export function sharedStatus(deps: CoreDeps, maxAgeMs = deps.policy.statusShareMs): Promise<StatusReport> {
+  if (maxAgeMs <= 0) return buildStatus(deps);
+  const now = performance.now();
+  const cached = shared.get(deps);
+  if (cached && now - cached.at < maxAgeMs && cached.changeCount === deps.audit.changeCount) return cached.report;
+  const report = buildStatus(deps);
+  shared.set(deps, { report, at: now, changeCount: deps.audit.changeCount });
+  report.catch(() => shared.delete(deps));
+  return report;
+}

@@ -156,3 +156,21 @@ async function waitForValue<T>(fn: () => Promise<T | undefined>, timeoutMs: numb
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+describe('status under load', () => {
+  it("shares one evaluation between concurrent status requests, and never hides the bot's own latest change", async () => {
+    h = await startHarness({ bot: { statusShareMs: 60_000 } });
+    h.setCanary(5, { hoursAgo: 60 });
+    const queries = () => h!.prometheus.requests.filter((r) => r.path === '/api/v1/query').length;
+    const replies = await Promise.all(Array.from({ length: 10 }, () => h!.command('status').then(({ responseId }) => h!.response(responseId))));
+    expect(replies.every((r) => textOf(r).includes('5%'))).toBe(true);
+    const perEvaluation = queries();
+    expect(perEvaluation).toBeGreaterThan(0);
+    expect(perEvaluation).toBeLessThanOrEqual(6); // one evaluation (3 metrics + shadow checks at most), not ten
+
+    await h.command('rollback').then(() => h!.slack.waitFor(() => h!.canaryAnnotations()['nginx.ingress.kubernetes.io/canary-weight'] === '0'));
+    await h.slack.waitFor(() => h!.logs.some((l) => l.includes('"action":"rollback"')));
+    const after = await h.command('status').then(({ responseId }) => h!.response(responseId));
+    expect(textOf(after)).toMatch(/\*0%\* of traffic to Rust/);
+  });
+});
