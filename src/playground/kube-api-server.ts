@@ -515,6 +515,31 @@ function rolledOutStatus(replicas: number, generation: number, since: string): O
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
+/** A kubeconfig with one context on `server`, a dummy token, and either a CA or no TLS verification. */
+export function kubeconfigYaml(options: { server: string; namespace: string; tls: 'skip-verify' | { caData: string } }): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: fake',
+    '  cluster:',
+    `    server: ${options.server}`,
+    options.tls === 'skip-verify' ? '    insecure-skip-tls-verify: true' : `    certificate-authority-data: ${options.tls.caData}`,
+    'users:',
+    '- name: fake',
+    '  user:',
+    '    token: fake-kube-token',
+    'contexts:',
+    '- name: fake',
+    '  context:',
+    '    cluster: fake',
+    '    user: fake',
+    `    namespace: ${options.namespace}`,
+    'current-context: fake',
+    '',
+  ].join('\n');
+}
+
 export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const namespace = opts.namespace ?? 'stoa-system';
   const autoRollout = opts.autoRollout ?? true;
@@ -814,30 +839,7 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
   const dir = await mkdtemp(join(tmpdir(), 'fake-kube-'));
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
   // client-node refuses http:// servers unless the cluster has insecure-skip-tls-verify: true.
-  await writeFile(
-    kubeconfigPath,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${server.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: fake',
-      '  user:',
-      '    token: fake-kube-token',
-      'contexts:',
-      '- name: fake',
-      '  context:',
-      '    cluster: fake',
-      '    user: fake',
-      `    namespace: ${namespace}`,
-      'current-context: fake',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(kubeconfigPath, kubeconfigYaml({ server: server.url, namespace, tls: 'skip-verify' }));
 
   const api: FakeKubeApi = {
     url: server.url,

@@ -22,9 +22,10 @@ export interface PlaygroundControls {
 }
 
 // WebClient sends structured arguments as JSON strings in form bodies.
-const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'user_auth_blocks']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'user_auth_blocks', 'options', 'option_groups', 'profile']);
 
-async function webApiArgs(req: IncomingMessage, raw: Buffer, url: URL): Promise<Record<string, any>> {
+/** A Web API call's arguments, whichever way @slack/web-api sent them (form, JSON or multipart), token included. */
+export async function webApiArgs(req: IncomingMessage, raw: Buffer, url: URL): Promise<Record<string, any>> {
   const type = mediaType(req.headers['content-type']);
   const args: Record<string, any> = Object.fromEntries(url.searchParams);
   if (type === 'application/json' && raw.length > 0) {

@@ -2,6 +2,7 @@
 // `apiUrl`), plus response_url endpoints and the external file-upload URL. It keeps the
 // messages it was asked to post/update so tests can assert on what users would see.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { webApiArgs } from '../../src/playground/page-server.js';
 import { LocalServer, mediaType, readBody, sendJson, sleep } from './http-util.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -50,41 +51,6 @@ export interface FakeSlackApi {
   setDelay(ms: number): void;
   reset(): void;
   close(): Promise<void>;
-}
-
-// Form-encoded calls carry nested values as JSON strings (WebClient JSON.stringifies any
-// non-scalar argument); turn the ones that are structured in Slack's API back into objects.
-const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'user_auth_blocks', 'options', 'option_groups', 'profile']);
-
-function decodeJsonArgs(args: Record<string, any>): Record<string, any> {
-  for (const key of Object.keys(args)) {
-    const v = args[key];
-    if (JSON_ARGS.has(key) && typeof v === 'string') {
-      try {
-        args[key] = JSON.parse(v);
-      } catch {
-        // Leave it as sent; Slack would answer invalid_blocks / invalid_arguments.
-      }
-    }
-  }
-  return args;
-}
-
-async function parseArgs(req: IncomingMessage, raw: Buffer, url: URL): Promise<Record<string, any>> {
-  const type = mediaType(req.headers['content-type']);
-  const args: Record<string, any> = Object.fromEntries(url.searchParams);
-  if (type === 'application/json' && raw.length > 0) {
-    Object.assign(args, JSON.parse(raw.toString('utf8')));
-  } else if (type === 'application/x-www-form-urlencoded') {
-    Object.assign(args, Object.fromEntries(new URLSearchParams(raw.toString('utf8'))));
-  } else if (type === 'multipart/form-data') {
-    // WebClient switches to multipart when an argument is a Buffer.
-    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
-    for (const [k, v] of form.entries()) args[k] = typeof v === 'string' ? v : Buffer.from(await v.arrayBuffer());
-  }
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && args.token === undefined) args.token = auth.slice('Bearer '.length);
-  return decodeJsonArgs(args);
 }
 
 /** The file bytes of an upload: the first file part of a multipart body, else the raw body. */
@@ -225,7 +191,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     const [, kind, id] = url.pathname.split('/');
 
     if (kind === 'api' && id) {
-      const args = await parseArgs(req, raw, url);
+      const args = await webApiArgs(req, raw, url);
       const call: SlackCall = { method: id, args, at: Date.now() };
       calls.push(call);
       const failure = takeFailure(id);
