@@ -47,21 +47,8 @@ export async function requestAndAnnounce(
   if (outcome.kind === 'requested') {
     if (outcome.expired) await refreshRequestMessage(ctx, client, outcome.expired);
     const message = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
-    const ts = await postToChannel(ctx, client, input.channel, message);
-    if (!ts) {
-      // A request nobody can see must not block the next one: withdraw it.
-      await ctx.core.store
-        .transitionRequest(outcome.request.id, 'pending', { status: 'cancelled', outcome: 'cancelled: the request message could not be posted' })
-        .catch(() => undefined);
-      return {
-        outcome,
-        reply: { text: `:warning: The approval request could not be posted in <#${input.channel}> (is the bot a member of the channel?). Nothing was requested.` },
-      };
-    }
-    await attachRequestMessage(ctx.core, outcome.request.id, input.channel, ts).catch((error: unknown) =>
-      ctx.logger.warn({ err: String(error), requestId: outcome.request.id }, 'could not record the request message'),
-    );
-    return { outcome, announced: message };
+    const posted = await postRequestMessage(ctx, client, outcome.request, input.channel, message);
+    return posted ? { outcome, announced: message } : { outcome, reply: { text: requestNotPosted(input.channel) } };
   }
   if (outcome.kind === 'decreased') {
     // Decreases need no approval but the channel should still see them.
@@ -70,6 +57,37 @@ export async function requestAndAnnounce(
     return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
   }
   return { outcome };
+}
+
+/**
+ * Posts an approval request's message and records where it is. A request nobody can see must not block
+ * the next one: if Slack refuses the post, the request is withdrawn (and audited) and false is returned.
+ */
+export async function postRequestMessage(ctx: HandlerContext, client: WebClient, request: ApprovalRequest, channel: string, message: SlackMessage): Promise<boolean> {
+  const ts = await postToChannel(ctx, client, channel, message);
+  if (!ts) {
+    const withdrawn = await ctx.core.store
+      .transitionRequest(request.id, 'pending', { status: 'cancelled', outcome: 'cancelled: the request message could not be posted' })
+      .catch(() => undefined);
+    if (withdrawn) {
+      ctx.core.audit.record({
+        at: ctx.core.clock.now().toISOString(),
+        actor: 'mcp-canary',
+        action: 'weight-change-failed',
+        summary: `request ${request.id} withdrawn: its message could not be posted in ${channel}`,
+        requestId: request.id,
+      });
+    }
+    return false;
+  }
+  await attachRequestMessage(ctx.core, request.id, channel, ts).catch((error: unknown) =>
+    ctx.logger.warn({ err: String(error), requestId: request.id }, 'could not record the request message'),
+  );
+  return true;
+}
+
+export function requestNotPosted(channel: string): string {
+  return `:warning: The request could not be posted in <#${channel}> (is the bot a member of the channel?). Nothing was requested.`;
 }
 
 /** Re-renders a request's channel message from its stored state. */

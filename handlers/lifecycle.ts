@@ -6,7 +6,7 @@ import { describe } from '../src/core/rollback.js';
 import { readShadowStatus, setShadowMode } from '../src/core/shadow.js';
 import { renderApprovalRequest } from '../views/index.js';
 import { renderCleanupPlan, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
-import { attachRequestMessage } from '../src/core/approvals.js';
+import { postRequestMessage, requestNotPosted } from './announce.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 import { tellClicker } from './reply.js';
 
@@ -73,13 +73,8 @@ export async function finalizeCommand(ctx: HandlerContext, client: WebClient, ac
     case 'requested': {
       const request = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
       const plan = renderCleanupPlan(outcome.plan);
-      const ts = await postToChannel(ctx, client, channel, { text: request.text, blocks: [...plan.blocks!, ...request.blocks] });
-      if (!ts) {
-        await ctx.core.store.transitionRequest(outcome.request.id, 'pending', { status: 'cancelled', outcome: 'cancelled: the request message could not be posted' }).catch(() => undefined);
-        return { text: ':warning: The cleanup request could not be posted in the channel. Nothing was requested.' };
-      }
-      await attachRequestMessage(ctx.core, outcome.request.id, channel, ts).catch(() => undefined);
-      return { text: 'Cleanup requested: the plan passed its dry run; another approver must approve it.' };
+      const posted = await postRequestMessage(ctx, client, outcome.request, channel, { text: request.text, blocks: [...plan.blocks!, ...request.blocks] });
+      return { text: posted ? 'Cleanup requested: the plan passed its dry run; another approver must approve it.' : requestNotPosted(channel) };
     }
   }
 }

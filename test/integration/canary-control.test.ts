@@ -299,3 +299,17 @@ describe('hostile and malformed input', () => {
     expect(h.canaryWrites()).toEqual([]);
   });
 });
+
+describe('a request Slack will not show', () => {
+  it('is withdrawn (and audited) when its message cannot be posted, so it blocks nothing', async () => {
+    h = await startHarness({ redis });
+    h.slack.failNext('chat.postMessage', { error: 'not_in_channel' }, 1);
+    const first = await h.command('promote');
+    expect(textOf(await h.response(first.responseId))).toMatch(/could not be posted.*Nothing was requested/s);
+    const second = await h.command('promote', { user: USERS.bob });
+    await h.response(second.responseId);
+    expect(approvalMessages(h.slack)).toHaveLength(1);
+    const history = textOf(await h.command('history').then(({ responseId }) => h.response(responseId)));
+    expect(history).toMatch(/withdrawn: its message could not be posted/);
+  });
+});
