@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalServer, readBody } from '../test/support/http-util.js';
+import { kubeconfigYaml } from '../src/playground/kube-api-server.js';
 
 interface Res {
   group: string;
@@ -182,30 +183,7 @@ export async function startKubeFront(backendUrl: string, namespace: string, opts
     serverUrl = server.url;
     stop = () => server.stop();
   }
-  await writeFile(
-    kubeconfigPath,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${serverUrl}`,
-      ...(caData ? [`    certificate-authority-data: ${caData}`] : []),
-      'users:',
-      '- name: fake',
-      '  user:',
-      '    token: fake-kube-token',
-      'contexts:',
-      '- name: fake',
-      '  context:',
-      '    cluster: fake',
-      '    user: fake',
-      `    namespace: ${namespace}`,
-      'current-context: fake',
-      '',
-    ].join('\n'),
-  );
+  await writeFile(kubeconfigPath, kubeconfigYaml({ server: serverUrl, namespace, tls: caData ? { caData } : 'none' }));
   front.url = serverUrl;
   front.kubeconfigPath = kubeconfigPath;
   front.close = async () => {

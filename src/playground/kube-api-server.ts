@@ -515,8 +515,8 @@ function rolledOutStatus(replicas: number, generation: number, since: string): O
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
-/** A kubeconfig with one context on `server`, a dummy token, and either a CA or no TLS verification. */
-export function kubeconfigYaml(options: { server: string; namespace: string; tls: 'skip-verify' | { caData: string } }): string {
+/** A kubeconfig with one context on `server` and a dummy token; TLS: a CA, no verification, or no setting. */
+export function kubeconfigYaml(options: { server: string; namespace: string; tls: 'skip-verify' | 'none' | { caData: string } }): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -524,7 +524,7 @@ export function kubeconfigYaml(options: { server: string; namespace: string; tls
     '- name: fake',
     '  cluster:',
     `    server: ${options.server}`,
-    options.tls === 'skip-verify' ? '    insecure-skip-tls-verify: true' : `    certificate-authority-data: ${options.tls.caData}`,
+    ...(options.tls === 'skip-verify' ? ['    insecure-skip-tls-verify: true'] : options.tls === 'none' ? [] : [`    certificate-authority-data: ${options.tls.caData}`]),
     'users:',
     '- name: fake',
     '  user:',

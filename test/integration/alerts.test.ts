@@ -1,35 +1,26 @@
 // Alertmanager's webhook into the channel: one message per group, thread news, escalation, acknowledge,
 // silence, rollback from the alert, auto-rollback. Payloads are the captured fixtures of the real servers.
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buttonsOf, CHANNEL, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
 import type { SlackMessage } from '../support/fake-slack-api.js';
-import { flushRedis, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { useRedisPerFile } from '../support/redis-fixture.js';
 
 const TOKEN = 'am-webhook-token-0123456789';
 const firing = JSON.parse(readFileSync(new URL('../support/fixtures/alertmanager-webhook-firing.json', import.meta.url), 'utf8'));
 const resolved = JSON.parse(readFileSync(new URL('../support/fixtures/alertmanager-webhook-resolved.json', import.meta.url), 'utf8'));
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
 
-let redis: RedisServerHandle;
+const redisServer = useRedisPerFile();
 let h: Harness;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-beforeEach(async () => {
-  await flushRedis(redis.url);
-});
 afterEach(async () => {
   await h?.close();
 });
 
 function harness(env: Record<string, string> = {}, bot = {}) {
   return startHarness({
-    redis,
+    redis: redisServer(),
     env: { ALERT_WEBHOOK_TOKEN: TOKEN, ESCALATION_L1: 'U0ONCALL', ESCALATION_L2: 'S0PLATFORMLEAD', ESCALATION_L3: 'U0RUSTMAINT', ...env },
     bot: { escalationPollMs: 50, ...bot },
   });

@@ -1,23 +1,15 @@
 // The foundation, end to end: signed Slack requests in, Kubernetes writes and Slack messages out.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { approvalMessages, buttonsOf, CHANNEL, QUERIES, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
-import { flushRedis, startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { useRedisPerFile } from '../support/redis-fixture.js';
+import { startRedisServer } from '../support/redis-server.js';
 import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
 
-let redis: RedisServerHandle;
+const redisServer = useRedisPerFile();
 let h: Harness;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-beforeEach(async () => {
-  await flushRedis(redis.url);
-});
 afterEach(async () => {
   await h?.close();
 });
@@ -34,7 +26,7 @@ async function requestPromotion(user: string = USERS.alice) {
 
 describe('/mcp-canary status', () => {
   it('shows weight, step, hold, window, every criterion against its threshold, verdict, readiness and actions', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 10 });
     const { res, responseId } = await h.command('status');
     expect(res.status).toBe(200);
@@ -58,7 +50,7 @@ describe('/mcp-canary status', () => {
   });
 
   it('is NO-GO with the alert names when a critical alert fires, and offers Request next step when all is green', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 50 });
     let body = await h.command('status').then(({ responseId }) => h.response(responseId));
     expect(buttonsOf(body.blocks).find((b) => b.action_id === 'canary_request_next')?.value).toBe('10');
@@ -71,7 +63,7 @@ describe('/mcp-canary status', () => {
   });
 
   it('answers even when Prometheus is down, saying why it is NO-GO', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     await h.prometheus.setDown(true);
     const body = await h.command('status').then(({ responseId }) => h.response(responseId));
     expect(textOf(body)).toContain('NO-GO');
@@ -81,7 +73,7 @@ describe('/mcp-canary status', () => {
 
 describe('two-person rule', () => {
   it('posts an approval request with who, from, to, evidence, expiry and the three buttons', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { message } = await requestPromotion();
     const text = textOf(message);
     expect(text).toContain(`<@${USERS.alice}>`);
@@ -93,7 +85,7 @@ describe('two-person rule', () => {
   });
 
   it('refuses self-approval and non-approvers, changing nothing', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { message, requestId } = await requestPromotion(USERS.alice);
 
     const self = await h.click('canary_approve', requestId, { user: USERS.alice, messageTs: message.ts });
@@ -109,7 +101,7 @@ describe('two-person rule', () => {
   });
 
   it('lets a member of an approver user group approve: applied once, message updated in place', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { message, requestId } = await requestPromotion(USERS.alice);
     const carol = await h.click('canary_approve', requestId, { user: USERS.carol, messageTs: message.ts });
     await h.response(carol.responseId);
@@ -129,7 +121,7 @@ describe('two-person rule', () => {
   });
 
   it('expires requests after APPROVAL_TTL and updates the message', async () => {
-    h = await startHarness({ redis, env: { APPROVAL_TTL: '1s' } });
+    h = await startHarness({ redis: redisServer(), env: { APPROVAL_TTL: '1s' } });
     const { message, requestId } = await requestPromotion();
     await h.slack.waitFor(() => /expired/i.test(textOf(h.slack.messages.get(message.ts))), 5000);
     const late = await h.click('canary_approve', requestId, { user: USERS.bob, messageTs: message.ts });
@@ -138,7 +130,7 @@ describe('two-person rule', () => {
   });
 
   it('re-evaluates go/no-go at approval: a NO-GO refuses with the reasons', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { message, requestId } = await requestPromotion();
     h.prometheus.set(QUERIES.errorRate, 0.02);
     const bob = await h.click('canary_approve', requestId, { user: USERS.bob, messageTs: message.ts });
@@ -150,7 +142,7 @@ describe('two-person rule', () => {
   });
 
   it('refuses at approval when Prometheus is unreachable (fail closed)', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { message, requestId } = await requestPromotion();
     await h.prometheus.setDown(true);
     const bob = await h.click('canary_approve', requestId, { user: USERS.bob, messageTs: message.ts });
@@ -160,7 +152,7 @@ describe('two-person rule', () => {
   });
 
   it('applies exactly once when two approvers click at the same moment on two replicas sharing Redis', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const second = await h.startAnotherBot();
     const { message, requestId } = await requestPromotion();
     const [bob, carol] = await Promise.all([
@@ -174,7 +166,7 @@ describe('two-person rule', () => {
   });
 
   it('keeps one pending request at a time: a second request is refused and points at the first', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     await requestPromotion(USERS.alice);
     const { responseId } = await h.command('weight 1', { user: USERS.bob });
     const reply = textOf(await h.response(responseId));
@@ -184,7 +176,7 @@ describe('two-person rule', () => {
   });
 
   it('refuses a request that skips a ramp step, and applies decreases without approval (audited)', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 50 });
     const skip = await h.command('weight 25');
     expect(textOf(await h.response(skip.responseId))).toMatch(/next step is 10%/);
@@ -199,7 +191,7 @@ describe('two-person rule', () => {
   });
 
   it('honours canary-weight-total when applying a step', async () => {
-    h = await startHarness({ redis, kube: { weightTotal: '1000', canaryWeight: '10' } });
+    h = await startHarness({ redis: redisServer(), kube: { weightTotal: '1000', canaryWeight: '10' } });
     h.setCanary(10, { hoursAgo: 50 });
     const { message, requestId } = await requestPromotion();
     expect(textOf(message)).toMatch(/1%.*5%/s);
@@ -231,7 +223,7 @@ describe('rollback', () => {
   });
 
   it('rolls back from a button click on an approval message and cancels the pending request', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 50 });
     const { message } = await requestPromotion();
     const click = await h.click('canary_rollback', 'approval', { user: USERS.mallory, messageTs: message.ts });
@@ -241,7 +233,7 @@ describe('rollback', () => {
   });
 
   it('deletes the canary Ingress when patching keeps failing with 500, and says exactly that', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(10, { hoursAgo: 5 });
     h.kube.failNext({ method: 'PATCH', pathIncludes: 'mcp-gateway-canary' }, 500, 5);
     await h.command('rollback');
@@ -254,7 +246,7 @@ describe('rollback', () => {
   });
 
   it('is idempotent: a second rollback says it is already rolled back and writes nothing', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 5 });
     await h.command('rollback');
     await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0');
@@ -269,7 +261,7 @@ describe('rollback', () => {
 
 describe('hostile and malformed input', () => {
   it('answers forged and stale signatures with 401 and does nothing', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 5 });
     const body = slashCommandBody({ text: 'rollback', userId: USERS.mallory, channelId: CHANNEL, responseUrl: h.slack.responseUrl('forged') });
     const forged = await postSigned(h.bot.url, body, { signingSecret: 'test-signing-secret-0123456789', badSignature: true });
@@ -283,7 +275,7 @@ describe('hostile and malformed input', () => {
   });
 
   it.each(['weight 150', 'weight abc', 'frobnicate', 'weight', 'help'])('answers "%s" with usage and changes nothing', async (text) => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { res } = await h.command(text);
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/rollback/);
@@ -293,7 +285,7 @@ describe('hostile and malformed input', () => {
   });
 
   it('refuses commands from other channels', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     const { res } = await h.command('rollback', { channel: 'C0ELSEWHERE' });
     expect(res.text).toMatch(/only works in/);
     expect(h.canaryWrites()).toEqual([]);
@@ -302,7 +294,7 @@ describe('hostile and malformed input', () => {
 
 describe('a request Slack will not show', () => {
   it('is withdrawn (and audited) when its message cannot be posted, so it blocks nothing', async () => {
-    h = await startHarness({ redis });
+    h = await startHarness({ redis: redisServer() });
     h.slack.failNext('chat.postMessage', { error: 'not_in_channel' }, 1);
     const first = await h.command('promote');
     expect(textOf(await h.response(first.responseId))).toMatch(/could not be posted.*Nothing was requested/s);

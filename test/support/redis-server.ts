@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './child-process.js';
 
 export interface RedisServerHandle {
   url: string;
@@ -34,17 +34,6 @@ const WRAPPER = [
   'rm -rf "$dir"',
   'exit $rc',
 ].join('\n');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** One PING round trip: true when the server answers +PONG. */
 function ping(port: number): Promise<boolean> {
@@ -170,3 +159,4 @@ export async function flushRedis(url: string): Promise<void> {
     client.disconnect();
   }
 }
+
