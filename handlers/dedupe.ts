@@ -7,12 +7,17 @@ import type { StateStore } from '../src/core/ports.js';
 
 const EVENT_TTL_MS = 3_600_000;
 const CLICK_TTL_MS = 5_000;
+/** A reachable but stalled Redis answers only after ioredis' command timeout (1 s): never wait that long. */
+const CLAIM_WAIT_MS = 250;
 
 export function deliveredOnce(store: Pick<StateStore, 'claimOnce'>, onDuplicate: (key: string) => void): Middleware<AnyMiddlewareArgs> {
   return async ({ body, next }) => {
     const key = deliveryKey(body as Record<string, unknown>);
     if (key) {
-      const first = await store.claimOnce(key, key.startsWith('event:') ? EVENT_TTL_MS : CLICK_TTL_MS).catch(() => true);
+      const claim = store.claimOnce(key, key.startsWith('event:') ? EVENT_TTL_MS : CLICK_TTL_MS).catch(() => true);
+      let timer: NodeJS.Timeout | undefined;
+      const first = await Promise.race([claim, new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CLAIM_WAIT_MS, true)))]);
+      clearTimeout(timer);
       if (!first) {
         onDuplicate(key);
         return;
