@@ -1,5 +1,5 @@
 // The ack-latency load generator, run in a worker thread so its timing never waits behind the fake
-// servers' work on the main thread (they answer the bot's ~8 follow-up requests per `status`).
+// servers' work on the main thread (they answer the bot's follow-up requests).
 import { parentPort, workerData } from 'node:worker_threads';
 import { signSlackRequest, slashCommandBody } from '../test/support/slack-requests.js';
 import { BenchClient, pool } from './http-client.js';
@@ -21,6 +21,8 @@ export interface AckSample {
   i: number;
   ms: number;
   status: number;
+  /** The ack's body carried the status message itself (blocks), so no response_url POST follows. */
+  answeredInAck: boolean;
   error?: string;
   connectMs?: number;
   writtenMs?: number;
@@ -42,11 +44,20 @@ async function run(input: AckLoadInput): Promise<AckLoadOutput> {
     const body = slashCommandBody({ text: 'status', userId: input.user, channelId: input.channel, responseUrl: `${input.responseUrlBase}/ack-${i}` });
     const sentAt = performance.timeOrigin + performance.now();
     const r = await client.post(`${input.botUrl}/slack/events`, body, signSlackRequest(input.signingSecret, body));
-    samples.push({ i, ms: r.ms, status: r.status, ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs: r.connectMs, writtenMs: r.writtenMs, sentAt });
+    samples.push({ i, ms: r.ms, status: r.status, answeredInAck: r.status === 200 && hasBlocks(r.body), ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs: r.connectMs, writtenMs: r.writtenMs, sentAt });
   });
   const wallMs = performance.now() - start;
   client.close();
   return { samples, wallMs };
+}
+
+function hasBlocks(body: string): boolean {
+  try {
+    const blocks = (JSON.parse(body) as { blocks?: unknown }).blocks;
+    return Array.isArray(blocks) && blocks.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 if (parentPort && workerData) {

@@ -247,7 +247,8 @@ async function main(): Promise<void> {
       return `bot ${pct(to.bot - from.bot)} of a core, bench (fakes + load) ${pct(to.bench - from.bench)}, everything else on the machine (redis, other jobs) ${pct(Math.max(0, others))}`;
     };
 
-    // ---- 1. Ack latency: `status` commands at concurrency N, each answered later through its response_url.
+    // ---- 1. Ack latency: `status` commands at concurrency N. The bot answers in the ack when its report is
+    // ready within its budget, otherwise later through the command's response_url; both are counted.
     log(`ack: ${CFG.commands} signed status commands at concurrency ${CFG.concurrency}`);
     const ackMs: number[] = [];
     const ackByIndex: Array<{ i: number; ms: number; connectMs?: number; writtenMs?: number }> = [];
@@ -299,14 +300,15 @@ async function main(): Promise<void> {
         if (ackErrorSamples.length < 3) ackErrorSamples.push(`${r.status} ${r.error ?? ''}`);
       }
     }
-    const drainMs = await waitUntil(`${CFG.commands} status answers on response_url`, () => ackResponses >= CFG.commands, 120_000);
+    const answeredInAck = load.samples.filter((r) => r.answeredInAck).length;
+    const drainMs = await waitUntil(`${CFG.commands - answeredInAck} status answers on response_url`, () => ackResponses >= CFG.commands - answeredInAck, 120_000);
     const ackCpuUse = cpuSince(ackCpu);
     benchLoop.disable();
     const botLoop = loopLagOf((await client.get(`${theBot.url}/metrics`)).body);
     const loopUse = `bot ${botLoop}; bench p99 ${ms(benchLoop.percentile(99) / 1e6)} max ${ms(benchLoop.max / 1e6)}`;
     const ackConnUse = connSince(ackConn);
     const statusAnswers = slack.responses.filter((r) => r.id.startsWith('ack-'));
-    const statusWithBlocks = statusAnswers.filter((r) => Array.isArray(r.body?.blocks) && r.body.blocks.length > 0).length;
+    const statusWithBlocks = answeredInAck + statusAnswers.filter((r) => Array.isArray(r.body?.blocks) && r.body.blocks.length > 0).length;
     const ack = summary(ackMs);
     const slowest = [...ackByIndex].sort((a, b) => b.ms - a.ms).slice(0, 10);
     const firstHundred = summary(ackByIndex.filter((a) => a.i < 100).map((a) => a.ms));
@@ -500,7 +502,12 @@ async function main(): Promise<void> {
     const rows: Row[] = [
       { metric: `ack latency p50 (${CFG.commands} \`status\`, concurrency ${CFG.concurrency})`, value: ms(ack.p50), target: '' },
       { metric: 'ack latency p99', value: ms(ack.p99), target: `<= ${TARGET.ackP99} ms`, ok: ack.p99 <= TARGET.ackP99 && ackErrors === 0 },
-      { metric: 'ack non-200 answers / status answers on response_url', value: `${ackErrors} / ${statusAnswers.length} (${statusWithBlocks} with blocks)`, target: `0 / ${CFG.commands}`, ok: ackErrors === 0 && statusWithBlocks === CFG.commands },
+      {
+        metric: 'ack non-200 answers / status answers with blocks (in the ack + on response_url)',
+        value: `${ackErrors} / ${statusWithBlocks} (${answeredInAck} + ${statusAnswers.length})`,
+        target: `0 / ${CFG.commands}`,
+        ok: ackErrors === 0 && statusWithBlocks === CFG.commands,
+      },
       { metric: `rollback click -> PATCH p50 (${CFG.rollbacks} sequential)`, value: ms(rb.p50), target: '' },
       { metric: 'rollback click -> PATCH p99', value: ms(rb.p99), target: `<= ${TARGET.rollbackP99} ms`, ok: rb.p99 <= TARGET.rollbackP99 && rollbackPatches === CFG.rollbacks },
     ];

@@ -16,6 +16,8 @@ export interface HandlerContext {
   commandChannels: string[];
   /** The chart adapter: go/no-go data in, PNG bytes out. */
   renderChart: (data: GoNoGoChartData) => Promise<Buffer>;
+  /** How long `status` may wait for its report to answer in the ack itself, before falling back to response_url. */
+  statusInAckMs: number;
 }
 
 export type SlackMessage = { text: string; blocks?: unknown[] };

@@ -44,6 +44,8 @@ export interface BotOptions {
   escalationPollMs?: number;
   /** How long concurrent `status` requests share one evaluation (default 1 s; 0 disables). */
   statusShareMs?: number;
+  /** How long `status` waits for its report to answer in the ack (default 1 s; 0 always answers on response_url). */
+  statusInAckMs?: number;
   /** How long stop() waits for in-flight requests before closing their connections. */
   drainTimeoutMs?: number;
   /** How a deployment rollout (shadow mode toggle) is followed in the thread. */
@@ -150,6 +152,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     commandChannels: config.slack.commandChannels,
     // Loaded on first use: the chart stack (WebAssembly renderer, fonts) is not needed to start.
     renderChart: async (data) => (await import('./adapters/chart.js')).renderGoNoGoChart(data),
+    statusInAckMs: options.statusInAckMs ?? 1000,
   };
   const inFlight = new InFlightWork();
   app.use(inFlight.middleware());

@@ -1,4 +1,7 @@
 // `/mcp-canary ...`: parse, ack at once, then do the work and answer through response_url.
+// `status` is the exception: its report is usually ready in milliseconds (shared between concurrent
+// requests), so it answers in the ack itself, one HTTP exchange instead of two; only a slow source
+// (Prometheus timing out) sends it down the response_url path.
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { sharedStatus } from '../../src/core/status.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
@@ -26,16 +29,22 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
       await ack({ response_type: 'ephemeral', ...renderHelp(parsed.kind === 'invalid' ? parsed.problem : undefined) });
       return;
     }
+    if (parsed.kind === 'status') {
+      const report = sharedStatus(ctx.core);
+      const ready = await settledWithin(report, ctx.statusInAckMs);
+      if (ready) {
+        await ack({ response_type: 'ephemeral', ...renderStatus(ready.value) });
+        return;
+      }
+      await ack();
+      await respond({ response_type: 'ephemeral', ...renderStatus(await report) });
+      return;
+    }
     await ack();
 
     const actor = command.user_id;
     const channel = command.channel_id;
     switch (parsed.kind) {
-      case 'status': {
-        const report = await sharedStatus(ctx.core);
-        await respond({ response_type: 'ephemeral', ...renderStatus(report) });
-        return;
-      }
       case 'promote':
       case 'weight': {
         const target = parsed.kind === 'promote' ? ({ kind: 'next' } as const) : ({ kind: 'percent', percent: parsed.percent } as const);
@@ -77,4 +86,18 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         return;
     }
   };
+}
+
+/** The promise's value if it fulfils within `ms`; undefined when it is slower or fails (the caller's slow path reports that). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+  if (ms <= 0) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise.then((value) => ({ value })), late]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }

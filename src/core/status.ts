@@ -75,20 +75,45 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   return { ...report, phase, checklist };
 }
 
-const shared = new WeakMap<object, { report: Promise<StatusReport>; at: number; changeCount: number }>();
+interface SharedReport {
+  report: Promise<StatusReport>;
+  /** When its evaluation started: the age of its data. */
+  at: number;
+  changeCount: number;
+  settled?: boolean;
+  refreshing?: boolean;
+}
+const shared = new WeakMap<object, SharedReport>();
 
 /**
  * `status` for many people at once (an incident, the App Home, Refresh clicks): concurrent and
  * back-to-back requests share one evaluation for up to `maxAgeMs`, unless a change was recorded
  * since (every change is audited), so nobody sees a weight older than the bot's own last write.
+ * Past half its age a request starts the next evaluation in the background and still gets the
+ * shared one, so a steady stream of requests never waits for an evaluation and never sees one
+ * older than `maxAgeMs`.
  */
 export function sharedStatus(deps: CoreDeps, maxAgeMs = deps.policy.statusShareMs): Promise<StatusReport> {
   if (maxAgeMs <= 0) return buildStatus(deps);
   const now = performance.now();
+  const changeCount = deps.audit.changeCount;
   const cached = shared.get(deps);
-  if (cached && now - cached.at < maxAgeMs && cached.changeCount === deps.audit.changeCount) return cached.report;
-  const report = buildStatus(deps);
-  shared.set(deps, { report, at: now, changeCount: deps.audit.changeCount });
-  report.catch(() => shared.delete(deps));
-  return report;
+  if (cached && now - cached.at < maxAgeMs && cached.changeCount === changeCount) {
+    if (cached.settled && !cached.refreshing && now - cached.at >= maxAgeMs / 2) {
+      cached.refreshing = true;
+      const report = buildStatus(deps);
+      report.then(
+        () => shared.get(deps) === cached && shared.set(deps, { report, at: now, changeCount, settled: true }),
+        () => (cached.refreshing = false),
+      );
+    }
+    return cached.report;
+  }
+  const entry: SharedReport = { report: buildStatus(deps), at: now, changeCount };
+  shared.set(deps, entry);
+  entry.report.then(
+    () => (entry.settled = true),
+    () => shared.get(deps) === entry && shared.delete(deps),
+  );
+  return entry.report;
 }

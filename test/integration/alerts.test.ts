@@ -257,7 +257,7 @@ describe('status lists firing alerts by name', () => {
   it('is NO-GO naming the alert', async () => {
     h = await harness();
     h.alertmanager.setAlerts([{ labels: { alertname: 'MCPRustGatewayErrorRateHigh', severity: 'critical' } }]);
-    const body = await h.command('status').then(({ responseId }) => h.response(responseId));
+    const body = await h.ask('status');
     expect(textOf(body)).toContain('NO-GO');
     expect(textOf(body)).toContain('MCPRustGatewayErrorRateHigh');
   });

@@ -28,9 +28,11 @@ describe('/mcp-canary status', () => {
   it('shows weight, step, hold, window, every criterion against its threshold, verdict, readiness and actions', async () => {
     h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 10 });
-    const { res, responseId } = await h.command('status');
+    // The report is ready at once, so it comes in the ack itself: no second HTTP exchange.
+    const { res } = await h.command('status');
     expect(res.status).toBe(200);
-    const body = await h.response(responseId);
+    const body = res.json;
+    expect(body.response_type).toBe('ephemeral');
     const text = textOf(body);
     expect(text).toContain('5%');
     expect(text).toMatch(/step 2 of 6/);
@@ -52,20 +54,34 @@ describe('/mcp-canary status', () => {
   it('is NO-GO with the alert names when a critical alert fires, and offers Request next step when all is green', async () => {
     h = await startHarness({ redis: redisServer() });
     h.setCanary(5, { hoursAgo: 50 });
-    let body = await h.command('status').then(({ responseId }) => h.response(responseId));
+    let body = await h.ask('status');
     expect(buttonsOf(body.blocks).find((b) => b.action_id === 'canary_request_next')?.value).toBe('10');
 
     h.alertmanager.setAlerts([{ labels: { alertname: 'MCPRustGatewayDown', severity: 'critical' } }]);
-    body = await h.command('status').then(({ responseId }) => h.response(responseId));
+    body = await h.ask('status');
     expect(textOf(body)).toContain('NO-GO');
     expect(textOf(body)).toContain('MCPRustGatewayDown');
     expect(buttonsOf(body.blocks).some((b) => b.action_id === 'canary_request_next')).toBe(false);
   });
 
+  it('acks at once and answers on response_url when the report is slower than the ack budget', async () => {
+    h = await startHarness({ redis: redisServer(), bot: { statusInAckMs: 50 } });
+    h.setCanary(5, { hoursAgo: 10 });
+    h.prometheus.setDelay(300);
+    const { res, responseId } = await h.command('status');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('');
+    expect(h.slack.responses.filter((r) => r.id === responseId)).toEqual([]);
+    const body = await h.response(responseId);
+    expect(body.response_type).toBe('ephemeral');
+    expect(textOf(body)).toContain('5%');
+    expect(textOf(body)).toContain('0.04%');
+  });
+
   it('answers even when Prometheus is down, saying why it is NO-GO', async () => {
     h = await startHarness({ redis: redisServer() });
     await h.prometheus.setDown(true);
-    const body = await h.command('status').then(({ responseId }) => h.response(responseId));
+    const body = await h.ask('status');
     expect(textOf(body)).toContain('NO-GO');
     expect(textOf(body)).toMatch(/Prometheus unreachable/);
   });

@@ -76,7 +76,7 @@ describe('phase and next-phase checklist', () => {
   it('in shadow phase, status lists the prerequisites of the canary with live marks, including a verified rollback (server-side dry run)', async () => {
     h = await startHarness({});
     h.prometheus.setRange(DAILY_MATCH, sevenDays([0.9991, 0.9992, 0.9993, 0.9995, 0.9992, 0.9999, 0.9994]));
-    const body = await h.command('status').then(({ responseId }) => h.response(responseId));
+    const body = await h.ask('status');
     const text = textOf(body);
     expect(text).toMatch(/shadow/i);
     expect(text).toContain('7 of 7 days met');

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { approvalMessages, buttonsOf, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
+import { approvalMessages, buttonsOf, QUERIES, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 const run = promisify(execFile);
@@ -65,7 +65,7 @@ describe('health, readiness and metrics', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ store: 'ok', slack: 'ok' });
 
-    await h.command('status').then(({ responseId }) => h!.response(responseId));
+    await h.ask('status');
     const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
     expect(metrics).toMatch(/mcp_canary_commands_total\{subcommand="status"\} 1/);
     expect(metrics).toMatch(/mcp_canary_slack_ack_seconds_bucket/);
@@ -162,7 +162,7 @@ describe('status under load', () => {
     h = await startHarness({ bot: { statusShareMs: 60_000 } });
     h.setCanary(5, { hoursAgo: 60 });
     const queries = () => h!.prometheus.requests.filter((r) => r.path === '/api/v1/query').length;
-    const replies = await Promise.all(Array.from({ length: 10 }, () => h!.command('status').then(({ responseId }) => h!.response(responseId))));
+    const replies = await Promise.all(Array.from({ length: 10 }, () => h!.ask('status')));
     expect(replies.every((r) => textOf(r).includes('5%'))).toBe(true);
     const perEvaluation = queries();
     expect(perEvaluation).toBeGreaterThan(0);
@@ -170,7 +170,29 @@ describe('status under load', () => {
 
     await h.command('rollback').then(() => h!.slack.waitFor(() => h!.canaryAnnotations()['nginx.ingress.kubernetes.io/canary-weight'] === '0'));
     await h.slack.waitFor(() => h!.logs.some((l) => l.includes('"action":"rollback"')));
-    const after = await h.command('status').then(({ responseId }) => h!.response(responseId));
+    const after = await h.ask('status');
     expect(textOf(after)).toMatch(/\*0%\* of traffic to Rust/);
+  });
+
+  it('refreshes the shared evaluation in the background past half its age, so a steady stream of requests never waits for one', async () => {
+    h = await startHarness({ bot: { statusShareMs: 3000 } });
+    h.setCanary(5, { hoursAgo: 60 });
+    const queries = () => h!.prometheus.requests.filter((r) => r.path === '/api/v1/query').length;
+    const started = Date.now();
+    expect(textOf(await h.ask('status'))).toContain('0.04%');
+    const perEvaluation = queries();
+    h.prometheus.set(QUERIES.errorRate, 0.0007);
+
+    // Younger than half its age: shared, nothing re-evaluated.
+    expect(textOf(await h.ask('status'))).toContain('0.04%');
+    expect(queries()).toBe(perEvaluation);
+
+    // Past half its age: still answered from the shared evaluation, while the next one starts...
+    await new Promise((r) => setTimeout(r, Math.max(0, 1600 - (Date.now() - started))));
+    expect(textOf(await h.ask('status'))).toContain('0.04%');
+    await h.slack.waitFor(() => queries() >= 2 * perEvaluation || undefined, 2000);
+    // ...and replaces it before it expires.
+    await h.slack.waitFor(async () => textOf(await h!.ask('status')).includes('0.07%') || undefined, 1000);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

@@ -67,7 +67,7 @@ describe('faults around the bot', () => {
   it('Alertmanager down: NO-GO for the alerts criterion, with the reason', async () => {
     h = await startHarness({});
     await h.alertmanager.setDown(true);
-    const text = textOf(await h.command('status').then(({ responseId }) => h.response(responseId)));
+    const text = textOf(await h.ask('status'));
     expect(text).toContain('NO-GO');
     expect(text).toMatch(/alerts unknown: Alertmanager unreachable/);
   });
@@ -106,7 +106,7 @@ describe('secrets', () => {
   it('never writes a token or secret to the logs, even at debug level', async () => {
     h = await startHarness({ env: { LOG_LEVEL: 'debug', ALERT_WEBHOOK_TOKEN: WEBHOOK_TOKEN } });
     h.setCanary(5, { hoursAgo: 60 });
-    await h.command('status').then(({ responseId }) => h.response(responseId));
+    await h.ask('status');
     await h.command('promote').then(({ responseId }) => h.response(responseId));
     const request = approvalMessages(h.slack)[0]!;
     const id = buttonsOf(request.blocks).find((b) => b.action_id === 'canary_approve')!.value!;

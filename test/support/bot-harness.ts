@@ -49,6 +49,8 @@ export interface Harness {
   canaryAnnotations(): Record<string, string>;
   command(text: string, opts?: { user?: string; channel?: string; bot?: RunningBot }): Promise<{ res: PostSignedResult; responseId: string }>;
   click(actionId: string, value: string, opts: { user: string; messageTs: string; channel?: string; bot?: RunningBot }): Promise<{ res: PostSignedResult; responseId: string }>;
+  /** Runs a command and returns its answer, wherever Slack would get it: the ack's body when it carries a message, else the first response_url POST. */
+  ask(text: string, opts?: { user?: string; channel?: string; bot?: RunningBot }): Promise<any>;
   /** Waits for the n-th POST to a response_url and returns its body. */
   response(responseId: string, index?: number): Promise<any>;
   /** Kubernetes writes (PATCH/PUT/DELETE/POST) to the canary Ingress so far. */
@@ -161,6 +163,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       const res = await postSigned((opts.bot ?? bot).url, body, { signingSecret: SIGNING_SECRET });
       return { res, responseId };
+    },
+    async ask(text, opts = {}) {
+      const { res, responseId } = await harness.command(text, opts);
+      if (res.json && (res.json.text || res.json.blocks)) return res.json;
+      return harness.response(responseId);
     },
     async response(responseId, index = 0) {
       return slack.waitFor(() => slack.responses.filter((r) => r.id === responseId)[index]?.body, 5000);
