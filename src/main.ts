@@ -20,6 +20,7 @@ import { expireStaleRequest } from './core/approvals.js';
 import { checkDrift } from './core/drift.js';
 import { AuditTrail } from './core/audit.js';
 import type { Clock, StateStore } from './core/ports.js';
+import { sharedStatus } from './core/status.js';
 import { refreshRequestMessage } from '../handlers/announce.js';
 import { postToChannel, type HandlerContext } from '../handlers/context.js';
 import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
@@ -46,6 +47,8 @@ export interface BotOptions {
   statusShareMs?: number;
   /** How long `status` waits for its report to answer in the ack (default 1 s; 0 always answers on response_url). */
   statusInAckMs?: number;
+  /** Evaluate status once at start and log it (default true). */
+  startupCheck?: boolean;
   /** How long stop() waits for in-flight requests before closing their connections. */
   drainTimeoutMs?: number;
   /** How a deployment rollout (shadow mode toggle) is followed in the thread. */
@@ -244,6 +247,28 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     { port, mode: receiver ? 'http' : 'socket', store: store instanceof RedisStateStore ? 'redis' : 'memory', dryRun: config.dryRun },
     'mcp-canary started',
   );
+  // One status evaluation right away: the log shows what the bot sees (or which source it cannot
+  // read) from the first second, and the first person to ask does not pay for cold connections and code.
+  if (options.startupCheck ?? true) {
+    void sharedStatus(deps).then(
+      (report) =>
+        logger.info(
+          {
+            weight: report.percent ?? null,
+            phase: report.phase,
+            goNoGo: report.goNoGo.verdict,
+            reasons: report.goNoGo.reasons,
+            unreadable: {
+              ...('error' in report.canary ? { canaryIngress: report.canary.error } : {}),
+              ...('error' in report.rust ? { rustDeployment: report.rust.error } : {}),
+              ...(report.pendingError ? { store: report.pendingError } : {}),
+            },
+          },
+          'start-up check',
+        ),
+      (error: unknown) => logger.warn({ err: String(error) }, 'start-up check failed'),
+    );
+  }
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -299,8 +324,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // No Slack app yet: the playground runs the same bot against a simulated cluster and a page that plays Slack.
-  if (!config.slack.botToken && !config.slack.appToken) {
+  // No Slack app yet (or --playground): the playground runs the same bot against a simulated cluster and a page that plays Slack.
+  if (process.argv.includes('--playground') || (!config.slack.botToken && !config.slack.appToken)) {
     await (await import('./playground/main.js')).runPlayground();
     return;
   }

@@ -18,7 +18,7 @@ export function verdictBadge(verdict: 'GO' | 'NO-GO'): string {
 
 /** `✅ Rust error rate (5m): *0.05%* (< 0.1%)`, or `(must be none)` for a threshold that is not a comparison; escaped. */
 export function criterionLine(c: { label: string; value: string; threshold: string; pass: boolean }): string {
-  const threshold = /^\s*[<>=≤≥]/.test(c.threshold) ? c.threshold : `must be ${c.threshold}`;
+  const threshold = /^\s*[<>=\u2264\u2265]/.test(c.threshold) ? c.threshold : `must be ${c.threshold}`;
   return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: *${truncate(escapeMrkdwn(c.value), 300)}* (${truncate(escapeMrkdwn(threshold), 150)})`;
 }
 

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { readConfig } from '../config.js';
 import type { Clock } from '../core/ports.js';
 import { startBot, type RunningBot } from '../main.js';
@@ -289,7 +288,7 @@ function readableLogs(): Writable {
 }
 
 /**
- * What `node dist/src/playground/main.js` (and `npm start` without SLACK_BOT_TOKEN) runs: starts the playground
+ * What `npm run playground` (and `npm start` without SLACK_BOT_TOKEN) runs: starts the playground
  * on PORT (default 3000), prints its URL, and runs until SIGINT/SIGTERM. PLAYGROUND_OPEN=true opens a browser.
  */
 export async function runPlayground(): Promise<void> {
@@ -320,8 +319,4 @@ export async function runPlayground(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void runPlayground();
 }

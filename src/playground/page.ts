@@ -755,7 +755,7 @@ export const PLAYGROUND_PAGE = String.raw`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mcp-canary playground · #oncall-platform</title>
+<title>mcp-canary playground &middot; #oncall-platform</title>
 <style>${STYLE}</style>
 </head>
 <body>
@@ -763,12 +763,12 @@ export const PLAYGROUND_PAGE = String.raw`<!doctype html>
   <aside class="sidebar">
     <div class="ws">
       <div class="ws-name">Playground</div>
-      <div class="ws-sub">mcp-canary · no Slack workspace needed</div>
+      <div class="ws-sub">mcp-canary &middot; no Slack workspace needed</div>
     </div>
     <div class="side-section">Channels</div>
     <button class="side-item active" id="tab-channel" data-testid="tab-channel" type="button"><span class="hash">#</span>oncall-platform</button>
     <div class="side-section">Apps</div>
-    <button class="side-item" id="tab-home" data-testid="tab-home" type="button"><span class="hash">🐤</span>mcp-canary <span style="opacity:.6;font-size:12px">App Home</span></button>
+    <button class="side-item" id="tab-home" data-testid="tab-home" type="button"><span class="hash">&#x1F424;</span>mcp-canary <span style="opacity:.6;font-size:12px">App Home</span></button>
     <div class="side-section">You are <b id="current-user" data-testid="current-user" style="color:#fff"></b></div>
     <div id="users"></div>
     <div class="side-note"><b>alice</b>, <b>bob</b> and <b>carol</b> are in <code style="color:#fff;background:none;border:0;padding:0">CANARY_APPROVERS</code>; mallory is not. Nobody approves their own request.</div>
@@ -777,7 +777,7 @@ export const PLAYGROUND_PAGE = String.raw`<!doctype html>
     <header class="main-header">
       <div class="main-title" id="main-title"># oncall-platform</div>
       <div class="main-sub" id="main-sub"></div>
-      <span class="pill" style="margin-left:auto">PLAYGROUND · simulated cluster</span>
+      <span class="pill" style="margin-left:auto">PLAYGROUND &middot; simulated cluster</span>
     </header>
     <section class="view" id="channel-view" data-testid="channel">
       <div class="messages" id="messages" data-testid="messages"></div>
@@ -788,14 +788,14 @@ export const PLAYGROUND_PAGE = String.raw`<!doctype html>
           <button class="chip" type="button" data-chip="/mcp-canary history">history</button>
           <button class="chip" type="button" data-chip="/mcp-canary digest">digest</button>
           <button class="chip" type="button" data-chip="/mcp-canary shadow status">shadow status</button>
-          <button class="chip" type="button" data-chip="/mcp-canary rollback ">rollback…</button>
+          <button class="chip" type="button" data-chip="/mcp-canary rollback ">rollback&hellip;</button>
           <button class="chip" type="button" data-chip="/mcp-canary help">help</button>
         </div>
         <form class="composer" id="composer" data-testid="composer" autocomplete="off">
           <input id="composer-input" data-testid="composer-input" aria-label="Message">
           <button type="submit" data-testid="composer-send">Send</button>
         </form>
-        <div class="composer-hint">Commands go to the bot as signed Slack requests from the person picked on the left. ↑ recalls the last one.</div>
+        <div class="composer-hint">Commands go to the bot as signed Slack requests from the person picked on the left. &uarr; recalls the last one.</div>
       </div>
     </section>
     <section class="view" id="home-view" data-testid="home-view" hidden>

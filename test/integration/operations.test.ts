@@ -29,6 +29,22 @@ describe('start-up', () => {
   });
 });
 
+describe('start-up check', () => {
+  it('evaluates status once at start and logs what the bot sees, naming a source it cannot read', async () => {
+    h = await startHarness({ bot: { startupCheck: true } });
+    const checks = () => h!.logs.filter((l) => l.includes('"msg":"start-up check"')).map((l) => JSON.parse(l));
+    const first = (await h.slack.waitFor(() => checks()[0], 5000))!;
+    expect(first).toMatchObject({ weight: 0, goNoGo: 'GO', unreadable: {} });
+    expect(first.phase).toBeDefined();
+
+    h.kube.objects.delete(h.kube.paths.rustDeployment);
+    await h.startAnotherBot();
+    const second = (await h.slack.waitFor(() => checks()[1], 5000))!;
+    expect(Object.keys(second.unreadable)).toEqual(['rustDeployment']);
+    expect(second.unreadable.rustDeployment).toMatch(/not found|404/i);
+  });
+});
+
 describe('npm start without a Slack app', () => {
   it('starts the playground and prints its URL', async () => {
     const { spawn } = await import('node:child_process');

@@ -102,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         done();
       },
     });
-    const bot = await startBot(readConfig(env), { expirySweepMs: 100, drainTimeoutMs: 2000, statusShareMs: 0, ...options.bot, logDestination: sink });
+    const bot = await startBot(readConfig(env), { expirySweepMs: 100, drainTimeoutMs: 2000, statusShareMs: 0, startupCheck: false, ...options.bot, logDestination: sink });
     bots.push(bot);
     return bot;
   };

@@ -1,0 +1,125 @@
+// The production artifact: scripts/bundle.mjs's single-file bundle (what `npm start`, the Docker image
+// and the benchmark run), in its own process against the fake servers. The rest of the suite runs the
+// TypeScript sources; this catches what only bundling can break: a dependency's dynamic require, the
+// lazily loaded chart stack finding its WebAssembly and fonts from the bundle's location, non-ASCII
+// source, the entry-point check.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, spawnGuarded, type GuardedChild } from '../support/child-process.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
+import { startFakeAlertmanager, startFakePrometheus, type FakeAlertmanager, type FakePrometheus } from '../support/fake-prometheus.js';
+import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
+import { BOT_TOKEN, CHANNEL, QUERIES, SIGNING_SECRET, textOf, USERS } from '../support/bot-harness.js';
+import { postSigned, slashCommandBody } from '../support/slack-requests.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+// Inside the project, so that the bundle finds node_modules (the chart stack) as dist/ does.
+const BUNDLE = join(ROOT, 'test-artifacts', 'bundle', 'mcp-canary.js');
+
+let kube: FakeKubeApi, slack: FakeSlackApi, prometheus: FakePrometheus, alertmanager: FakeAlertmanager;
+let bot: GuardedChild | undefined;
+let url = '';
+
+beforeAll(async () => {
+  mkdirSync(join(ROOT, 'test-artifacts', 'bundle'), { recursive: true });
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), BUNDLE], { cwd: ROOT });
+  [kube, slack, prometheus, alertmanager] = await Promise.all([startFakeKubeApi(), startFakeSlackApi(), startFakePrometheus(), startFakeAlertmanager()]);
+  prometheus.set(QUERIES.errorRate, 0.0004);
+  prometheus.set(QUERIES.rustP99, 0.12);
+  prometheus.set(QUERIES.pythonP99, 0.1);
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'production',
+    PORT: String(port),
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_CHANNEL: CHANNEL,
+    CANARY_APPROVERS: USERS.bob,
+    KUBECONFIG: kube.kubeconfigPath,
+    PROMETHEUS_URL: prometheus.url,
+    ALERTMANAGER_URL: alertmanager.url,
+    BUSINESS_HOURS: 'always',
+  };
+  // spawnGuarded passes the parent's environment: the bundle must see only its own.
+  const saved = { ...process.env };
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, env);
+  try {
+    bot = spawnGuarded(process.execPath, [BUNDLE], { name: 'mcp-canary bundle', cwd: '/' });
+  } finally {
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (bot.exited()) throw new Error(`the bundle exited (${bot.exitStatus()}):\n${bot.logs().slice(-3000)}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`the bundle never became ready:\n${bot.logs().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await Promise.all([kube?.close(), slack?.close(), prometheus?.close(), alertmanager?.close()]);
+});
+
+describe('the production bundle', () => {
+  it('is ASCII only, so V8 keeps its source at one byte per character', () => {
+    expect(readFileSync(BUNDLE, 'latin1')).not.toMatch(/[^\x00-\x7f]/);
+  });
+
+  it('starts from any working directory and answers a signed status in the ack', async () => {
+    const body = slashCommandBody({ text: 'status', userId: USERS.alice, channelId: CHANNEL, responseUrl: slack.responseUrl('bundle-status') });
+    const res = await postSigned(url, body, { signingSecret: SIGNING_SECRET });
+    expect(res.status).toBe(200);
+    expect(textOf(res.json)).toMatch(/of traffic to Rust/);
+    expect(textOf(res.json)).toContain('0.04%');
+  });
+
+  it('loads the chart stack on demand and uploads the digest chart', async () => {
+    const body = slashCommandBody({ text: 'digest', userId: USERS.alice, channelId: CHANNEL, responseUrl: slack.responseUrl('bundle-digest') });
+    expect((await postSigned(url, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
+    await slack.waitFor(() => slack.callsOf('files.completeUploadExternal')[0], 20_000);
+    const png = [...slack.uploads.values()][0]!;
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  });
+
+  it('runs the playground with --playground (npm run playground)', async () => {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, { PATH: saved.PATH ?? '/usr/bin:/bin', HOME: saved.HOME ?? '/tmp', PORT: '0' });
+    let playground: GuardedChild;
+    try {
+      playground = spawnGuarded(process.execPath, [BUNDLE, '--playground'], { name: 'mcp-canary bundle playground', cwd: '/' });
+    } finally {
+      for (const k of Object.keys(process.env)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    try {
+      const deadline = Date.now() + 20_000;
+      let match: RegExpExecArray | null = null;
+      while (!(match = /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(playground.logs()))) {
+        if (playground.exited() || Date.now() > deadline) throw new Error(`no playground URL (${playground.exitStatus()}):\n${playground.logs().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const page = await (await fetch(match[1]!)).text();
+      expect(page).toContain('#oncall-platform');
+    } finally {
+      await playground.stop();
+    }
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    await bot!.stop();
+    expect(bot!.exitStatus()).toBe('exit code 0');
+  });
+});
