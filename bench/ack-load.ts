@@ -2,7 +2,7 @@
 // servers' work on the main thread (they answer the bot's follow-up requests).
 import { parentPort, workerData } from 'node:worker_threads';
 import { signSlackRequest, slashCommandBody } from '../test/support/slack-requests.js';
-import { BenchClient, pool } from './http-client.js';
+import { postRequestBytes, RawConnection } from './http-client.js';
 
 export interface AckLoadInput {
   botUrl: string;
@@ -36,18 +36,39 @@ export interface AckLoadOutput {
 }
 
 async function run(input: AckLoadInput): Promise<AckLoadOutput> {
-  const client = new BenchClient(input.concurrency);
-  if (input.warmConnections) await Promise.all(Array.from({ length: input.concurrency }, () => client.get(`${input.botUrl}/healthz`)));
+  const bot = new URL(input.botUrl);
+  // Every request is built and signed before the clock starts: the load generator only writes and reads.
+  const requests = Array.from({ length: input.commands }, (_, i) => {
+    const body = slashCommandBody({ text: 'status', userId: input.user, channelId: input.channel, responseUrl: `${input.responseUrlBase}/ack-${i}` });
+    return postRequestBytes(`${input.botUrl}/slack/events`, body, signSlackRequest(input.signingSecret, body));
+  });
+  const connections = Array.from({ length: input.concurrency }, () => new RawConnection(bot.hostname, Number(bot.port)));
+  // Warm: the connections are open before the clock starts, as Slack's (or a proxy's) would be.
+  if (input.warmConnections) await Promise.all(connections.map((c) => c.open()));
   const samples: AckSample[] = [];
   const start = performance.now();
-  await pool(input.commands, input.concurrency, async (i) => {
-    const body = slashCommandBody({ text: 'status', userId: input.user, channelId: input.channel, responseUrl: `${input.responseUrlBase}/ack-${i}` });
-    const sentAt = performance.timeOrigin + performance.now();
-    const r = await client.post(`${input.botUrl}/slack/events`, body, signSlackRequest(input.signingSecret, body));
-    samples.push({ i, ms: r.ms, status: r.status, answeredInAck: r.status === 200 && hasBlocks(r.body), ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs: r.connectMs, writtenMs: r.writtenMs, sentAt });
-  });
+  let next = 0;
+  await Promise.all(
+    connections.map(async (connection) => {
+      let opened = input.warmConnections;
+      while (next < requests.length) {
+        const i = next++;
+        const sentAt = performance.timeOrigin + performance.now();
+        // Cold: the first request on each connection opens it under load, and its time includes that.
+        let connectMs: number | undefined;
+        if (!opened) {
+          await connection.open();
+          connectMs = performance.timeOrigin + performance.now() - sentAt;
+          opened = true;
+        }
+        const r = await connection.send(requests[i]!);
+        const ms = r.ms + (connectMs ?? 0);
+        samples.push({ i, ms, status: r.status, answeredInAck: r.status === 200 && hasBlocks(r.body), ...(r.error ? { error: r.error } : r.status !== 200 ? { error: r.body.slice(0, 200) } : {}), connectMs, writtenMs: r.writtenMs, sentAt });
+      }
+    }),
+  );
   const wallMs = performance.now() - start;
-  client.close();
+  for (const c of connections) c.close();
   return { samples, wallMs };
 }
 

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { load as loadYaml } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -50,6 +51,17 @@ const CHANNEL = 'C0ONCALL';
 const USERS = { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL' };
 const NGINX = 'nginx.ingress.kubernetes.io/';
 const QUERIES = { errorRate: 'mcp:rust_gateway_error_rate:5m', rustP99: 'mcp:rust_gateway_p99_latency:5m', pythonP99: 'mcp:python_gateway_p99_latency:5m' };
+
+/** The bot container's NODE_OPTIONS and MALLOC_* variables in deploy/deployment.yaml. */
+function runtimeEnvOfDeployment(): Record<string, string> {
+  const manifest = loadYaml(readFileSync(new URL('../deploy/deployment.yaml', import.meta.url), 'utf8')) as {
+    spec: { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
+  };
+  const container = manifest.spec.template.spec.containers.find((c) => c.name === 'mcp-canary') ?? manifest.spec.template.spec.containers[0]!;
+  return Object.fromEntries(
+    (container.env ?? []).filter((e) => (e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined).map((e) => [e.name, e.value!]),
+  );
+}
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,9 +123,9 @@ async function main(): Promise<void> {
     if (process.env.BENCH_SKIP_BUILD) {
       log('BENCH_SKIP_BUILD: running bench/.build as it is');
     } else {
-      log('building the bot (tsc -p tsconfig.build.json --outDir bench/.build)');
+      log('building the bot (scripts/bundle.mjs bench/.build/mcp-canary.js)');
       const build = await buildBot();
-      log(`built in ${(build.ms / 1000).toFixed(1)} s${build.typeErrors ? ` (tsc reported ${build.typeErrors} type errors; emitted anyway)` : ''}`);
+      log(`built in ${(build.ms / 1000).toFixed(1)} s`);
     }
 
     // ---- Local servers.
@@ -180,6 +192,11 @@ async function main(): Promise<void> {
       ALERT_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
       BUSINESS_HOURS: 'always',
     };
+    // The pod's runtime settings (NODE_OPTIONS, MALLOC_*) from deploy/deployment.yaml, so the figures are
+    // the deployment's; BENCH_DEPLOYMENT_ENV=0 runs the bot with Node's defaults instead.
+    const deploymentEnv = process.env.BENCH_DEPLOYMENT_ENV === '0' ? {} : runtimeEnvOfDeployment();
+    Object.assign(env, deploymentEnv);
+    log(`runtime settings from deploy/deployment.yaml: ${JSON.stringify(deploymentEnv)}`);
     const botNodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     // Extra environment for the bot process, e.g. BENCH_BOT_ENV="MALLOC_ARENA_MAX=2".
     for (const kv of (process.env.BENCH_BOT_ENV ?? '').split(/\s+/).filter(Boolean)) {
@@ -315,6 +332,8 @@ async function main(): Promise<void> {
     const rest = summary(ackByIndex.filter((a) => a.i >= 100).map((a) => a.ms));
     log(`ack: p50 ${ms(ack.p50)} p99 ${ms(ack.p99)} max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} commands/s acked; all answers in ${ms(ackPhaseMs + drainMs, 0)}`);
 
+    const rssAfterAck = theBot.memory().rss;
+
     // ---- 2. Rollback latency: signed Rollback click -> PATCH of the canary Ingress at the API server.
     log(`rollback: ${CFG.rollbacks} clicks, one after the other`);
     const rollbackMs: number[] = [];
@@ -356,6 +375,8 @@ async function main(): Promise<void> {
     const rb = summary(rollbackMs);
     const slowestRollbacks = rollbackMs.map((v, i) => ({ i, v })).sort((a, b) => b.v - a.v).slice(0, 5);
     log(`rollback: click->PATCH p50 ${ms(rb.p50)} p99 ${ms(rb.p99)} max ${ms(rb.max)}; ${rollbackPatches} PATCHes, ${rollbackOther} other writes`);
+
+    const rssAfterRollback = theBot.memory().rss;
 
     // ---- 3. Webhook storm: N Alertmanager posts of G groups spread over the window, all concurrent.
     log(`storm: ${CFG.stormPosts} webhook posts of ${CFG.stormGroups} groups in ${CFG.stormWindowMs} ms`);
@@ -428,7 +449,7 @@ async function main(): Promise<void> {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(process.env.BENCH_SMAPS, readFileSync(`/proc/${theBot.pid}/smaps`));
     }
-    log(`memory: RSS ${mb(after.rss)} after the load (idle after start-up ${mb(idle.rss)}, peak ${mb(after.hwm)})`);
+    log(`memory: RSS ${mb(after.rss)} after the load (idle after start-up ${mb(idle.rss)}, after the ack phase ${mb(rssAfterAck)}, after the rollbacks ${mb(rssAfterRollback)}, peak ${mb(after.hwm)})`);
 
     const metricsText = (await client.get(`${theBot.url}/metrics`)).body;
     // BENCH_HEAP_SNAPSHOT=1 (with BENCH_BOT_NODE_ARGS=--heapsnapshot-signal=SIGUSR2): a snapshot of what is live now.
