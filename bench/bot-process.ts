@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { spawnGuarded, type GuardedChild } from '../test/support/child-process.js';
+import { spawnGuarded } from '../test/support/child-process.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the project, so that the bundle finds node_modules (the chart stack) as dist/ does.
@@ -63,19 +63,8 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
   const childEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env, PORT: String(port) };
   const started = performance.now();
   const spawnedAt = performance.timeOrigin + started;
-  let child: GuardedChild;
-  {
-    // spawnGuarded passes the parent's environment; the bot must see only its own.
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) delete process.env[k];
-    Object.assign(process.env, childEnv);
-    try {
-      child = spawnGuarded(process.execPath, [...(opts.nodeArgs ?? []), BOT_ENTRY], { name: 'mcp-canary', keepChars: 32 * 1024 * 1024, cwd: ROOT });
-    } finally {
-      for (const k of Object.keys(process.env)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-  }
+  // Only its own environment, not the bench's.
+  const child = spawnGuarded(process.execPath, [...(opts.nodeArgs ?? []), BOT_ENTRY], { name: 'mcp-canary', keepChars: 32 * 1024 * 1024, cwd: ROOT, env: childEnv });
   const deadline = started + (opts.readyTimeoutMs ?? 30_000);
   let startupMs = Number.NaN;
   let last = '';

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnGuarded, type GuardedChild } from '../support/child-process.js';
+import { freePort, spawnGuarded, waitFor, type GuardedChild } from '../support/child-process.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus, type FakeAlertmanager, type FakePrometheus } from '../support/fake-prometheus.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
@@ -47,24 +47,12 @@ beforeAll(async () => {
     ALERTMANAGER_URL: alertmanager.url,
     BUSINESS_HOURS: 'always',
   };
-  // spawnGuarded passes the parent's environment: the bundle must see only its own.
-  const saved = { ...process.env };
-  for (const k of Object.keys(process.env)) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    bot = spawnGuarded(process.execPath, [BUNDLE], { name: 'mcp-canary bundle', cwd: '/' });
-  } finally {
-    for (const k of Object.keys(process.env)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (bot.exited()) throw new Error(`the bundle exited (${bot.exitStatus()}):\n${bot.logs().slice(-3000)}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`the bundle never became ready:\n${bot.logs().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  bot = spawnGuarded(process.execPath, [BUNDLE], { name: 'mcp-canary bundle', cwd: '/', env });
+  await waitFor('the bundle to answer /readyz 200', async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), {
+    timeoutMs: 20_000,
+    intervalMs: 50,
+    child: bot,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -94,24 +82,15 @@ describe('the production bundle', () => {
   });
 
   it('runs the playground with --playground (npm run playground)', async () => {
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) delete process.env[k];
-    Object.assign(process.env, { PATH: saved.PATH ?? '/usr/bin:/bin', HOME: saved.HOME ?? '/tmp', PORT: '0' });
-    let playground: GuardedChild;
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: '0' };
+    const playground = spawnGuarded(process.execPath, [BUNDLE, '--playground'], { name: 'mcp-canary bundle playground', cwd: '/', env });
     try {
-      playground = spawnGuarded(process.execPath, [BUNDLE, '--playground'], { name: 'mcp-canary bundle playground', cwd: '/' });
-    } finally {
-      for (const k of Object.keys(process.env)) delete process.env[k];
-      Object.assign(process.env, saved);
-    }
-    try {
-      const deadline = Date.now() + 20_000;
-      let match: RegExpExecArray | null = null;
-      while (!(match = /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(playground.logs()))) {
-        if (playground.exited() || Date.now() > deadline) throw new Error(`no playground URL (${playground.exitStatus()}):\n${playground.logs().slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const page = await (await fetch(match[1]!)).text();
+      const url = await waitFor('the playground URL', async () => /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(playground.logs())?.[1], {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        child: playground,
+      });
+      const page = await (await fetch(url)).text();
       expect(page).toContain('#oncall-platform');
     } finally {
       await playground.stop();

@@ -58,6 +58,8 @@ export interface SpawnGuardedOptions {
   /** How much of the output to keep for logs() (default 64 KiB of text). */
   keepChars?: number;
   cwd?: string;
+  /** The whole environment of the server (and its wrapper); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Spawns `command args...` under the guarding wrapper. Output is always drained (a full pipe would block the server). */
@@ -68,6 +70,7 @@ export function spawnGuarded(command: string, args: string[], opts: SpawnGuarded
     // Own process group, so the SIGKILL fallback can take the wrapper and the server together.
     detached: true,
     cwd: opts.cwd,
+    env: opts.env,
   });
   let output = '';
   const keep = (d: Buffer) => {
