@@ -332,7 +332,7 @@ async function main(): Promise<void> {
     const rest = summary(ackByIndex.filter((a) => a.i >= 100).map((a) => a.ms));
     log(`ack: p50 ${ms(ack.p50)} p99 ${ms(ack.p99)} max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} commands/s acked; all answers in ${ms(ackPhaseMs + drainMs, 0)}`);
 
-    const rssAfterAck = theBot.memory().rss;
+    const rssAfterAck = theBot.memory();
 
     // ---- 2. Rollback latency: signed Rollback click -> PATCH of the canary Ingress at the API server.
     log(`rollback: ${CFG.rollbacks} clicks, one after the other`);
@@ -376,7 +376,7 @@ async function main(): Promise<void> {
     const slowestRollbacks = rollbackMs.map((v, i) => ({ i, v })).sort((a, b) => b.v - a.v).slice(0, 5);
     log(`rollback: click->PATCH p50 ${ms(rb.p50)} p99 ${ms(rb.p99)} max ${ms(rb.max)}; ${rollbackPatches} PATCHes, ${rollbackOther} other writes`);
 
-    const rssAfterRollback = theBot.memory().rss;
+    const rssAfterRollback = theBot.memory();
 
     // ---- 3. Webhook storm: N Alertmanager posts of G groups spread over the window, all concurrent.
     log(`storm: ${CFG.stormPosts} webhook posts of ${CFG.stormGroups} groups in ${CFG.stormWindowMs} ms`);
@@ -449,7 +449,9 @@ async function main(): Promise<void> {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(process.env.BENCH_SMAPS, readFileSync(`/proc/${theBot.pid}/smaps`));
     }
-    log(`memory: RSS ${mb(after.rss)} after the load (idle after start-up ${mb(idle.rss)}, after the ack phase ${mb(rssAfterAck)}, after the rollbacks ${mb(rssAfterRollback)}, peak ${mb(after.hwm)})`);
+    // anonymous + mapped files per phase: which part a phase grows (the heap and malloc, or pages of the node binary).
+    const split = (m: { rss: number; anon: number; file: number }) => `${mb(m.rss)} (${mb(m.anon)} + ${mb(m.file)})`;
+    log(`memory: RSS (anonymous + mapped files) ${split(after)} after the load (idle after start-up ${split(idle)}, after the ack phase ${split(rssAfterAck)}, after the rollbacks ${split(rssAfterRollback)}, peak ${mb(after.hwm)})`);
 
     const metricsText = (await client.get(`${theBot.url}/metrics`)).body;
     // BENCH_HEAP_SNAPSHOT=1 (with BENCH_BOT_NODE_ARGS=--heapsnapshot-signal=SIGUSR2): a snapshot of what is live now.

