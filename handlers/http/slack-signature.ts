@@ -15,14 +15,15 @@ export const MAX_SIGNATURE_AGE_S = 5 * 60;
 export type SignatureVerdict = { ok: true } | { ok: false; reason: string };
 
 export class SlackSignatureVerifier {
-  private readonly key: KeyObject;
+  /** Undefined without a signing secret: then nothing can be verified and every request is refused. */
+  private readonly key: KeyObject | undefined;
 
   constructor(signingSecret: string, private readonly nowMs: () => number = Date.now) {
-    if (!signingSecret) throw new Error('SLACK_SIGNING_SECRET is empty: Slack requests cannot be verified');
-    this.key = createSecretKey(Buffer.from(signingSecret, 'utf8'));
+    this.key = signingSecret ? createSecretKey(Buffer.from(signingSecret, 'utf8')) : undefined;
   }
 
   verify(headers: IncomingHttpHeaders, rawBody: Buffer): SignatureVerdict {
+    if (!this.key) return { ok: false, reason: 'no SLACK_SIGNING_SECRET configured' };
     const timestampHeader = headers['x-slack-request-timestamp'];
     const signature = headers['x-slack-signature'];
     if (typeof timestampHeader !== 'string' || !/^\d{1,12}$/.test(timestampHeader)) return { ok: false, reason: 'missing or malformed x-slack-request-timestamp' };

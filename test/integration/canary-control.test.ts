@@ -282,12 +282,29 @@ describe('hostile and malformed input', () => {
     const body = slashCommandBody({ text: 'rollback', userId: USERS.mallory, channelId: CHANNEL, responseUrl: h.slack.responseUrl('forged') });
     const forged = await postSigned(h.bot.url, body, { signingSecret: 'test-signing-secret-0123456789', badSignature: true });
     const stale = await postSigned(h.bot.url, body, { signingSecret: 'test-signing-secret-0123456789', timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const unsigned = await fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     expect(forged.status).toBe(401);
     expect(stale.status).toBe(401);
+    expect(unsigned.status).toBe(401);
+    // Each refusal is logged with its reason, so a wrong SLACK_SIGNING_SECRET or clock skew is diagnosable.
+    const refusals = h.logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'Slack request refused');
+    expect(refusals.map((entry) => [entry.status, entry.reason])).toEqual([
+      [401, 'signature mismatch'],
+      [401, expect.stringMatching(/^timestamp 60\d s away from now/)],
+      [401, 'missing or malformed x-slack-request-timestamp'],
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     expect(h.canaryWrites()).toEqual([]);
     expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect(h.slack.responses).toEqual([]);
+  });
+
+  it("answers Slack's unsigned ssl_check with 200 and nothing else", async () => {
+    h = await startHarness({ redis: redisServer() });
+    const res = await fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 
   it.each(['weight 150', 'weight abc', 'frobnicate', 'weight', 'help'])('answers "%s" with usage and changes nothing', async (text) => {
