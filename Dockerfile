@@ -35,6 +35,16 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 
+# Memory: jemalloc instead of glibc's malloc. Under load glibc kept 10-30 MB of freed memory in its
+# per-thread arenas and RSS ended 20-30 MB above the idle figure; jemalloc with a 1 s decay returns it
+# (README, "Performance"). Debian's multiarch path differs per architecture, hence the fixed symlink.
+# npm run bench and the production-build test read this ENV line and the CMD's node flags from here.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjemalloc2 \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -s "$(dpkg -L libjemalloc2 | grep '/libjemalloc.so.2$')" /usr/local/lib/libjemalloc.so.2
+ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:2
+
 # Files stay owned by root (read-only for the `node` user); the pod also mounts the root fs read-only.
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
@@ -51,4 +61,8 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # Run node directly (not `npm start`, which would rebuild): node is PID 1 and gets SIGTERM itself.
-CMD ["node", "dist/mcp-canary.js"]
+# --no-maglev --no-turbofan: the bot's work is I/O, parsing and crypto in native code; V8's optimising
+# compilers only added compile threads competing for the CPU, a warm-up latency tail and code memory.
+# Measured without them: ack p99 28-37 ms instead of 44-56 ms, more acks per second, 10 MB less RSS.
+# (They are not allowed in NODE_OPTIONS, so they are arguments here.)
+CMD ["node", "--no-maglev", "--no-turbofan", "dist/mcp-canary.js"]

@@ -44,15 +44,6 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
-function childPidOf(pid: number): number | undefined {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return children.length ? Number(children[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function statusField(pid: number, field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : Number.NaN;
@@ -86,7 +77,7 @@ export async function spawnBot(env: Record<string, string>, port: number, opts: 
     await child.stop();
     throw new Error(`/readyz did not answer 200 within ${opts.readyTimeoutMs ?? 30_000} ms (last: ${last}):\n${child.logs().slice(-4000)}`);
   }
-  const pid = child.pid !== undefined ? childPidOf(child.pid) : undefined;
+  const pid = child.serverPid();
   if (pid === undefined) throw new Error('could not find the bot process under its wrapper');
   return {
     url,

@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { load as loadYaml } from 'js-yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { freePort } from '../test/support/child-process.js';
+import { podRuntime } from '../test/support/image-runtime.js';
 import { startFakeKubeApi, type KubeRequest } from '../test/support/fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus } from '../test/support/fake-prometheus.js';
 import { startFakeSlackApi } from '../test/support/fake-slack-api.js';
@@ -53,16 +53,6 @@ const NGINX = 'nginx.ingress.kubernetes.io/';
 const QUERIES = { errorRate: 'mcp:rust_gateway_error_rate:5m', rustP99: 'mcp:rust_gateway_p99_latency:5m', pythonP99: 'mcp:python_gateway_p99_latency:5m' };
 
 /** The bot container's NODE_OPTIONS and MALLOC_* variables in deploy/deployment.yaml. */
-function runtimeEnvOfDeployment(): Record<string, string> {
-  const manifest = loadYaml(readFileSync(new URL('../deploy/deployment.yaml', import.meta.url), 'utf8')) as {
-    spec: { template: { spec: { containers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
-  };
-  const container = manifest.spec.template.spec.containers.find((c) => c.name === 'mcp-canary') ?? manifest.spec.template.spec.containers[0]!;
-  return Object.fromEntries(
-    (container.env ?? []).filter((e) => (e.name === 'NODE_OPTIONS' || e.name.startsWith('MALLOC_')) && e.value !== undefined).map((e) => [e.name, e.value!]),
-  );
-}
-
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -192,12 +182,13 @@ async function main(): Promise<void> {
       ALERT_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
       BUSINESS_HOURS: 'always',
     };
-    // The pod's runtime settings (NODE_OPTIONS, MALLOC_*) from deploy/deployment.yaml, so the figures are
-    // the deployment's; BENCH_DEPLOYMENT_ENV=0 runs the bot with Node's defaults instead.
-    const deploymentEnv = process.env.BENCH_DEPLOYMENT_ENV === '0' ? {} : runtimeEnvOfDeployment();
-    Object.assign(env, deploymentEnv);
-    log(`runtime settings from deploy/deployment.yaml: ${JSON.stringify(deploymentEnv)}`);
-    const botNodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    // The pod's runtime (node flags and allocator from the Dockerfile, NODE_OPTIONS from deploy/deployment.yaml),
+    // so the figures are the deployment's; BENCH_DEPLOYMENT_ENV=0 runs the bot with Node's defaults instead.
+    const runtime = process.env.BENCH_DEPLOYMENT_ENV === '0' ? { nodeArgs: [], env: {}, notes: [] } : podRuntime();
+    Object.assign(env, runtime.env);
+    log(`runtime of the pod (Dockerfile, deploy/deployment.yaml): node ${runtime.nodeArgs.join(' ')}, ${JSON.stringify(runtime.env)}`);
+    for (const note of runtime.notes) log(`NOTE: ${note}`);
+    const botNodeArgs = [...runtime.nodeArgs, ...(process.env.BENCH_BOT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
     // Extra environment for the bot process, e.g. BENCH_BOT_ENV="MALLOC_ARENA_MAX=2".
     for (const kv of (process.env.BENCH_BOT_ENV ?? '').split(/\s+/).filter(Boolean)) {
       const eq = kv.indexOf('=');
@@ -558,6 +549,8 @@ async function main(): Promise<void> {
     out.push('');
     out.push(`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.ramGiB} GiB RAM, ${machine.kernel}; Node ${machine.node}; redis-server ${machine.redis}`);
     out.push(`kubectl: ${machine.kubectl ?? 'not installed'}`);
+    const allocator = env.LD_PRELOAD?.includes('jemalloc') ? `jemalloc (MALLOC_CONF=${env.MALLOC_CONF ?? ''})` : 'glibc malloc';
+    out.push(`Bot runtime: node ${[...botNodeArgs, ...(env.NODE_OPTIONS ? [`NODE_OPTIONS="${env.NODE_OPTIONS}"`] : [])].join(' ')}; ${allocator}${runtime.notes.length ? `; ${runtime.notes.join('; ')}` : ''}`);
     out.push('');
     out.push('Details:');
     out.push(`- ack: mean ${ms(ack.mean)}, p90 ${ms(ack.p90)}, max ${ms(ack.max)}; ${(CFG.commands / (ackPhaseMs / 1000)).toFixed(0)} acks/s; last status answer ${ms(drainMs, 0)} after the last ack; CPU: ${ackCpuUse}`);

@@ -2,7 +2,7 @@
 // and the benchmark run), in its own process against the fake servers. The rest of the suite runs the
 // TypeScript sources; this catches what only bundling can break: a dependency's dynamic require, the
 // lazily loaded chart stack finding its WebAssembly and fonts from the bundle's location, non-ASCII
-// source, the entry-point check.
+// source, the entry-point check, and the pod's runtime (no optimising JIT, jemalloc) under all of it.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { freePort, spawnGuarded, waitFor, type GuardedChild } from '../support/c
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus, type FakeAlertmanager, type FakePrometheus } from '../support/fake-prometheus.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
+import { podRuntime } from '../support/image-runtime.js';
 import { BOT_TOKEN, CHANNEL, QUERIES, SIGNING_SECRET, textOf, USERS } from '../support/bot-harness.js';
 import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 
@@ -47,7 +48,9 @@ beforeAll(async () => {
     ALERTMANAGER_URL: alertmanager.url,
     BUSINESS_HOURS: 'always',
   };
-  bot = spawnGuarded(process.execPath, [BUNDLE], { name: 'mcp-canary bundle', cwd: '/', env });
+  // As the pod runs it: the image's node flags and allocator, the deployment's NODE_OPTIONS.
+  const runtime = podRuntime();
+  bot = spawnGuarded(process.execPath, [...runtime.nodeArgs, BUNDLE], { name: 'mcp-canary bundle', cwd: '/', env: { ...env, ...runtime.env } });
   await waitFor('the bundle to answer /readyz 200', async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), {
     timeoutMs: 20_000,
     intervalMs: 50,
@@ -95,6 +98,14 @@ describe('the production bundle', () => {
     } finally {
       await playground.stop();
     }
+  });
+
+  it('runs with the image runtime: jemalloc preloaded when this machine has it, the optimising compilers off', () => {
+    const runtime = podRuntime();
+    expect(runtime.nodeArgs).toEqual(['--no-maglev', '--no-turbofan']);
+    const maps = readFileSync(`/proc/${bot!.serverPid()}/maps`, 'utf8');
+    if (runtime.env.LD_PRELOAD) expect(maps).toContain('libjemalloc.so.2');
+    else expect(runtime.notes.join()).toMatch(/jemalloc is not installed/);
   });
 
   it('drains and exits 0 on SIGTERM', async () => {

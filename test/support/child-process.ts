@@ -4,6 +4,7 @@
 // reason, even SIGKILL, the pipe closes, `read` returns and the wrapper SIGTERMs the server, then
 // removes its temp dir ($1). No orphaned server outlives a killed vitest worker.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +40,10 @@ export async function freePort(): Promise<number> {
 
 export interface GuardedChild {
   readonly name: string;
+  /** The wrapper's pid; the server's is serverPid(). */
   readonly pid: number | undefined;
+  /** The server's own pid (the wrapper's child), for /proc; undefined before it started or after it exited. */
+  serverPid(): number | undefined;
   /** True once the process (the wrapper, so the server too) has exited. */
   exited(): boolean;
   /** How it exited, for error messages: "exit code 1", "signal SIGTERM", or "running". */
@@ -96,6 +100,14 @@ export function spawnGuarded(command: string, args: string[], opts: SpawnGuarded
   return {
     name: opts.name,
     pid: child.pid,
+    serverPid: () => {
+      try {
+        const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        return children.length ? Number(children[0]) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     exited: () => done,
     exitStatus: () => (!done ? 'running' : child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`),
     logs: () => output.slice(-keepChars),
