@@ -4,6 +4,7 @@
 // every action is idempotent in the core anyway.
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { StateStore } from '../src/core/ports.js';
+import { settledWithin } from '../src/settled-within.js';
 
 const EVENT_TTL_MS = 3_600_000;
 const CLICK_TTL_MS = 5_000;
@@ -14,11 +15,9 @@ export function deliveredOnce(store: Pick<StateStore, 'claimOnce'>, onDuplicate:
   return async ({ body, next }) => {
     const key = deliveryKey(body as Record<string, unknown>);
     if (key) {
-      const claim = store.claimOnce(key, key.startsWith('event:') ? EVENT_TTL_MS : CLICK_TTL_MS).catch(() => true);
-      let timer: NodeJS.Timeout | undefined;
-      const first = await Promise.race([claim, new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CLAIM_WAIT_MS, true)))]);
-      clearTimeout(timer);
-      if (!first) {
+      // No answer in time, or an error: treat it as the first delivery (see above).
+      const claimed = await settledWithin(store.claimOnce(key, key.startsWith('event:') ? EVENT_TTL_MS : CLICK_TTL_MS), CLAIM_WAIT_MS);
+      if (claimed?.value === false) {
         onDuplicate(key);
         return;
       }

@@ -21,6 +21,7 @@ import { checkDrift } from './core/drift.js';
 import { AuditTrail } from './core/audit.js';
 import type { Clock, StateStore } from './core/ports.js';
 import { sharedStatus } from './core/status.js';
+import { settledWithin } from './settled-within.js';
 import { refreshRequestMessage } from '../handlers/announce.js';
 import { postToChannel, type HandlerContext } from '../handlers/context.js';
 import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
@@ -302,7 +303,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       }
       // Listeners keep working after their ack: let them finish (a rollback must complete and be told).
       await inFlight.idle(options.drainTimeoutMs ?? 10_000);
-      await Promise.race([audit.flush(), new Promise((r) => setTimeout(r, 2000))]);
+      await settledWithin(audit.flush(), 2000);
       audit.stop();
       await store.close();
       logger.info({ unwrittenAudit: audit.pendingCount }, 'mcp-canary stopped');

@@ -4,6 +4,7 @@
 // (Prometheus timing out) sends it down the response_url path.
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { sharedStatus } from '../../src/core/status.js';
+import { settledWithin } from '../../src/settled-within.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
@@ -94,18 +95,4 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         return;
     }
   };
-}
-
-/** The promise's value if it fulfils within `ms`; undefined when it is slower or fails (the caller's slow path reports that). */
-async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
-  if (ms <= 0) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([promise.then((value) => ({ value })), late]);
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
 }
