@@ -13,10 +13,7 @@ ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=fals
 
 COPY package.json package-lock.json ./
 # Install scripts must run (esbuild, which makes the bundle; the `node` devDependency's preinstall).
-# The lockfile lacks rollup's platform-only optional packages (the registry mirror it was made with has
-# none of them), which `npm ci` reports as "Missing ... from lock file": then install the same locked
-# versions with `npm install --no-save`.
-RUN npm ci --ignore-scripts=false || npm install --no-save --ignore-scripts=false
+RUN npm ci --ignore-scripts=false
 
 COPY tsconfig*.json ./
 COPY scripts/bundle.mjs ./scripts/bundle.mjs
