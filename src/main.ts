@@ -13,20 +13,15 @@ import { PrometheusMetrics } from './adapters/prometheus.js';
 import { SlackApproverDirectory } from './adapters/slack-directory.js';
 import { MemoryStateStore } from './adapters/store/memory-store.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
-import { scheduleOncePerTick, type CronJob } from './adapters/scheduler.js';
 import { ConfigError, readConfig, type Config } from './config.js';
-import { runDueEscalations, type AlertDeps } from './core/alerts.js';
-import { expireStaleRequest } from './core/approvals.js';
-import { checkDrift } from './core/drift.js';
+import type { AlertDeps } from './core/alerts.js';
 import { AuditTrail } from './core/audit.js';
 import type { Clock, StateStore } from './core/ports.js';
 import { sharedStatus } from './core/status.js';
 import { settledWithin } from './settled-within.js';
-import { refreshRequestMessage } from '../handlers/announce.js';
-import { postToChannel, type HandlerContext } from '../handlers/context.js';
+import type { HandlerContext } from '../handlers/context.js';
+import { startBackgroundWork } from '../handlers/background-work.js';
 import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
-import { postDigest } from '../handlers/digest.js';
-import { renderDrift } from '../views/lifecycle.js';
 import { alertWebhookRoute } from '../handlers/http/alert-webhook.js';
 import { guardSlackRequest } from '../handlers/http/body.js';
 import { SlackSignatureVerifier } from '../handlers/http/slack-signature.js';
@@ -201,54 +196,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     await app.start(config.port);
   }
 
-  const sweeper = setInterval(() => {
-    void expireStaleRequest(deps)
-      .then((expired) => expired && refreshRequestMessage(ctx, app.client, expired))
-      .catch((error: unknown) => logger.warn({ err: String(error) }, 'expiry sweep failed'));
-  }, options.expirySweepMs ?? 15_000);
-  sweeper.unref();
-  let digestJob: CronJob | undefined;
-  if (config.slack.channel) {
-    const channel = config.slack.channel;
-    digestJob = scheduleOncePerTick({
-      name: 'digest',
-      expression: config.digestCron,
-      timeZone: config.ramp.timeZone,
-      store,
-      logger,
-      run: async () => {
-        await postDigest(ctx, app.client, channel);
-      },
-    });
-  } else {
-    logger.warn({}, 'SLACK_CHANNEL is not set: no daily digest and nowhere to post alerts');
-  }
-  const driftChannel = config.slack.channel;
-  let checkingDrift = false;
-  const drift = setInterval(() => {
-    if (checkingDrift || !driftChannel) return;
-    checkingDrift = true;
-    void checkDrift(deps)
-      .then(async (event) => {
-        if (event) await postToChannel(ctx, app.client, driftChannel, renderDrift(event));
-      })
-      .catch((error: unknown) => logger.warn({ err: String(error) }, 'drift check failed'))
-      .finally(() => {
-        checkingDrift = false;
-      });
-  }, config.driftCheckIntervalMs);
-  drift.unref();
-  let escalating = false;
-  const escalations = setInterval(() => {
-    if (escalating) return;
-    escalating = true;
-    void runDueEscalations(deps)
-      .catch((error: unknown) => logger.warn({ err: String(error) }, 'escalation run failed'))
-      .finally(() => {
-        escalating = false;
-      });
-  }, options.escalationPollMs ?? 5_000);
-  escalations.unref();
+  const background = startBackgroundWork(ctx, app.client, {
+    channel: config.slack.channel,
+    digestCron: config.digestCron,
+    timeZone: config.ramp.timeZone,
+    expirySweepMs: options.expirySweepMs ?? 15_000,
+    driftCheckIntervalMs: config.driftCheckIntervalMs,
+    escalationPollMs: options.escalationPollMs ?? 5_000,
+  });
 
   logger.info(
     { port, mode: receiver ? 'http' : 'socket', store: store instanceof RedisStateStore ? 'redis' : 'memory', dryRun: config.dryRun },
@@ -284,10 +239,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     core: deps,
     metrics: botMetrics,
     async stop() {
-      clearInterval(sweeper);
-      clearInterval(escalations);
-      clearInterval(drift);
-      await digestJob?.stop();
+      await background.stop();
       if (server) {
         // Finish in-flight requests (a rollback mid-way must complete), then cut what is left.
         await new Promise<void>((resolve) => {

@@ -49,3 +49,28 @@ export function scheduleOncePerTick(options: {
     },
   };
 }
+
+export interface RepeatingJob {
+  stop(): void;
+}
+
+/**
+ * Runs `run` every `everyMs` on this replica, never two runs at once: a run slower than the interval
+ * (a Kubernetes API timing out) skips ticks instead of piling requests up. Failures are logged and the
+ * next tick tries again. Work that must happen once across replicas claims it in the store itself.
+ */
+export function repeatWithoutOverlap(options: { name: string; everyMs: number; logger: Logger; run: () => Promise<unknown> }): RepeatingJob {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    options
+      .run()
+      .catch((error: unknown) => options.logger.warn({ job: options.name, err: String(error) }, `${options.name} failed`))
+      .finally(() => {
+        running = false;
+      });
+  }, options.everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
