@@ -36,7 +36,7 @@ export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, max: n
 
 /**
  * Buffers a Slack request (Bolt then uses `req.rawBody` as is), checks its signature before anything
- * parses it (401, as Bolt would; Bolt's own check is turned off), answers Slack's `ssl_check` itself, and
+ * parses it (401, as Bolt would; Bolt's own check is turned off), answers a signed `ssl_check` itself, and
  * refuses, with 400, signed bodies Bolt would choke on: an interaction `payload` or a JSON body that is
  * not an object makes Bolt 5 throw outside any handler and leave the request unanswered.
  */
@@ -57,17 +57,17 @@ export async function guardSlackRequest(
     refuseTooLarge(req, res, max);
     return false;
   }
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const form = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw.toString('utf8')) : undefined;
-  // Slack's certificate check is unsigned and only wants a 200; nothing else in that body is looked at.
-  if (form?.get('ssl_check') === '1') {
-    res.writeHead(200).end();
-    return false;
-  }
   const signature = signatures.verify(req.headers, raw);
   if (!signature.ok) {
     onRefused(401, signature.reason);
     res.writeHead(401).end();
+    return false;
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  const form = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw.toString('utf8')) : undefined;
+  // Slack's certificate check only wants a 200 (Bolt skips it only when its own signature check is on).
+  if (form?.get('ssl_check') === '1') {
+    res.writeHead(200).end();
     return false;
   }
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;

@@ -299,11 +299,13 @@ describe('hostile and malformed input', () => {
     expect(h.slack.responses).toEqual([]);
   });
 
-  it("answers Slack's unsigned ssl_check with 200 and nothing else", async () => {
+  it("answers Slack's signed ssl_check with an empty 200, and an unsigned one with 401", async () => {
     h = await startHarness({ redis: redisServer() });
-    const res = await fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toBe('');
+    const signed = await postSigned(h.bot.url, 'ssl_check=1&token=x', { signingSecret: 'test-signing-secret-0123456789' });
+    expect(signed.status).toBe(200);
+    expect(signed.text).toBe('');
+    const unsigned = await fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
+    expect(unsigned.status).toBe(401);
     expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
   });
 
