@@ -3,10 +3,10 @@
 #   docker run --rm -p 3000:3000 --env-file .env ghcr.io/example/mcp-canary:0.1.0
 #
 # Node: the base image's Node 24 runs the bot. package.json also has a devDependency `node`
-# (an npm package that ships a Node 24 binary, for machines that only have Node 20); it is
-# installed in the build stage only and pruned before node_modules is copied to the runtime stage.
+# (an npm package that ships a Node 24 binary, for machines that only have Node 20); it stays in
+# the build stage, like the rest of node_modules.
 
-# ---- build: install everything, type-check and bundle, drop dev dependencies ----
+# ---- build: install everything, type-check and bundle ----
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -16,18 +16,20 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts=false
 
 COPY tsconfig*.json ./
-COPY scripts/bundle.mjs ./scripts/bundle.mjs
+COPY scripts/bundle.mjs scripts/runtime-packages.mjs ./scripts/
 COPY src ./src
 COPY handlers ./handlers
 COPY views ./views
 # tsc (type check only) then scripts/bundle.mjs -> dist/mcp-canary.js: the bot and its dependencies in one
-# tree-shaken file (half the memory and start-up time of loading node_modules module by module).
+# tree-shaken file (half the memory and start-up time of loading node_modules module by module). The chart
+# stack is not in the bundle (it reads its WebAssembly and fonts from its packages): scripts/runtime-packages.mjs
+# copies it, with its dependencies, to dist/node_modules. test/integration/production-build.test.ts runs
+# this same layout.
 RUN npm run build \
- && npm prune --omit=dev \
- && test -f dist/mcp-canary.js \
- && test ! -e node_modules/node
+ && node scripts/runtime-packages.mjs dist/node_modules \
+ && test -f dist/mcp-canary.js
 
-# ---- runtime: the bundle + production dependencies (the chart stack loads its WebAssembly and fonts from them), non-root ----
+# ---- runtime: the bundle and the chart stack's packages, nothing else from node_modules; non-root ----
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
@@ -43,8 +45,8 @@ RUN apt-get update \
 ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:2
 
 # Files stay owned by root (read-only for the `node` user); the pod also mounts the root fs read-only.
+# package.json for "type": "module"; dist holds the bundle and dist/node_modules.
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 
 # `node` is uid/gid 1000 in the official image; the Kubernetes Deployment sets runAsUser 1000 too,

@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNTIME_PACKAGES } from './runtime-packages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = process.argv[2] ?? join(ROOT, 'dist', 'mcp-canary.js');
@@ -34,9 +35,8 @@ const result = await build({
   charset: 'ascii',
   metafile: true,
   logLevel: 'warning',
-  // Loaded at run time from node_modules, relative to the bundle: the chart stack reads its WebAssembly
-  // and font files from its packages, and is only loaded when a digest chart is drawn.
-  external: ['echarts', '@resvg/resvg-wasm', 'dejavu-fonts-ttf'],
+  // Loaded at run time from node_modules, relative to the bundle (scripts/runtime-packages.mjs).
+  external: RUNTIME_PACKAGES,
   // CommonJS dependencies call require() for Node's built-ins and may read __dirname/__filename (ioredis
   // for friendlier stacks, pino for transports the bot does not use); an ES module has none of them.
   banner: {

@@ -1,10 +1,12 @@
 // The production artifact: scripts/bundle.mjs's single-file bundle (what `npm start`, the Docker image
-// and the benchmark run), in its own process against the fake servers. The rest of the suite runs the
+// and the benchmark run) with scripts/runtime-packages.mjs's packages, laid out as in the image, in its
+// own process against the fake servers. The rest of the suite runs the
 // TypeScript sources; this catches what only bundling can break: a dependency's dynamic require, the
 // lazily loaded chart stack finding its WebAssembly and fonts from the bundle's location, non-ASCII
 // source, the entry-point check, and the pod's runtime (no optimising JIT, jemalloc) under all of it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +19,20 @@ import { BOT_TOKEN, CHANNEL, QUERIES, SIGNING_SECRET, textOf, USERS } from '../s
 import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-// Inside the project, so that the bundle finds node_modules (the chart stack) as dist/ does.
-const BUNDLE = join(ROOT, 'test-artifacts', 'bundle', 'mcp-canary.js');
+// The image's layout, outside the project so that nothing resolves from its node_modules:
+// /app/package.json, /app/dist/mcp-canary.js, /app/dist/node_modules (only the runtime packages).
+const APP = mkdtempSync(join(tmpdir(), 'mcp-canary-image-'));
+const BUNDLE = join(APP, 'dist', 'mcp-canary.js');
 
 let kube: FakeKubeApi, slack: FakeSlackApi, prometheus: FakePrometheus, alertmanager: FakeAlertmanager;
 let bot: GuardedChild | undefined;
 let url = '';
 
 beforeAll(async () => {
-  mkdirSync(join(ROOT, 'test-artifacts', 'bundle'), { recursive: true });
+  mkdirSync(join(APP, 'dist'), { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(APP, 'package.json'));
   await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), BUNDLE], { cwd: ROOT });
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'runtime-packages.mjs'), join(APP, 'dist', 'node_modules')], { cwd: ROOT });
   [kube, slack, prometheus, alertmanager] = await Promise.all([startFakeKubeApi(), startFakeSlackApi(), startFakePrometheus(), startFakeAlertmanager()]);
   prometheus.set(QUERIES.errorRate, 0.0004);
   prometheus.set(QUERIES.rustP99, 0.12);
@@ -61,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.stop();
   await Promise.all([kube?.close(), slack?.close(), prometheus?.close(), alertmanager?.close()]);
+  rmSync(APP, { recursive: true, force: true });
 });
 
 describe('the production bundle', () => {
@@ -76,7 +83,11 @@ describe('the production bundle', () => {
     expect(textOf(res.json)).toContain('0.04%');
   });
 
-  it('loads the chart stack on demand and uploads the digest chart', async () => {
+  it('runs beside only its runtime packages, as in the image (no project node_modules to fall back on)', () => {
+    expect(readdirSync(join(APP, 'dist', 'node_modules')).sort()).toEqual(['@resvg', 'dejavu-fonts-ttf', 'echarts', 'tslib', 'zrender']);
+  });
+
+  it('loads the chart stack on demand (from dist/node_modules) and uploads the digest chart', async () => {
     const body = slashCommandBody({ text: 'digest', userId: USERS.alice, channelId: CHANNEL, responseUrl: slack.responseUrl('bundle-digest') });
     expect((await postSigned(url, body, { signingSecret: SIGNING_SECRET })).status).toBe(200);
     await slack.waitFor(() => slack.callsOf('files.completeUploadExternal')[0], 20_000);
