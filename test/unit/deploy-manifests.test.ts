@@ -1,0 +1,40 @@
+// The manifests in deploy/ agree with each other: what kustomize applies exists, Services select the
+// Deployment's pods, and the example Ingress falls back to a Service of every pod (Redis outages).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll, load } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+
+const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
+const docs = (file: string) => loadAll(readFileSync(join(DEPLOY, file), 'utf8')).filter(Boolean) as any[];
+const deployment = docs('deployment.yaml').find((d) => d.kind === 'Deployment');
+const podLabels: Record<string, string> = deployment.spec.template.metadata.labels;
+const selects = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+
+describe('deploy/ manifests', () => {
+  it('lists only files that exist in kustomization.yaml, and not the examples', () => {
+    const resources: string[] = (load(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')) as any).resources;
+    for (const file of resources) expect(existsSync(join(DEPLOY, file)), file).toBe(true);
+    expect(resources.filter((f) => f.includes('example'))).toEqual([]);
+  });
+
+  it('has Services that select the Deployment pods on their named http port', () => {
+    const ports = deployment.spec.template.spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+    for (const service of [...docs('service.yaml'), ...docs('ingress.example.yaml')].filter((d) => d.kind === 'Service')) {
+      expect(selects(service.spec.selector), service.metadata.name).toBe(true);
+      expect(ports).toContain(service.spec.ports[0].targetPort);
+    }
+  });
+
+  it('routes only /slack/events through the example Ingress, falling back to a Service of every pod', () => {
+    const example = docs('ingress.example.yaml');
+    const ingress = example.find((d) => d.kind === 'Ingress');
+    const paths = ingress.spec.rules.flatMap((r: any) => r.http.paths);
+    expect(paths.map((p: any) => [p.path, p.pathType, p.backend.service.name])).toEqual([['/slack/events', 'Exact', 'mcp-canary']]);
+    expect(docs('service.yaml').map((s) => s.metadata.name)).toContain('mcp-canary');
+    const fallbackName = ingress.metadata.annotations['nginx.ingress.kubernetes.io/default-backend'];
+    const fallback = example.find((d) => d.kind === 'Service' && d.metadata.name === fallbackName);
+    expect(fallback?.spec.publishNotReadyAddresses).toBe(true);
+    expect(fallback.metadata.namespace).toBe(ingress.metadata.namespace);
+  });
+});
