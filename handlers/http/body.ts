@@ -36,9 +36,9 @@ export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, max: n
 
 /**
  * Buffers a Slack request (Bolt then uses `req.rawBody` as is), checks its signature before anything
- * parses it (401, as Bolt would; Bolt's own check is turned off), answers a signed `ssl_check` itself, and
- * refuses, with 400, signed bodies Bolt would choke on: an interaction `payload` or a JSON body that is
- * not an object makes Bolt 5 throw outside any handler and leave the request unanswered.
+ * parses it (401, as Bolt would; Bolt's own check is turned off), and refuses, with 400, signed bodies
+ * Bolt would choke on: an interaction `payload` or a JSON body that is not an object makes Bolt 5 throw
+ * outside any handler and leave the request unanswered. Bolt answers `ssl_check` itself.
  */
 export async function guardSlackRequest(
   req: IncomingMessage,
@@ -63,17 +63,11 @@ export async function guardSlackRequest(
     res.writeHead(401).end();
     return false;
   }
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-  const form = type === 'application/x-www-form-urlencoded' ? new URLSearchParams(raw.toString('utf8')) : undefined;
-  // Slack's certificate check only wants a 200 (Bolt skips it only when its own signature check is on).
-  if (form?.get('ssl_check') === '1') {
-    res.writeHead(200).end();
-    return false;
-  }
   (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   let problem: string | undefined;
-  if (form) {
-    const payload = form.get('payload');
+  if (type === 'application/x-www-form-urlencoded') {
+    const payload = new URLSearchParams(raw.toString('utf8')).get('payload');
     if (payload !== null) problem = interactionProblem(payload);
   } else if (type === 'application/json' && parseObject(raw.toString('utf8')) === undefined) {
     problem = 'not a JSON object';
