@@ -6,26 +6,44 @@ import { cancelPendingAfterRollback, rollbackCanary, type RollbackOutcome, type 
 import { renderApprovalRequest, renderDecidedRequest, renderRollbackOutcome, renderWeightChangeOutcome } from '../views/index.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 
-/** Rollback, then tell the channel; the returned message is for whoever asked, if the post failed. */
+/** Where a change was asked for: the channel of the command or click, and the alert thread if any. */
+export interface Origin {
+  channel?: string;
+  /** An alert message in SLACK_CHANNEL: the announcement goes in its thread, broadcast to the channel. */
+  threadTs?: string;
+}
+
+/**
+ * Rollback, then tell the channel. `posted` is false when the channel did not get it (nothing changed, or
+ * Slack refused the post): the returned message is then for whoever asked.
+ */
 export async function rollbackAndAnnounce(
   ctx: HandlerContext,
   client: WebClient,
-  input: { actor: string; reason?: string; source: RollbackSource; channel: string; threadTs?: string },
+  input: { actor: string; reason?: string; source: RollbackSource; origin: Origin },
 ): Promise<{ outcome: RollbackOutcome; posted: boolean; message: SlackMessage }> {
   const outcome = await rollbackCanary(ctx.core, { actor: input.actor, reason: input.reason, source: input.source });
-  return announceRollback(ctx, client, outcome, input.channel, input.threadTs);
+  return announceRollback(ctx, client, outcome, input.origin);
+}
+
+/** SLACK_CHANNEL hears of every change (the audit's channel), wherever it was asked for. */
+export function announcementChannel(ctx: HandlerContext, origin: Origin): string | undefined {
+  return ctx.channel ?? origin.channel;
 }
 
 async function announceRollback(
   ctx: HandlerContext,
   client: WebClient,
   outcome: RollbackOutcome,
-  channel: string,
-  threadTs?: string,
+  origin: Origin,
 ): Promise<{ outcome: RollbackOutcome; posted: boolean; message: SlackMessage }> {
   ctx.metrics.rollbacks.inc({ outcome: outcome.kind, source: outcome.source });
   const message = renderRollbackOutcome(outcome);
-  const posted = (await postToChannel(ctx, client, channel, message, threadTs)) !== undefined;
+  const channel = announcementChannel(ctx, origin);
+  // "Already rolled back" changed nothing: only the person who asked needs to hear it.
+  const announce = channel !== undefined && outcome.kind !== 'already-rolled-back';
+  const threadTs = origin.channel === channel ? origin.threadTs : undefined;
+  const posted = announce && (await postToChannel(ctx, client, channel, message, threadTs, { broadcast: true })) !== undefined;
   if (outcome.kind !== 'already-rolled-back' && outcome.kind !== 'failed') {
     const cancelled = await cancelPendingAfterRollback(ctx.core, outcome.actor);
     if (cancelled) await refreshRequestMessage(ctx, client, cancelled);
@@ -33,27 +51,28 @@ async function announceRollback(
   return { outcome, posted, message };
 }
 
-/** promote / weight N / "Request next step": posts the approval request in the channel. */
+/** promote / weight N / "Request next step": posts the approval request in SLACK_CHANNEL. */
 export async function requestAndAnnounce(
   ctx: HandlerContext,
   client: WebClient,
-  input: { actor: string; target: WeightTarget; channel: string },
+  input: { actor: string; target: WeightTarget; origin: Origin },
 ): Promise<{ outcome: WeightChangeOutcome; reply?: SlackMessage; announced?: SlackMessage }> {
   const outcome = await requestWeightChange(ctx.core, { actor: input.actor, target: input.target });
+  const channel = announcementChannel(ctx, input.origin);
   if (outcome.kind === 'rollback') {
-    const { posted, message } = await announceRollback(ctx, client, outcome.rollback, input.channel);
+    const { posted, message } = await announceRollback(ctx, client, outcome.rollback, input.origin);
     return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
   }
   if (outcome.kind === 'requested') {
     if (outcome.expired) await refreshRequestMessage(ctx, client, outcome.expired);
     const message = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
-    const posted = await postRequestMessage(ctx, client, outcome.request, input.channel, message);
-    return posted ? { outcome, announced: message } : { outcome, reply: { text: requestNotPosted(input.channel) } };
+    const posted = channel !== undefined && (await postRequestMessage(ctx, client, outcome.request, channel, message));
+    return posted ? { outcome, announced: message } : { outcome, reply: { text: requestNotPosted(channel) } };
   }
   if (outcome.kind === 'decreased') {
     // Decreases need no approval but the channel should still see them.
     const message = renderWeightChangeOutcome(outcome);
-    const posted = await postToChannel(ctx, client, input.channel, message);
+    const posted = channel !== undefined && (await postToChannel(ctx, client, channel, message)) !== undefined;
     return { outcome, announced: posted ? message : undefined, reply: posted ? undefined : message };
   }
   return { outcome };
@@ -86,7 +105,8 @@ export async function postRequestMessage(ctx: HandlerContext, client: WebClient,
   return true;
 }
 
-export function requestNotPosted(channel: string): string {
+export function requestNotPosted(channel: string | undefined): string {
+  if (!channel) return ':warning: SLACK_CHANNEL is not set: there is nowhere to post the request. Nothing was requested.';
   return `:warning: The request could not be posted in <#${channel}> (is the bot a member of the channel?). Nothing was requested.`;
 }
 

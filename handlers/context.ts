@@ -29,9 +29,12 @@ export async function postToChannel(
   channel: string,
   message: SlackMessage,
   threadTs?: string,
+  options: { broadcast?: boolean } = {},
 ): Promise<string | undefined> {
   try {
-    const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, thread_ts: threadTs, unfurl_links: false });
+    const base = { channel, text: message.text, blocks: message.blocks as never, unfurl_links: false };
+    // A reply that everyone must see (traffic moved) is also shown in the channel itself.
+    const result = await client.chat.postMessage(threadTs ? { ...base, thread_ts: threadTs, reply_broadcast: options.broadcast === true } : base);
     return result.ts;
   } catch (error) {
     ctx.logger.error({ err: describeSlackError(error), channel }, 'chat.postMessage failed');

@@ -11,16 +11,16 @@ export function rollbackButton(ctx: HandlerContext) {
     await ack();
     const [prefix, ref] = (action.value ?? '').split(':');
     const source = sourceOf(prefix);
-    const channel = body.channel?.id ?? ctx.channel;
-    if (!channel) {
-      await tellClicker(ctx, { body, respond, client }, { text: ':warning: No channel to report the rollback in; nothing was done.' });
-      return;
+    // Alert messages get the outcome in their thread (also shown in the channel); elsewhere it goes to SLACK_CHANNEL.
+    const origin = { channel: body.channel?.id, threadTs: source === 'alert' ? body.message?.ts : undefined };
+    const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor: body.user.id, source, origin });
+    // Not announced (nothing changed, or the post failed: rate limit, bot not in channel), clicked in the App Home
+    // or in another channel: the person who clicked still learns the outcome where they are.
+    const elsewhere = origin.channel !== undefined && origin.channel !== ctx.channel;
+    if (!posted || elsewhere || body.view?.type === 'home') {
+      const inChannel = !posted && outcome.kind !== 'already-rolled-back' && !!body.response_url;
+      await tellClicker(ctx, { body, respond, client }, message, { inChannel });
     }
-    // Alert messages get the outcome in their thread; elsewhere it goes to the channel.
-    const threadTs = source === 'alert' ? body.message?.ts : undefined;
-    const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor: body.user.id, source, channel, threadTs });
-    // If the channel post failed (rate limit, bot not in channel), the person who clicked still learns the outcome.
-    if (!posted || body.view?.type === 'home') await tellClicker(ctx, { body, respond, client }, message, { inChannel: !posted && !!body.response_url });
     // Rolling back from an alert is handling it: that acknowledges the group and stops its escalation.
     if (source === 'alert' && ref && outcome.kind !== 'failed') {
       await acknowledgeAlertGroup(ctx.core, { groupId: ref, actor: body.user.id, via: 'rollback' }).catch((error: unknown) =>

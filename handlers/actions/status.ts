@@ -19,10 +19,8 @@ export function refreshStatusButton(ctx: HandlerContext) {
 export function requestNextStepButton(ctx: HandlerContext) {
   return async ({ ack, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const channel = body.channel?.id ?? ctx.channel;
-    if (!channel) return;
     // "Next" is re-derived from the live weight: the button may be old and the weight may have moved.
-    const result = await requestAndAnnounce(ctx, client, { actor: body.user.id, target: { kind: 'next' }, channel });
+    const result = await requestAndAnnounce(ctx, client, { actor: body.user.id, target: { kind: 'next' }, origin: { channel: body.channel?.id } });
     const reply = result.reply ?? renderWeightChangeOutcome(result.outcome);
     await tellClicker(ctx, { body, respond, client }, reply);
   };

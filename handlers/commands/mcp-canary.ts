@@ -57,7 +57,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
       case 'promote':
       case 'weight': {
         const target = parsed.kind === 'promote' ? ({ kind: 'next' } as const) : ({ kind: 'percent', percent: parsed.percent } as const);
-        const result = await requestAndAnnounce(ctx, client, { actor, target, channel });
+        const result = await requestAndAnnounce(ctx, client, { actor, target, origin: { channel } });
         // Announced in the channel: the requester gets a short confirmation; otherwise the whole answer.
         const reply =
           result.reply ?? (!result.announced || result.outcome.kind === 'requested' ? renderWeightChangeOutcome(result.outcome) : undefined);
@@ -65,9 +65,10 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         return;
       }
       case 'rollback': {
-        const { posted, message } = await rollbackAndAnnounce(ctx, client, { actor, reason: parsed.reason, source: 'command', channel });
-        // If the channel post failed (rate limit, bot not in channel), the person who asked still learns the outcome.
-        if (!posted) await respond({ response_type: 'in_channel', ...message });
+        const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor, reason: parsed.reason, source: 'command', origin: { channel } });
+        // Not in the channel (nothing changed, or the post failed: rate limit, bot not in channel): the person who asked still learns the outcome.
+        if (!posted) await respond({ response_type: outcome.kind === 'already-rolled-back' ? 'ephemeral' : 'in_channel', ...message });
+        else if (channel !== ctx.channel) await respond({ response_type: 'ephemeral', text: `Rolled back: announced in <#${ctx.channel}>.` });
         return;
       }
       case 'history': {

@@ -43,10 +43,28 @@ export interface RollbackTuning {
 
 const DEFAULT_TUNING: RollbackTuning = { patchAttempts: 2, retryDelayMs: 250 };
 
-export async function rollbackCanary(
+const rollbackInProgress = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * One rollback at a time per process: a second click (or the guard and an alert at the same moment)
+ * waits for the first and then reads the live state, so it finds "already rolled back" instead of
+ * writing again. Nothing is ever dropped: every request gets its own outcome.
+ */
+export function rollbackCanary(
   deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'store'>,
   request: RollbackRequest,
   tuning: RollbackTuning = DEFAULT_TUNING,
+): Promise<RollbackOutcome> {
+  const previous = rollbackInProgress.get(deps.cluster) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => rollbackNow(deps, request, tuning));
+  rollbackInProgress.set(deps.cluster, run);
+  return run;
+}
+
+async function rollbackNow(
+  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'store'>,
+  request: RollbackRequest,
+  tuning: RollbackTuning,
 ): Promise<RollbackOutcome> {
   const { cluster } = deps;
   const at = deps.clock.now().toISOString();

@@ -209,6 +209,9 @@ describe('rollback from an alert', () => {
     await h.click('canary_rollback', rollback.value!, { user: USERS.mallory, messageTs: m!.ts });
     await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0');
     await h.slack.waitFor(() => thread(m!.ts).some((t) => /rolled back/i.test(textOf(t))));
+    // Everyone must see that traffic moved: the thread reply is also shown in the channel.
+    const announcement = h.slack.callsOf('chat.postMessage').find((c) => c.thread_ts === m!.ts && /rolled back/i.test(textOf(c as never)));
+    expect(announcement).toMatchObject({ channel: CHANNEL, reply_broadcast: 'true' });
     await h.slack.waitFor(() => textOf(h.slack.messages.get(m!.ts)).includes(`Acknowledged by <@${USERS.mallory}>`));
     await new Promise((r) => setTimeout(r, 1000));
     expect(thread(m!.ts).filter((t) => /Escalation L[23]/.test(textOf(t)))).toEqual([]);

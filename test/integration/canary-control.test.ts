@@ -43,7 +43,10 @@ describe('/mcp-canary status', () => {
     expect(text).toContain('&lt; 0.1%'); // its threshold (mrkdwn-escaped)
     expect(text).toMatch(/1\.20x/); // p99 ratio
     expect(text).toMatch(/1\.5x Python/);
-    expect(text).toMatch(/NO-GO|GO/);
+    // Every criterion passes: the go/no-go itself is GO (only the hold blocks the next step, below).
+    expect(body.text).toMatch(/^GO: canary 5%/);
+    expect(text).toContain('every go/no-go criterion passes');
+    expect(text).not.toContain('NO-GO');
     expect(text).toMatch(/3\/3/); // Rust readiness
     // Hold not met: the verdict for the next step says so, and Rollback is always offered.
     expect(text).toMatch(/Hold 48h at step/);
@@ -269,9 +272,28 @@ describe('rollback', () => {
     const writes = h.canaryWrites().length;
     const status = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /rolled back/i.test(textOf(m))));
     expect(status).toBeDefined();
-    await h.command('rollback');
-    await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /already/i.test(textOf(m))));
+    const posts = h.slack.callsOf('chat.postMessage').length;
+    const again = await h.command('rollback');
+    // Nothing changed, so only the person who asked hears it, from the live state.
+    const reply = await h.response(again.responseId);
+    expect(textOf(reply)).toMatch(/already rolled back/i);
+    expect(reply.response_type).toBe('ephemeral');
     expect(h.canaryWrites().length).toBe(writes);
+    expect(h.slack.callsOf('chat.postMessage').length).toBe(posts);
+  });
+
+  it('announces a rollback in SLACK_CHANNEL even when the click names another channel, and tells the clicker there', async () => {
+    h = await startHarness({ redis: redisServer() });
+    h.setCanary(10, { hoursAgo: 5 });
+    const click = await h.click('canary_rollback', 'status', { user: USERS.mallory, messageTs: '1700.0303', channel: 'C0ELSEWHERE' });
+    expect(click.res.status).toBe(200);
+    await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0');
+    const posts = await h.slack.waitFor(() => {
+      const found = h.slack.callsOf('chat.postMessage').filter((c) => /rolled back/i.test(textOf(c as never)));
+      return found.length ? found : undefined;
+    });
+    expect(posts.map((c) => c.channel)).toEqual([CHANNEL]);
+    expect(textOf(await h.response(click.responseId))).toMatch(/rolled back/i);
   });
 });
 

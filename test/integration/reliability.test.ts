@@ -41,6 +41,34 @@ describe('delivered once', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.canaryWrites().filter((w) => w.method === 'PATCH')).toHaveLength(1);
     expect([...h.slack.messages.values()].filter((m) => /rolled back/i.test(textOf(m)))).toHaveLength(1);
+    // The second click is not dropped: it is answered from the live state, to the person who clicked.
+    await h.slack.waitFor(() => h.slack.responses.find((r) => /already rolled back/i.test(textOf(r.body))));
+  });
+
+  it('acts on every Rollback click on one message, however close together: 30 clicks, the weight reset to 5 before each', async () => {
+    h = await startHarness({});
+    for (let i = 0; i < 30; i++) {
+      h.setCanary(5, { hoursAgo: 60 });
+      const started = Date.now();
+      const { res } = await h.click('canary_rollback', 'status', { user: USERS.carol, messageTs: '1700.0042' });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2500);
+      await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0', 3000);
+    }
+    expect(h.canaryWrites().filter((w) => w.method === 'PATCH')).toHaveLength(30);
+  }, 60_000);
+
+  it('acknowledges a duplicate delivery at once (a double-clicked Refresh), doing the work once', async () => {
+    h = await startHarness({});
+    const click = () => h.click('canary_refresh_status', 'refresh', { user: USERS.alice, messageTs: '1700.0077' });
+    const first = await click();
+    const started = Date.now();
+    const second = await click();
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    expect(Date.now() - started).toBeLessThan(900);
+    await h.response(first.responseId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.slack.responses.filter((r) => r.id === second.responseId)).toEqual([]);
   });
 });
 
