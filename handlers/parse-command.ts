@@ -12,6 +12,9 @@ export type CanaryCommand =
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
+/** Every subcommand word the parser knows: help and the manifest's usage hint must name each one. */
+export const SUBCOMMANDS = ['status', 'promote', 'weight', 'rollback', 'shadow', 'history', 'digest', 'finalize', 'help'] as const;
+
 const MAX_REASON_LENGTH = 500;
 
 export function parseCommand(text: string | undefined): CanaryCommand {

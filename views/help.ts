@@ -13,6 +13,7 @@ export const USAGE: Array<[usage: string, does: string]> = [
   ['shadow on|off|status', 'shadow mode on the Python deployment, and its match / error / timeout rates'],
   ['history', 'recent audited actions'],
   ['digest', 'post the go/no-go digest now'],
+  ['finalize', 'after 14 days at 100%: request the post-migration cleanup (needs approval)'],
   ['help', 'this message'],
 ];
 

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../handlers/parse-command.js';
+import { parseCommand, SUBCOMMANDS } from '../../handlers/parse-command.js';
+import { renderHelp } from '../../views/help.js';
 
 describe('parseCommand', () => {
   it.each([
@@ -43,5 +45,17 @@ describe('parseCommand', () => {
   it('caps a rollback reason', () => {
     const parsed = parseCommand(`rollback ${'x'.repeat(5000)}`);
     expect(parsed.kind === 'rollback' && parsed.reason?.length).toBe(500);
+  });
+});
+
+describe('every subcommand is documented', () => {
+  const manifest = readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8');
+  const usageHint = /usage_hint: (.*)/.exec(manifest)?.[1] ?? '';
+  const help = renderHelp().blocks.map((b) => JSON.stringify(b)).join('\n');
+
+  it.each(SUBCOMMANDS.map((word) => [word]))('%s: parsed, in help and in the manifest usage hint', (word) => {
+    expect(parseCommand(word).kind === 'invalid' && /Unknown subcommand/.test((parseCommand(word) as { problem: string }).problem)).toBe(false);
+    expect(help).toContain(`/mcp-canary ${word}`);
+    expect(usageHint.split('|').map((part) => part.trim().split(' ')[0])).toContain(word);
   });
 });
