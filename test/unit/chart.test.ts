@@ -2,6 +2,7 @@ import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import {
   formatUtc,
+  measureText,
   renderGoNoGoChart,
   renderGoNoGoChartSvg,
   type ChartSeriesPoint,
@@ -196,6 +197,40 @@ describe('go/no-go chart', () => {
     const data = chartData({ breach: false });
     expect(() => renderGoNoGoChartSvg(data, { width: 0 })).toThrow(RangeError);
     await expect(renderGoNoGoChart(data, { height: 100_000 })).rejects.toThrow(RangeError);
+  });
+
+  it('measures text with the advance widths of the DejaVu fonts that draw it', () => {
+    // Values of the hand-written TrueType reader this replaced (head, hhea, hmtx, format-4 cmap).
+    expect(measureText('Rust error rate', '11px sans-serif').width).toBeCloseTo(81.060546875, 6);
+    expect(measureText('Go/no-go, last 48 h', 'bold 16px sans-serif').width).toBeCloseTo(171.3359375, 6);
+    expect(measureText('Nov 22 14:00 \u2013 Nov 24 14:00 UTC', '11px sans-serif').width).toBeCloseTo(186.75830078125, 6);
+    expect(measureText('0.1% max', 'bold 11px sans-serif').width).toBeCloseTo(60.3173828125, 6);
+    expect(measureText('p99 Rust / Python', '600 12px sans-serif').width).toBeCloseTo(120.55078125, 6);
+    expect(measureText('no data in this window', '13px sans-serif').width).toBeCloseTo(146.8974609375, 6);
+    // At 2048px (DejaVu's units per em) a width is the advance in font units.
+    expect(measureText('W', '2048px sans-serif').width).toBe(2025);
+    expect(measureText('W', 'bold 2048px sans-serif').width).toBe(2259);
+    expect(measureText('\ue000', '2048px sans-serif').width).toBe(1229); // not in the font: .notdef
+    expect(measureText('\u{10300}', '2048px sans-serif').width).toBe(1550); // Old Italic, from the format-12 cmap
+    expect(measureText('', '11px sans-serif').width).toBe(0);
+  });
+
+  it('lays the legend out with those widths', () => {
+    // ECharts steps from one legend item to the next by whole pixels (icon, gaps) plus the width of the
+    // item's text as it measured it: with the widths above the fractions cancel out exactly.
+    const svg = renderGoNoGoChartSvg(chartData({ breach: true }));
+    const names = ['Rust error rate', 'p99 Rust / Python', 'Above threshold', 'Canary weight step'];
+    const xs = names.map((name) => {
+      const match = new RegExp(`<text[^>]*font-size:11px[^>]*transform="translate\\(([\\d.]+) [\\d.]+\\)"[^>]*>${name.replace('/', '\\/')}<`).exec(svg);
+      expect(match, name).not.toBeNull();
+      return Number(match![1]);
+    });
+    for (let i = 0; i + 1 < names.length; i++) {
+      const rest = xs[i + 1]! - xs[i]! - measureText(names[i]!, '11px sans-serif').width;
+      expect(rest, names[i]).toBeGreaterThan(20);
+      expect(rest, names[i]).toBeLessThan(60);
+      expect(Math.abs(rest - Math.round(rest)), names[i]).toBeLessThan(0.001);
+    }
   });
 
   it('formats times in UTC', () => {
