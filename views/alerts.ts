@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/ports.js';
 import { formatPercent } from '../src/core/ramp.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
-import { actions, button, context, dryRunContext, escapeMrkdwn, header, mention, message, rollbackButton, section, slackTime, truncate, type Message } from './blocks.js';
+import { actions, button, context, dryRunContext, escapeMrkdwn, header, link, mention, message, rollbackButton, section, slackTime, type Message } from './blocks.js';
 import { renderRollbackOutcome } from './rollback.js';
 
 const MAX_ALERTS_SHOWN = 10;
@@ -55,7 +55,8 @@ export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageCont
   if (state.length) blocks.push(section(state.join('\n')));
 
   const links: string[] = [];
-  if (record.externalURL && /^https?:\/\//.test(record.externalURL)) links.push(`<${truncate(record.externalURL, 900)}|Alertmanager>`);
+  const alertmanager = link(record.externalURL, 'Alertmanager');
+  if (alertmanager) links.push(alertmanager);
   if (ctx.dryRun) blocks.push(dryRunContext());
   if (links.length) blocks.push(context(links));
 
@@ -74,7 +75,7 @@ function alertLines(alert: AlertInstance): string {
   if (alert.summary) lines.push(escapeMrkdwn(alert.summary));
   if (alert.description && alert.description !== alert.summary) lines.push(`_${escapeMrkdwn(alert.description)}_`);
   const where = alert.labels.instance ? `instance ${escapeMrkdwn(alert.labels.instance)}` : '';
-  const source = alert.generatorURL && /^https?:\/\//.test(alert.generatorURL) ? `<${truncate(alert.generatorURL, 900)}|graph>` : '';
+  const source = link(alert.generatorURL, 'graph') ?? '';
   if (where || source) lines.push([where, source].filter(Boolean).join(' · '));
   return lines.join('\n');
 }

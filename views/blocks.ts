@@ -90,6 +90,44 @@ export function escapeKeepingMentions(text: string): string {
   return localizeTimes(out + escapeMrkdwn(text.slice(last)));
 }
 
+/**
+ * `<url|label>` for an http(s) URL, or undefined for anything else (javascript:, garbage, over 1000
+ * characters: a cut URL is a wrong link). The URL is parsed and re-serialised, which percent-encodes
+ * `<`, `>` and spaces; `|` and `&` are encoded too, so outside text can never close the link early,
+ * disguise it or start a `<!channel>`.
+ */
+export function link(raw: string | undefined, label: string): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const href = url.href.replace(/\|/g, '%7C').replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E');
+  if (href.length > 1000) return undefined;
+  return `<${href}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
+}
+
+/** The only Slack tokens a notification text may carry: user and user-group mentions the bot wrote. */
+const FALLBACK_TOKEN = /<(@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,})>/g;
+
+/**
+ * The notification `text` is mrkdwn too: any `<` or `>` that is not part of a mention becomes inert, so an
+ * alert name or an error message can never ping the channel or hide a link, even if a caller forgot to
+ * escape it. Entities already escaped (`&lt;`) are left as they are.
+ */
+export function neutralizeTokens(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(FALLBACK_TOKEN)) {
+    out += text.slice(last, match.index).replace(/</g, '&lt;').replace(/>/g, '&gt;') + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + text.slice(last).replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** `<@U…>` for a Slack user id; anything else (e.g. the bot's own "mcp-canary") as escaped text. */
 export function mention(userId: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId || 'someone');
@@ -289,7 +327,7 @@ export function totalTextLength(blocks: KnownBlock[]): number {
  */
 export function message(text: string, blocks: KnownBlock[]): Message {
   const out = fitTextBudget(capBlocks(blocks, LIMITS.blocksPerMessage), LIMITS.totalText);
-  return { text: truncate(nonEmpty(text, 'mcp-canary'), LIMITS.fallbackText), blocks: out };
+  return { text: truncate(neutralizeTokens(nonEmpty(text, 'mcp-canary')), LIMITS.fallbackText), blocks: out };
 }
 
 /**
