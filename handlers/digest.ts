@@ -2,7 +2,7 @@
 // in its thread. A chart that fails to render or upload never stops the digest: the message says so.
 import type { WebClient } from '@slack/web-api';
 import { buildDigest } from '../src/core/digest.js';
-import { describe } from '../src/core/rollback.js';
+import { describe } from '../src/core/errors.js';
 import { renderDigest } from '../views/index.js';
 import { describeSlackError, postToChannel, updateMessage, type HandlerContext } from './context.js';
 

@@ -2,10 +2,11 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { requestFinalize } from '../src/core/finalize.js';
-import { describe } from '../src/core/rollback.js';
+import { describe } from '../src/core/errors.js';
 import { readShadowStatus, setShadowMode } from '../src/core/shadow.js';
 import { renderApprovalRequest } from '../views/index.js';
-import { renderCleanupPlan, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
+import { mayChangeProduction } from '../src/core/permissions.js';
+import { renderCleanupPlan, renderNotApprover, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
 import { postRequestMessage, requestNotPosted } from './announce.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 import { tellClicker } from './reply.js';
@@ -15,8 +16,12 @@ export async function shadowStatusReply(ctx: HandlerContext): Promise<SlackMessa
   return renderShadowStatus(status, { dryRun: ctx.core.policy.dryRun });
 }
 
-export function shadowConfirmReply(ctx: HandlerContext, enabled: boolean): SlackMessage {
-  return renderShadowConfirm(enabled, ctx.core.cluster.targets.pythonDeployment, ctx.core.policy.dryRun);
+/** `shadow on|off`: the confirm dialog for approvers; anyone else is told the rule at once. */
+export async function shadowConfirmReply(ctx: HandlerContext, actor: string, enabled: boolean): Promise<SlackMessage> {
+  const dryRun = ctx.core.policy.dryRun;
+  const allowed = await mayChangeProduction(ctx.core, actor, 'shadow');
+  if (allowed !== true) return allowed.kind === 'not-approver' ? renderNotApprover(allowed.rule, { dryRun }) : { text: `:warning: ${allowed.message}` };
+  return renderShadowConfirm(enabled, ctx.core.cluster.targets.pythonDeployment, dryRun);
 }
 
 export interface RolloutWatch {
@@ -31,7 +36,7 @@ export function shadowToggleButton(ctx: HandlerContext, watch: RolloutWatch) {
     const enabled = action.value === 'on';
     const deployment = ctx.core.cluster.targets.pythonDeployment;
     const outcome = await setShadowMode(ctx.core, ctx.core.policy.shadow, { actor: body.user.id, enabled });
-    const message = renderShadowToggled(outcome, body.user.id, deployment);
+    const message = renderShadowToggled(outcome, body.user.id, deployment, { dryRun: ctx.core.policy.dryRun });
     if (outcome.kind !== 'changed') {
       await tellClicker(ctx, { body, respond, client }, message, { replaceOriginal: true });
       return;

@@ -217,7 +217,7 @@ const envSchema = z.object({
   GONOGO_RUST_P99_QUERY: z.string().default('mcp:rust_gateway_p99_latency:5m'),
   GONOGO_PYTHON_P99_QUERY: z.string().default('mcp:python_gateway_p99_latency:5m'),
   GONOGO_P99_RATIO_MAX: number('1.5', (n) => n > 0, 'a positive number such as 1.5'),
-  GONOGO_ALERT_MATCHERS: list('severity="critical"'),
+  GONOGO_ALERT_MATCHERS: list(''),
   APPROVAL_TTL: duration('30m'),
   SHADOW_MATCH_QUERY: z.string().default('sum(rate(mcp_shadow_match_total{result="match"}[5m])) / sum(rate(mcp_shadow_match_total[5m]))'),
   SHADOW_ERROR_QUERY: z.string().default('sum(rate(mcp_shadow_requests_total{status="error"}[5m])) / sum(rate(mcp_shadow_requests_total[5m]))'),
@@ -240,7 +240,8 @@ const envSchema = z.object({
   AUTO_ROLLBACK_ON_CRITICAL: bool(false),
   ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown'),
   ALERT_ACTIONS: alertActions,
-  ALERT_CRITICAL_SEVERITY: z.string().default('critical'),
+  // It becomes an Alertmanager matcher value (severity="…") when GONOGO_ALERT_MATCHERS is unset.
+  ALERT_CRITICAL_SEVERITY: z.string().default('critical').refine((v) => /^[^"\\\s]+$/.test(v), { message: 'expected a severity label value without quotes, backslashes or spaces' }),
   DRIFT_CHECK_INTERVAL: duration('1m'),
   DRY_RUN: bool(false),
 });
@@ -317,7 +318,9 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       rustP99Query: e.GONOGO_RUST_P99_QUERY,
       pythonP99Query: e.GONOGO_PYTHON_P99_QUERY,
       p99RatioMax: e.GONOGO_P99_RATIO_MAX,
-      criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS,
+      // Unset: the alerts of ALERT_CRITICAL_SEVERITY block, whatever that severity is called here.
+      criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS.length ? e.GONOGO_ALERT_MATCHERS : [`severity="${e.ALERT_CRITICAL_SEVERITY}"`],
+      criticalSeverity: e.ALERT_CRITICAL_SEVERITY,
     },
     approvalTtlMs: e.APPROVAL_TTL,
     digestCron: e.DIGEST_CRON.trim(),

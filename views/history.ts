@@ -23,6 +23,7 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'finalize-requested': ':broom: cleanup requested',
   'finalize-step': ':broom: cleanup step',
   'finalize-finished': ':checkered_flag: cleanup finished',
+  'job-undeliverable': ':warning: notification undeliverable',
 };
 
 export const DEFAULT_HISTORY_LIMIT = 20;

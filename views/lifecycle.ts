@@ -4,6 +4,7 @@ import type { DriftEvent } from '../src/core/drift.js';
 import type { StepResult } from '../src/core/finalize.js';
 import type { ChecklistItem } from '../src/core/phase.js';
 import type { DeploymentReadiness } from '../src/core/ports.js';
+import type { ApproverRule } from '../src/core/permissions.js';
 import type { ShadowStatus, ShadowToggleOutcome } from '../src/core/shadow.js';
 import { ACTION } from './action-ids.js';
 import { actions, button, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, type Message } from './blocks.js';
@@ -59,9 +60,23 @@ export function renderShadowConfirm(enabled: boolean, deployment: string, dryRun
   return message(`Turn shadow mode ${verb}?`, blocks);
 }
 
-export function renderShadowToggled(outcome: ShadowToggleOutcome, actor: string, deployment: string): Message {
-  if (outcome.kind === 'failed') return message(`Shadow mode unchanged: ${outcome.message}`, [section(`:warning: ${escapeMrkdwn(outcome.message)}`)]);
-  if (outcome.kind === 'unchanged') return message(`Shadow mode is already ${outcome.enabled ? 'on' : 'off'}`, [section(`Shadow mode is already *${outcome.enabled ? 'on' : 'off'}*: nothing changed.`)]);
+/** Why a production change was refused: the rule, by name, and who may do it instead. */
+export function renderNotApprover(rule: ApproverRule, opts: { dryRun: boolean }): Message {
+  const what = rule.action === 'shadow' ? 'turn shadow mode on or off (it restarts the production Python pods)' : 'put the canary route in place (it changes production routing)';
+  const who = rule.approvers.length ? rule.approvers.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : mention(id))).join(', ') : 'nobody: CANARY_APPROVERS is empty';
+  const blocks: KnownBlock[] = [section(`:no_entry: Only approvers (CANARY_APPROVERS) may ${what}. Nothing was changed. Ask one of: ${who}. Rolling back stays open to everyone.`)];
+  if (opts.dryRun) blocks.push(dryRunContext());
+  return message(`${opts.dryRun ? 'DRY RUN · ' : ''}Refused: only approvers (CANARY_APPROVERS) may ${what}. Nothing was changed.`, blocks);
+}
+
+export function renderShadowToggled(outcome: ShadowToggleOutcome, actor: string, deployment: string, opts: { dryRun: boolean }): Message {
+  const dry = opts.dryRun ? [dryRunContext()] : [];
+  const dryText = opts.dryRun ? 'DRY RUN · ' : '';
+  if (outcome.kind === 'not-approver') return renderNotApprover(outcome.rule, opts);
+  if (outcome.kind === 'failed') return message(`${dryText}Shadow mode unchanged: ${outcome.message}`, [section(`:warning: ${escapeMrkdwn(outcome.message)}`), ...dry]);
+  if (outcome.kind === 'unchanged') {
+    return message(`${dryText}Shadow mode is already ${outcome.enabled ? 'on' : 'off'}`, [section(`Shadow mode is already *${outcome.enabled ? 'on' : 'off'}*: nothing changed.`), ...dry]);
+  }
   const env = Object.entries(outcome.env).map(([k, v]) => `\`${escapeMrkdwn(k)}=${escapeMrkdwn(v)}\``).join(' ');
   const blocks: KnownBlock[] = [
     section(`:eyes: ${mention(actor)} turned shadow mode *${outcome.enabled ? 'ON' : 'OFF'}* on deployment/${escapeMrkdwn(deployment)} (container \`${escapeMrkdwn(outcome.container)}\`: ${env}). Rollout progress in the thread.`),

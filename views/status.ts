@@ -239,10 +239,21 @@ export function severityIcon(severity: string): string {
   return severity === 'critical' ? ':rotating_light:' : severity === 'warning' ? ':warning:' : ':bell:';
 }
 
+/** A silenced or inhibited alert still blocks: say who muted it, until when, and that it still counts. */
+export function muted(alert: FiringAlert): string {
+  if (!alert.suppressed) return '';
+  const silences = alert.suppressed.silences.map((s) => {
+    const by = s.createdBy ? ` by ${truncate(escapeMrkdwn(s.createdBy), 120)}` : '';
+    return `silenced${by}${s.endsAt ? ` until ${slackTime(s.endsAt)}` : ''}`;
+  });
+  if (alert.suppressed.inhibited) silences.push('inhibited by another alert');
+  return `\n      :no_bell: ${silences.join('; ')}: notifications muted, still firing for the go/no-go`;
+}
+
 function alertsText(alerts: FiringAlert[]): string {
   const lines = alerts.slice(0, MAX_ALERTS).map((a) => {
     const summary = a.summary ? ` — ${truncate(escapeMrkdwn(a.summary), 200)}` : '';
-    return `${severityIcon(a.severity)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)}) since ${slackTime(a.startsAt)}${summary}`;
+    return `${severityIcon(a.severity)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)}) since ${slackTime(a.startsAt)}${summary}${muted(a)}`;
   });
   if (alerts.length > MAX_ALERTS) lines.push(`…and ${alerts.length - MAX_ALERTS} more`);
   return `*Firing alerts (${alerts.length})*\n${lines.join('\n')}`;

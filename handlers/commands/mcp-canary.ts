@@ -87,7 +87,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         return;
       }
       case 'shadow': {
-        const reply = parsed.action === 'status' ? await shadowStatusReply(ctx) : shadowConfirmReply(ctx, parsed.action === 'on');
+        const reply = parsed.action === 'status' ? await shadowStatusReply(ctx) : await shadowConfirmReply(ctx, actor, parsed.action === 'on');
         await respond({ response_type: 'ephemeral', ...reply });
         return;
       }

@@ -1,6 +1,7 @@
-// Alertmanager API v2: which alerts are firing now (active, not silenced, not inhibited).
+// Alertmanager API v2: which alerts are firing now. Silenced and inhibited alerts are firing too: a silence
+// mutes notifications, never the go/no-go, so they are returned marked with who silenced them until when.
 import axios, { type AxiosInstance } from 'axios';
-import type { AlertQuery, AlertSource, FiringAlert, SilenceRequest } from '../core/ports.js';
+import type { AlertQuery, AlertSilence, AlertSource, FiringAlert, SilenceRequest } from '../core/ports.js';
 import { describeHttpFailure } from './http-errors.js';
 
 interface AlertV2 {
@@ -9,7 +10,13 @@ interface AlertV2 {
   startsAt?: string;
   fingerprint?: string;
   generatorURL?: string;
-  status?: { state?: string };
+  status?: { state?: string; silencedBy?: string[]; inhibitedBy?: string[] };
+}
+
+interface SilenceV2 {
+  id?: string;
+  createdBy?: string;
+  endsAt?: string;
 }
 
 export class AlertmanagerAlerts implements AlertSource {
@@ -22,14 +29,31 @@ export class AlertmanagerAlerts implements AlertSource {
   async firing(matchers: string[]): Promise<AlertQuery> {
     if (!this.http) return { ok: false, reason: 'ALERTMANAGER_URL is not set' };
     try {
-      const params = new URLSearchParams({ active: 'true', silenced: 'false', inhibited: 'false' });
+      const params = new URLSearchParams({ active: 'true', silenced: 'true', inhibited: 'true' });
       for (const matcher of matchers) params.append('filter', matcher);
       const response = await this.http.get<unknown>('/api/v2/alerts', { params });
       if (!Array.isArray(response.data)) return { ok: false, reason: 'Alertmanager answered without an alert list' };
-      return { ok: true, alerts: response.data.map(firingAlertOf).filter((a) => a.state !== 'suppressed').map(({ state: _, ...a }) => a) };
+      const raw = response.data as AlertV2[];
+      const silences = await this.silencesById(raw.flatMap((a) => a.status?.silencedBy ?? []));
+      return { ok: true, alerts: raw.map((a) => firingAlertOf(a, silences)) };
     } catch (error) {
       return { ok: false, reason: `Alertmanager ${describeHttpFailure(error)}` };
     }
+  }
+
+  /** Who silenced, until when: one GET per distinct silence, only when something is silenced. */
+  private async silencesById(ids: string[]): Promise<Map<string, AlertSilence>> {
+    const unique = [...new Set(ids)];
+    const found = await Promise.all(
+      unique.map((id) =>
+        this.http!.get<SilenceV2>(`/api/v2/silence/${encodeURIComponent(id)}`).then(
+          (r): AlertSilence => ({ id, createdBy: r.data?.createdBy, endsAt: r.data?.endsAt }),
+          // The alert stays firing either way; only the details are missing.
+          (): AlertSilence => ({ id }),
+        ),
+      ),
+    );
+    return new Map(found.map((s) => [s.id, s]));
   }
 
   async silence(request: SilenceRequest): Promise<string> {
@@ -51,8 +75,10 @@ export class AlertmanagerAlerts implements AlertSource {
   }
 }
 
-export function firingAlertOf(alert: AlertV2): FiringAlert & { state: string } {
+export function firingAlertOf(alert: AlertV2, silences: Map<string, AlertSilence> = new Map()): FiringAlert {
   const labels = alert.labels ?? {};
+  const silencedBy = alert.status?.silencedBy ?? [];
+  const inhibited = (alert.status?.inhibitedBy ?? []).length > 0;
   return {
     name: labels.alertname ?? 'unnamed alert',
     severity: labels.severity ?? 'none',
@@ -61,6 +87,6 @@ export function firingAlertOf(alert: AlertV2): FiringAlert & { state: string } {
     fingerprint: alert.fingerprint ?? '',
     labels,
     generatorURL: alert.generatorURL,
-    state: alert.status?.state ?? 'active',
+    suppressed: silencedBy.length || inhibited ? { silences: silencedBy.map((id) => silences.get(id) ?? { id }), inhibited } : undefined,
   };
 }

@@ -1,17 +1,8 @@
 // The only importer of @kubernetes/client-node. Reads and merge-patches the canary Ingress, deletes it,
 // reads deployment readiness; every failure becomes a ClusterError the core can decide on.
 import * as k8s from '@kubernetes/client-node';
-import {
-  ClusterError,
-  type CanaryCluster,
-  type CanaryState,
-  type ClusterErrorKind,
-  type ClusterTargets,
-  type ContainerEnv,
-  type DeploymentReadiness,
-  type WeightPatch,
-  type WriteOptions,
-} from '../core/ports.js';
+import { type CanaryCluster, type CanaryState, type ClusterTargets, type ContainerEnv, type DeploymentReadiness, type WeightPatch, type WriteOptions } from '../core/ports.js';
+import { ClusterError, type ClusterErrorKind } from '../core/errors.js';
 
 const NGINX = 'nginx.ingress.kubernetes.io/';
 const ROUTING_RULES = ['canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern', 'canary-by-cookie'];

@@ -14,7 +14,9 @@ import type {
   StateStore,
 } from './ports.js';
 import { percentOf } from './ramp.js';
-import { cancelPendingAfterRollback, describe, rollbackCanary } from './rollback.js';
+import { runDueJobs, type JobHandler, type JobsRun } from './jobs.js';
+import { cancelPendingAfterRollback, rollbackCanary } from './rollback.js';
+import { describe } from './errors.js';
 
 export interface AlertPolicy {
   /** Runbook action per alert name. */
@@ -155,21 +157,35 @@ function escalationTargets(policy: AlertPolicy): Array<{ level: number; target?:
   ];
 }
 
-function escalationJobIds(record: AlertGroupRecord): string[] {
-  return [2, 3].map((level) => `escalate|${record.id}|${record.episode}|${level}`);
+function escalationJobId(record: AlertGroupRecord, level: number): string {
+  return `escalate|${record.id}|${record.episode}|${level}`;
 }
 
-/** L1 at once; L2 and L3 as durable timers from the start of the firing episode. */
+function escalationJobIds(record: AlertGroupRecord): string[] {
+  return [1, 2, 3].map((level) => escalationJobId(record, level));
+}
+
+/**
+ * L1 at once; L2 and L3 as durable timers from the start of the firing episode. L1 is a timer too, due
+ * now: if Slack cannot take it at once, the job runner retries it instead of the mention being lost.
+ */
 async function startEscalation(deps: AlertDeps, record: AlertGroupRecord): Promise<void> {
   const since = Date.parse(record.firingSince);
   const base = Number.isNaN(since) ? deps.clock.now().getTime() : since;
   for (const step of escalationTargets(deps.alertPolicy)) {
-    if (step.level === 1) {
-      record.escalated.push(1);
-      if (step.target) await deps.announcer.thread(record, escalationEvent(deps, record, 1, step.target));
-    } else if (step.target) {
-      await deps.store.scheduleJob(`escalate|${record.id}|${record.episode}|${step.level}`, new Date(base + step.afterMs));
-    }
+    if (step.target) await deps.store.scheduleJob(escalationJobId(record, step.level), new Date(step.level === 1 ? deps.clock.now().getTime() : base + step.afterMs));
+  }
+  const l1 = escalationTargets(deps.alertPolicy)[0]!;
+  if (!l1.target) {
+    record.escalated.push(1);
+    return;
+  }
+  try {
+    await deps.announcer.thread(record, escalationEvent(deps, record, 1, l1.target));
+    record.escalated.push(1);
+    await deps.store.cancelJobs([escalationJobId(record, 1)]);
+  } catch (error) {
+    deps.logger.warn({ err: describe(error), group: record.id }, 'L1 escalation not delivered; its timer retries it');
   }
 }
 
@@ -178,29 +194,35 @@ function escalationEvent(deps: AlertDeps, record: AlertGroupRecord, level: numbe
   return { kind: 'escalation', level, target, names, action: names.map((n) => deps.alertPolicy.actions[n]).find(Boolean) };
 }
 
-/** Runs the escalation timers that are due. Each timer is claimed by one replica only. */
-export async function runDueEscalations(deps: AlertDeps): Promise<number> {
-  const jobs = await deps.store.claimDueJobs(deps.clock.now(), 50);
-  let fired = 0;
-  for (const job of jobs) {
-    const [kind, id, episode, level] = job.split('|');
-    if (kind !== 'escalate' || !id) continue;
-    const lock = await acquireWithWait(deps.store, `alert-group:${id}`);
-    try {
-      const record = await deps.store.getAlertGroup(id);
-      const target = escalationTargets(deps.alertPolicy).find((s) => s.level === Number(level))?.target;
-      if (!record || !target || String(record.episode) !== episode || record.status !== 'firing' || record.acknowledgedAt) continue;
-      if (record.escalated.includes(Number(level))) continue;
-      record.escalated.push(Number(level));
-      await deps.announcer.thread(record, escalationEvent(deps, record, Number(level), target));
-      await deps.announcer.update(record, await messageContext(deps, record));
-      await deps.store.saveAlertGroup(record);
-      fired++;
-    } finally {
-      await deps.store.releaseLock(`alert-group:${id}`, lock).catch(() => undefined);
-    }
-  }
-  return fired;
+/** Runs the durable timers that are due (escalations). Each is claimed by one replica; failures are retried. */
+export function runDueEscalations(deps: AlertDeps): Promise<JobsRun> {
+  return runDueJobs(deps, { escalate: escalationJob(deps) });
+}
+
+/** One escalation step: mention the level's target in the thread unless it became moot. Throws to be retried. */
+function escalationJob(deps: AlertDeps): JobHandler {
+  return {
+    describe: ([id, episode, level]) => `escalation L${level} of alert group ${id} (episode ${episode})`,
+    run: async ([id = '', episode, levelText]) => {
+      const level = Number(levelText);
+      const lock = await acquireWithWait(deps.store, `alert-group:${id}`);
+      try {
+        const record = await deps.store.getAlertGroup(id);
+        const target = escalationTargets(deps.alertPolicy).find((s) => s.level === level)?.target;
+        if (!record || !target || String(record.episode) !== episode || record.status !== 'firing' || record.acknowledgedAt) return;
+        if (record.escalated.includes(level)) return;
+        await deps.announcer.thread(record, escalationEvent(deps, record, level, target));
+        // Saved as soon as the mention is out: a retry must never mention the same level twice.
+        record.escalated.push(level);
+        await deps.store.saveAlertGroup(record);
+        await deps.announcer
+          .update(record, await messageContext(deps, record))
+          .catch((error: unknown) => deps.logger.warn({ err: describe(error), group: id }, 'could not update the alert message after an escalation'));
+      } finally {
+        await deps.store.releaseLock(`alert-group:${id}`, lock).catch(() => undefined);
+      }
+    },
+  };
 }
 
 export type AcknowledgeOutcome =

@@ -4,10 +4,13 @@
 // Decreases apply at once (audited); weight 0 is a rollback.
 import { assessIncrease, evaluateGoNoGo, snapshotEvidence, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
 import type { CoreDeps } from './deps.js';
-import { ClusterError, type ApprovalRequest, type CanaryState, type DeploymentReadiness } from './ports.js';
+import { type ApprovalRequest, type CanaryState, type DeploymentReadiness } from './ports.js';
+import { ClusterError } from './errors.js';
 import { formatPercent, percentOf, rampPosition, weightFor } from './ramp.js';
 import { applyFinalize, type StepResult } from './finalize.js';
-import { describe, rollbackCanary, type RollbackOutcome } from './rollback.js';
+import { isApprover } from './permissions.js';
+import { rollbackCanary, type RollbackOutcome } from './rollback.js';
+import { describe } from './errors.js';
 
 export interface ApprovalHooks {
   /** Each cleanup step as it completes (finalize requests), to report it in the request's thread. */
@@ -384,14 +387,4 @@ async function settle(deps: CoreDeps, claimed: ApprovalRequest, changes: Partial
       return undefined;
     });
   return done ?? { ...claimed, ...changes, decidedAt };
-}
-
-/** Direct user IDs, or membership of an approver user group (resolved through Slack). */
-export async function isApprover(deps: Pick<CoreDeps, 'policy' | 'directory'>, userId: string): Promise<boolean> {
-  const { approvers } = deps.policy;
-  if (approvers.includes(userId)) return true;
-  for (const group of approvers.filter((id) => id.startsWith('S'))) {
-    if ((await deps.directory.membersOf(group)).includes(userId)) return true;
-  }
-  return false;
 }

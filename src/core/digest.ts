@@ -84,7 +84,7 @@ export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
   const criteria24h: WindowedCriterion[] = [
     windowed('Rust error rate (5m)', `< ${formatRatio(g.errorRateMax)}`, errorRate.ok ? { ok: true, points: last24(errorRate.points) } : errorRate, g.errorRateMax, formatRatio),
     windowed('p99 Rust / Python', `< ${g.p99RatioMax}x`, ratio.ok ? { ok: true, points: last24(ratio.points) } : ratio, g.p99RatioMax, (v) => `${v.toFixed(2)}x`),
-    alertCriterion(fired24, status),
+    alertCriterion(fired24, status, deps.policy.goNoGo.criticalSeverity),
   ];
 
   let shadow: ShadowRates | undefined;
@@ -109,7 +109,7 @@ export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
       ? { ok: true, alerts: fired48.samples.map((s) => ({ name: s.labels.alertname ?? 'unnamed', severity: s.labels.severity ?? 'none' })) }
       : { ok: false, reason: fired48.reason },
     shadow,
-    recommendation: recommend(status, phase),
+    recommendation: recommend(status, phase, deps.policy.goNoGo.criticalSeverity),
     chart: {
       from: start48.getTime(),
       to: at.getTime(),
@@ -149,11 +149,11 @@ export function windowed(label: string, threshold: string, series: RangeSeries, 
   return { label, threshold, current: format(current), worst: format(worst), breachMs, gapShare, pass: current < max };
 }
 
-function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVector']>>, status: StatusReport): WindowedCriterion {
+function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVector']>>, status: StatusReport, criticalSeverity: string): WindowedCriterion {
   const now = status.goNoGo.criteria.find((c) => c.id === 'critical-alerts');
   const label = 'Critical alerts';
   if (!fired.ok) return { label, threshold: 'none', current: now?.value ?? 'unknown', worst: 'unknown', gapShare: 0, pass: now?.pass ?? false, error: fired.reason };
-  const critical = fired.samples.filter((s) => s.labels.severity === 'critical').map((s) => s.labels.alertname ?? 'unnamed');
+  const critical = fired.samples.filter((s) => s.labels.severity === criticalSeverity).map((s) => s.labels.alertname ?? 'unnamed');
   return {
     label,
     threshold: 'none',
@@ -165,10 +165,10 @@ function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVe
 }
 
 /** What the on-call engineer should do next, in one sentence. */
-export function recommend(status: StatusReport, phase: Phase): { text: string; canRequestNext: boolean } {
+export function recommend(status: StatusReport, phase: Phase, criticalSeverity: string): { text: string; canRequestNext: boolean } {
   if ('error' in status.canary) return { text: `Fix access to the canary Ingress first (${status.canary.error}).`, canRequestNext: false };
   const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.value !== 'unknown');
-  if (status.goNoGo.firingAlerts.some((a) => a.severity === 'critical') && (status.percent ?? 0) > 0) {
+  if (status.goNoGo.firingAlerts.some((a) => a.severity === criticalSeverity) && (status.percent ?? 0) > 0) {
     return { text: `Roll back: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
   }
   if (!status.next) return { text: phase.name === 'primary' ? 'Rust is primary: keep watching; cleanup after 14 days at 100%.' : 'Nothing to ramp.', canRequestNext: false };

@@ -4,7 +4,7 @@
 import type { CoreDeps } from './deps.js';
 import type { CanaryState } from './ports.js';
 import { formatPercent, percentOf } from './ramp.js';
-import { describe } from './rollback.js';
+import { describe } from './errors.js';
 
 export const KNOWN_CANARY_KEY = 'canary:known';
 

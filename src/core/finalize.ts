@@ -7,7 +7,7 @@ import { rememberCanary } from './drift.js';
 import { CLEANUP_AFTER_MS } from './phase.js';
 import type { ApprovalRequest, WriteOptions } from './ports.js';
 import { formatDuration, holdStatus, percentOf } from './ramp.js';
-import { describe } from './rollback.js';
+import { describe } from './errors.js';
 
 export interface CleanupStep {
   id: 'delete-python-deployment' | 'delete-python-service' | 'repoint-primary-ingress' | 'delete-canary-ingress';

@@ -12,6 +12,8 @@ export interface GoNoGoPolicy {
   pythonP99Query: string;
   p99RatioMax: number;
   criticalAlertMatchers: string[];
+  /** The `severity` label value of critical alerts (ALERT_CRITICAL_SEVERITY). */
+  criticalSeverity: string;
 }
 
 export interface Criterion {
@@ -98,7 +100,8 @@ export async function evaluateGoNoGo(
 
   const alertLabel = `Alerts firing (${policy.criticalAlertMatchers.join(', ') || 'any'})`;
   if (alerts.ok) {
-    const names = [...new Set(alerts.alerts.map((a) => a.name))];
+    // A silenced or inhibited alert still counts: silencing mutes notifications, never the gate.
+    const names = [...new Set(alerts.alerts.map((a) => (a.suppressed ? `${a.name} (${a.suppressed.silences.length ? 'silenced' : 'inhibited'})` : a.name)))];
     criteria.push({
       id: 'critical-alerts',
       label: alertLabel,

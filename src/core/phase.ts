@@ -3,7 +3,8 @@
 import type { CoreDeps } from './deps.js';
 import { formatRatio } from './go-no-go.js';
 import { formatDuration, formatPercent } from './ramp.js';
-import { describe, ROUTING_RULE_ANNOTATIONS } from './rollback.js';
+import { ROUTING_RULE_ANNOTATIONS } from './rollback.js';
+import { describe } from './errors.js';
 import { evaluateExitCriterion } from './shadow.js';
 import type { StatusReport } from './status.js';
 
@@ -50,7 +51,7 @@ export async function nextPhaseChecklist(
       deps.metrics.instantVector(deps.policy.firedAlertsQuery('48h')),
       verifyRollback(deps, status),
     ]);
-    const critical = fired.ok ? [...new Set(fired.samples.filter((s) => s.labels.severity === 'critical').map((s) => s.labels.alertname ?? 'unnamed'))] : [];
+    const critical = fired.ok ? [...new Set(fired.samples.filter((s) => s.labels.severity === deps.policy.goNoGo.criticalSeverity).map((s) => s.labels.alertname ?? 'unnamed'))] : [];
     const rust = status.rust;
     return [
       { label: `Shadow match > ${formatRatio(deps.policy.shadow.matchMin)} for ${deps.policy.shadow.requiredDays} days`, pass: exit.met, detail: exit.summary },

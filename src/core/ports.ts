@@ -79,19 +79,6 @@ export interface ClusterTargets {
   pythonService: string;
 }
 
-export type ClusterErrorKind = 'conflict' | 'forbidden' | 'not-found' | 'unavailable' | 'invalid' | 'timeout';
-
-/** Kubernetes failures mapped to what the core decides on; `detail` is the API server's own message. */
-export class ClusterError extends Error {
-  constructor(
-    readonly kind: ClusterErrorKind,
-    message: string,
-    readonly detail: { status?: number; verb?: string; resource?: string; name?: string } = {},
-  ) {
-    super(message);
-    this.name = 'ClusterError';
-  }
-}
 
 // ---------- Prometheus and Alertmanager ----------
 
@@ -121,6 +108,14 @@ export interface FiringAlert {
   fingerprint: string;
   labels: Record<string, string>;
   generatorURL?: string;
+  /** Muted in Alertmanager: still firing for the go/no-go and the guard, which a silence never opens. */
+  suppressed?: { silences: AlertSilence[]; inhibited: boolean };
+}
+
+export interface AlertSilence {
+  id: string;
+  createdBy?: string;
+  endsAt?: string;
 }
 
 export type AlertQuery = { ok: true; alerts: FiringAlert[] } | { ok: false; reason: string };
@@ -135,7 +130,7 @@ export interface SilenceRequest {
 }
 
 export interface AlertSource {
-  /** Active, unsilenced, uninhibited alerts matching every matcher (e.g. severity="critical"). Never throws. */
+  /** Firing alerts matching every matcher (e.g. severity="critical"), silenced and inhibited ones included (marked). Never throws. */
   firing(matchers: string[]): Promise<AlertQuery>;
   /** Creates a silence; returns its ID. Throws with a readable message on failure. */
   silence(request: SilenceRequest): Promise<string>;
@@ -283,7 +278,8 @@ export interface AuditEntry {
     | 'drift-detected'
     | 'finalize-requested'
     | 'finalize-step'
-    | 'finalize-finished';
+    | 'finalize-finished'
+    | 'job-undeliverable';
   summary: string;
   fromPercent?: number;
   toPercent?: number;

@@ -4,7 +4,8 @@
 // (the runbook's fallback), and the outcome says exactly what was done.
 import type { CoreDeps } from './deps.js';
 import { rememberCanary } from './drift.js';
-import { ClusterError, type ApprovalRequest, type CanaryState } from './ports.js';
+import { type ApprovalRequest, type CanaryState } from './ports.js';
+import { ClusterError, describe } from './errors.js';
 import { formatPercent, percentOf } from './ramp.js';
 
 const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
@@ -179,11 +180,6 @@ export async function cancelPendingAfterRollback(
     deps.logger.warn({ err: describe(error) }, 'could not cancel the pending request after a rollback');
     return undefined;
   }
-}
-
-export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
 
 function delay(ms: number): Promise<void> {

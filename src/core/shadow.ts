@@ -4,7 +4,8 @@
 import type { CoreDeps } from './deps.js';
 import { formatRatio } from './go-no-go.js';
 import type { ContainerEnv } from './ports.js';
-import { describe } from './rollback.js';
+import { describe } from './errors.js';
+import { mayChangeProduction, type ApproverRule } from './permissions.js';
 
 export interface ShadowConfig {
   matchQuery: string;
@@ -145,10 +146,20 @@ function shadowContainer(containers: ContainerEnv[], config: ShadowConfig): Cont
 export type ShadowToggleOutcome =
   | { kind: 'changed'; enabled: boolean; container: string; env: Record<string, string>; dryRun: boolean }
   | { kind: 'unchanged'; enabled: boolean }
+  | { kind: 'not-approver'; rule: ApproverRule }
   | { kind: 'failed'; message: string };
 
-/** `/mcp-canary shadow on|off`, after its confirm dialog. */
-export async function setShadowMode(deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock'>, config: ShadowConfig, input: { actor: string; enabled: boolean }): Promise<ShadowToggleOutcome> {
+/**
+ * `/mcp-canary shadow on|off`, after its confirm dialog. It restarts the production Python pods, so only
+ * approvers may do it; the rule is checked here, whatever the UI showed.
+ */
+export async function setShadowMode(
+  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'directory'>,
+  config: ShadowConfig,
+  input: { actor: string; enabled: boolean },
+): Promise<ShadowToggleOutcome> {
+  const allowed = await mayChangeProduction(deps, input.actor, 'shadow');
+  if (allowed !== true) return allowed.kind === 'not-approver' ? allowed : { kind: 'failed', message: allowed.message };
   const name = deps.cluster.targets.pythonDeployment;
   let containers: ContainerEnv[];
   try {

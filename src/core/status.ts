@@ -6,7 +6,7 @@ import { assessIncrease, evaluateGoNoGo, type GoNoGo, type WeightChangeAssessmen
 import { derivePhase, nextPhaseChecklist, type ChecklistItem, type Phase } from './phase.js';
 import type { ApprovalRequest, CanaryState, DeploymentReadiness } from './ports.js';
 import { holdStatus, percentOf, rampPosition, type HoldStatus, type RampPosition } from './ramp.js';
-import { describe } from './rollback.js';
+import { describe } from './errors.js';
 
 export interface StatusReport {
   at: Date;

@@ -65,6 +65,13 @@ describe('readConfig', () => {
     }
   });
 
+  it('derives the blocking alert matcher from ALERT_CRITICAL_SEVERITY unless GONOGO_ALERT_MATCHERS is set', () => {
+    expect(readConfig({}).goNoGo).toMatchObject({ criticalAlertMatchers: ['severity="critical"'], criticalSeverity: 'critical' });
+    expect(readConfig({ ALERT_CRITICAL_SEVERITY: 'page' }).goNoGo).toMatchObject({ criticalAlertMatchers: ['severity="page"'], criticalSeverity: 'page' });
+    expect(readConfig({ ALERT_CRITICAL_SEVERITY: 'page', GONOGO_ALERT_MATCHERS: 'team="gw"' }).goNoGo.criticalAlertMatchers).toEqual(['team="gw"']);
+    expect(() => readConfig({ ALERT_CRITICAL_SEVERITY: 'a"b' })).toThrow(/ALERT_CRITICAL_SEVERITY: expected a severity label value/);
+  });
+
   it('requires a signing secret in HTTP mode and L3 after L2', () => {
     expect(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET: required in HTTP mode/);
     expect(() => readConfig({ ESCALATE_L2_AFTER: '30m', ESCALATE_L3_AFTER: '15m' })).toThrow(/ESCALATE_L3_AFTER/);

@@ -11,6 +11,7 @@ const policy: GoNoGoPolicy = {
   pythonP99Query: 'python',
   p99RatioMax: 1.5,
   criticalAlertMatchers: ['severity="critical"'],
+  criticalSeverity: 'critical',
 };
 const now = new Date('2026-11-24T14:00:00Z'); // a Tuesday afternoon
 
