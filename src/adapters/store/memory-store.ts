@@ -1,26 +1,76 @@
-// The embedded store for local use (REDIS_URL unset): same contract as Redis, one process only.
+// The embedded store for local use (REDIS_URL unset): one process only, otherwise the same contract as the
+// Redis store, TTLs and limits included (test/store runs one suite against both). Like Redis keys with a TTL,
+// expired entries read as absent, and they are swept now and then so a long-running bot does not keep every
+// claim and lock it ever took.
 import { randomUUID } from 'node:crypto';
 import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import { storeLimits, type StoreLimits } from './limits.js';
+
+const SWEEP_EVERY_MS = 60_000;
+
+/** Entries that disappear `ttlMs` after they were set, as Redis keys set with PX do. */
+class ExpiringMap<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+  private nextSweep = 0;
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    // Redis keeps a key up to and including its expiry millisecond.
+    if (entry.until < Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    const now = Date.now();
+    this.sweep(now);
+    this.entries.set(key, { value, until: now + ttlMs });
+  }
+
+  /** Changes a live entry's value, keeping its expiry (like HSET on a hash with a TTL). */
+  replace(key: string, value: V): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.value = value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  private sweep(now: number): void {
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + SWEEP_EVERY_MS;
+    for (const [key, entry] of this.entries) if (entry.until < now) this.entries.delete(key);
+  }
+}
 
 export class MemoryStateStore implements StateStore {
-  private readonly requests = new Map<string, ApprovalRequest>();
-  private pendingId: string | undefined;
+  private readonly limits: StoreLimits;
+  private readonly requests = new ExpiringMap<ApprovalRequest>();
+  /** The pending request's id, under one key: it outlives the request's TTL by the grace, as in Redis. */
+  private readonly pending = new ExpiringMap<string>();
   private readonly audit: AuditEntry[] = [];
-  private readonly alertGroups = new Map<string, AlertGroupRecord>();
-  private readonly locks = new Map<string, { token: string; until: number }>();
+  private readonly alertGroups = new ExpiringMap<AlertGroupRecord>();
+  private readonly locks = new ExpiringMap<string>();
   private readonly jobs = new Map<string, number>();
-  private readonly once = new Map<string, number>();
+  private readonly once = new ExpiringMap<true>();
   private readonly values = new Map<string, string>();
 
-  constructor(private readonly auditMaxLength = 1000) {}
+  constructor(limits: Partial<StoreLimits> = {}) {
+    this.limits = storeLimits(limits);
+  }
 
   async ping(): Promise<void> {}
 
-  async createRequest(request: ApprovalRequest): Promise<CreateRequestResult> {
-    const pending = this.pendingId ? this.requests.get(this.pendingId) : undefined;
-    if (pending?.status === 'pending') return { created: false, pending: structuredClone(pending) };
-    this.requests.set(request.id, structuredClone(request));
-    this.pendingId = request.id;
+  async createRequest(request: ApprovalRequest, ttlMs: number): Promise<CreateRequestResult> {
+    // No await between the check and the write: concurrent creates must not both see a free slot.
+    const current = this.pendingRequest();
+    if (current) return { created: false, pending: structuredClone(current) };
+    this.requests.set(request.id, { ...structuredClone(request), status: 'pending' }, this.limits.requestRetentionMs);
+    this.pending.set('', request.id, ttlMs + this.limits.pendingGraceMs);
     return { created: true, request };
   }
 
@@ -30,8 +80,14 @@ export class MemoryStateStore implements StateStore {
   }
 
   async getPendingRequest(): Promise<ApprovalRequest | undefined> {
-    const request = this.pendingId ? this.requests.get(this.pendingId) : undefined;
-    return request?.status === 'pending' ? structuredClone(request) : undefined;
+    const request = this.pendingRequest();
+    return request && structuredClone(request);
+  }
+
+  private pendingRequest(): ApprovalRequest | undefined {
+    const id = this.pending.get('');
+    const request = id === undefined ? undefined : this.requests.get(id);
+    return request?.status === 'pending' ? request : undefined;
   }
 
   async transitionRequest(
@@ -41,18 +97,20 @@ export class MemoryStateStore implements StateStore {
   ): Promise<ApprovalRequest | undefined> {
     const current = this.requests.get(id);
     if (!current || current.status !== from) return undefined;
-    const next = { ...current, ...changes, status: changes.status ?? from };
-    this.requests.set(id, next);
-    if (next.status !== 'pending' && this.pendingId === id) this.pendingId = undefined;
+    // A copy: the caller's `changes` must not alias what is stored.
+    const next = structuredClone({ ...current, ...changes, status: changes.status ?? from });
+    this.requests.replace(id, next);
+    if (next.status !== 'pending' && this.pending.get('') === id) this.pending.delete('');
     return structuredClone(next);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push(structuredClone(entry));
-    if (this.audit.length > this.auditMaxLength) this.audit.splice(0, this.audit.length - this.auditMaxLength);
+    if (this.audit.length > this.limits.auditMaxLength) this.audit.splice(0, this.audit.length - this.limits.auditMaxLength);
   }
 
   async recentAudit(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return []; // slice(-0) would be everything
     return this.audit.slice(-limit).reverse().map((e) => structuredClone(e));
   }
 
@@ -62,19 +120,18 @@ export class MemoryStateStore implements StateStore {
   }
 
   async saveAlertGroup(record: AlertGroupRecord): Promise<void> {
-    this.alertGroups.set(record.id, structuredClone(record));
+    this.alertGroups.set(record.id, structuredClone(record), this.limits.alertGroupRetentionMs);
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
-    const held = this.locks.get(name);
-    if (held && held.until > Date.now()) return undefined;
+    if (this.locks.get(name) !== undefined) return undefined;
     const token = randomUUID();
-    this.locks.set(name, { token, until: Date.now() + ttlMs });
+    this.locks.set(name, token, ttlMs);
     return token;
   }
 
   async releaseLock(name: string, token: string): Promise<void> {
-    if (this.locks.get(name)?.token === token) this.locks.delete(name);
+    if (this.locks.get(name) === token) this.locks.delete(name);
   }
 
   async scheduleJob(id: string, dueAt: Date): Promise<void> {
@@ -92,9 +149,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    const until = this.once.get(key);
-    if (until !== undefined && until > Date.now()) return false;
-    this.once.set(key, Date.now() + ttlMs);
+    if (this.once.get(key)) return false;
+    this.once.set(key, true, ttlMs);
     return true;
   }
 

@@ -4,6 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import { storeLimits, type StoreLimits } from './limits.js';
 
 const CREATE_REQUEST = `
 local current = redis.call('GET', KEYS[1])
@@ -27,25 +28,24 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-/** Decided requests stay readable this long, for late clicks on old messages. */
-const REQUEST_RETENTION_MS = 7 * 86_400_000;
-const AUDIT_MAX_LENGTH = 1000;
-const ALERT_GROUP_RETENTION_MS = 14 * 86_400_000;
-
 export interface RedisStoreOptions {
   url: string;
   keyPrefix?: string;
   commandTimeoutMs?: number;
   /** Connection errors (ioredis reconnects by itself); without a listener ioredis prints them raw. */
   onError?: (error: Error) => void;
+  /** How long things are kept (limits.ts; the defaults in production). */
+  limits?: Partial<StoreLimits>;
 }
 
 export class RedisStateStore implements StateStore {
   readonly redis: Redis;
   private readonly prefix: string;
+  private readonly limits: StoreLimits;
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.keyPrefix ?? 'mcp-canary:';
+    this.limits = storeLimits(options.limits);
     const redisOptions: RedisOptions = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -85,8 +85,8 @@ export class RedisStateStore implements StateStore {
       request.id,
       JSON.stringify(request),
       // The pointer outlives the expiry a little so the expiry sweep can still find and close it.
-      String(ttlMs + 3_600_000),
-      String(REQUEST_RETENTION_MS),
+      String(ttlMs + this.limits.pendingGraceMs),
+      String(this.limits.requestRetentionMs),
       this.requestKey(''),
     )) as string | null;
     if (existingId === null) return { created: true, request };
@@ -134,10 +134,12 @@ export class RedisStateStore implements StateStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.redis.xadd(this.key('audit'), 'MAXLEN', '~', String(AUDIT_MAX_LENGTH), '*', 'entry', JSON.stringify(entry));
+    // An exact cap (no '~'): a few entries a day, and the stream then holds what the memory store holds.
+    await this.redis.xadd(this.key('audit'), 'MAXLEN', String(this.limits.auditMaxLength), '*', 'entry', JSON.stringify(entry));
   }
 
   async recentAudit(limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return []; // XREVRANGE ... COUNT 0 answers nil, not an empty list
     const rows = await this.redis.xrevrange(this.key('audit'), '+', '-', 'COUNT', limit);
     return rows.flatMap(([, fields]) => {
       const i = fields.indexOf('entry');
@@ -155,7 +157,7 @@ export class RedisStateStore implements StateStore {
   }
 
   async saveAlertGroup(record: AlertGroupRecord): Promise<void> {
-    await this.redis.set(this.key(`alert-group:${record.id}`), JSON.stringify(record), 'PX', ALERT_GROUP_RETENTION_MS);
+    await this.redis.set(this.key(`alert-group:${record.id}`), JSON.stringify(record), 'PX', this.limits.alertGroupRetentionMs);
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<string | undefined> {
