@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StoreLimits } from '../../src/adapters/store/limits.js';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, EvidenceSnapshot, StateStore } from '../../src/core/ports.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, EvidenceSnapshot } from '../../src/adapters/store/port-types.js';
+import type { StateStore } from '../../src/core/ports.js';
 
 export interface StateStoreHarness {
   /** A new store with empty state of its own, keeping things as long as `limits` say (defaults otherwise). */
@@ -187,8 +188,8 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         expect(await store.getPendingRequest()).toBeUndefined();
 
         expect(await store.transitionRequest(request.id, 'pending', { status: 'rejected' })).toBeUndefined();
-        const applied = await store.transitionRequest(request.id, 'applying', { status: 'applied', outcome: 'applied 10%' });
-        expect(applied).toEqual({ ...applying, status: 'applied', outcome: 'applied 10%' });
+        const applied = await store.transitionRequest(request.id, 'applying', { status: 'applied', decidedAt: '2026-11-24T09:05:00.000Z' });
+        expect(applied).toEqual({ ...applying, status: 'applied', decidedAt: '2026-11-24T09:05:00.000Z' });
         expect(await (await peer(store)).getRequest(request.id)).toEqual(applied);
       });
 
@@ -215,7 +216,7 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         for (let round = 0; round < 5; round++) {
           const request = approvalRequest();
           await store.createRequest(request, 60_000);
-          const changes: Array<Partial<ApprovalRequest>> = [{ messageTs: `1700000000.00010${round}` }, { channel: 'C0OTHER' }, { outcome: `note ${round}` }];
+          const changes: Array<Partial<ApprovalRequest>> = [{ messageTs: `1700000000.00010${round}` }, { channel: 'C0OTHER' }, { decisionEvidence: evidence(round % 2 ? 'GO' : 'NO-GO') }];
           const results = await Promise.all(changes.map((c, i) => handles[(i + round) % 3]!.transitionRequest(request.id, 'pending', c)));
           expect(results.every((r) => r !== undefined), `round ${round}`).toBe(true);
           expect(await store.getRequest(request.id)).toEqual({ ...request, ...changes[0], ...changes[1], ...changes[2] });

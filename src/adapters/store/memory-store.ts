@@ -3,7 +3,8 @@
 // expired entries read as absent, and they are swept now and then so a long-running bot does not keep every
 // claim and lock it ever took.
 import { randomUUID } from 'node:crypto';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import type { StateStore } from '../../core/ports.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestChanges, RequestStatus } from './port-types.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -93,7 +94,7 @@ export class MemoryStateStore implements StateStore {
   async transitionRequest(
     id: string,
     from: RequestStatus,
-    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
+    changes: RequestChanges,
   ): Promise<ApprovalRequest | undefined> {
     const current = this.requests.get(id);
     if (!current || current.status !== from) return undefined;

@@ -3,7 +3,8 @@
 // when Redis is down (no offline queue) so nothing waits on it; the audit trail queues and retries.
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus, StateStore } from '../../core/ports.js';
+import type { StateStore } from '../../core/ports.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestChanges, RequestStatus } from './port-types.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
 const CREATE_REQUEST = `
@@ -111,7 +112,7 @@ export class RedisStateStore implements StateStore {
   async transitionRequest(
     id: string,
     from: RequestStatus,
-    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
+    changes: RequestChanges,
   ): Promise<ApprovalRequest | undefined> {
     // Optimistic loop: re-read when another writer bumped the version between our read and our write.
     for (let attempt = 0; attempt < 8; attempt++) {
