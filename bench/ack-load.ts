@@ -1,7 +1,7 @@
 // The ack-latency load generator, run in a worker thread so its timing never waits behind the fake
 // servers' work on the main thread (they answer the bot's follow-up requests).
 import { parentPort, workerData } from 'node:worker_threads';
-import { signSlackRequest, slashCommandBody } from '../test/support/slack-requests.js';
+import { signSlackRequest, slashCommandBody } from '../devkit/slack-requests.js';
 import { postRequestBytes, RawConnection } from './http-client.js';
 
 export interface AckLoadInput {

@@ -14,8 +14,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LocalServer, readBody } from '../test/support/http-util.js';
-import { kubeconfigYaml } from '../src/playground/kube-api-server.js';
+import { LocalServer, readBody } from '../devkit/http-util.js';
+import { kubeconfigYaml } from '../devkit/kube-api-server.js';
 
 interface Res {
   group: string;

@@ -1,26 +1,36 @@
-// The production build: src/main.ts and what it imports, dependencies included, as one tree-shaken
-// ES module (what `npm start`, the Docker image and the benchmark run).
+// The build: two ES modules.
+//   - dist/mcp-canary.js, the production bundle: src/main.ts and what it imports, dependencies included, as one
+//     tree-shaken file (what `npm start`, the Docker image and the benchmark run). It must contain nothing of
+//     devkit/ or test/: the build fails if its metafile lists any of their modules.
+//   - dist/playground.js, the development kit's playground (devkit/playground/playground.ts, its page files
+//     through esbuild's text loader), which dist/mcp-canary.js loads only when there is no Slack workspace
+//     (`npm start` without any SLACK_* variable, `npm run playground`). It is handed the bot by the
+//     production bundle, so it carries no copy of it (the build fails if it does). The image does not ship it.
 //
 // Why a bundle and not tsc's one-file-per-module output: @kubernetes/client-node alone is 868 modules
 // and 25 MB of JavaScript (the whole generated API) for the handful of calls the bot makes. Node keeps
 // every loaded module's source and metadata in memory, so the unbundled bot idled with a 49 MB V8 heap
 // and took 1.5 s to start; bundled and tree-shaken it is about half of both (README, "Performance").
 //
-// Usage: node scripts/bundle.mjs [outfile]   (default dist/mcp-canary.js; a .map is written beside it)
+// Usage: node scripts/bundle.mjs [outfile] [--no-playground]
+//   outfile: the production bundle [dist/mcp-canary.js]; a .map is written beside it, and playground.js too
+//   unless --no-playground (the Docker build: its context has no devkit/).
 // Type checking is not esbuild's job: `npm run build` runs tsc --noEmit first.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME_PACKAGES } from './runtime-packages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = process.argv[2] ?? join(ROOT, 'dist', 'mcp-canary.js');
+const args = process.argv.slice(2);
+const withPlayground = !args.includes('--no-playground');
+const outfile = args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'dist', 'mcp-canary.js');
+const playgroundOutfile = join(dirname(outfile), 'playground.js');
 
-const result = await build({
+/** Settings both outputs share. */
+const common = {
   absWorkingDir: ROOT,
-  entryPoints: ['src/main.ts'],
-  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -29,12 +39,18 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   keepNames: true,
-  sourcemap: 'external',
   legalComments: 'none',
   // ASCII only: one non-ASCII character anywhere makes V8 hold the whole 5 MB source as UTF-16, twice the memory.
   charset: 'ascii',
   metafile: true,
   logLevel: 'warning',
+};
+
+const result = await build({
+  ...common,
+  entryPoints: ['src/main.ts'],
+  outfile,
+  sourcemap: 'external',
   // Loaded at run time from node_modules, relative to the bundle (scripts/runtime-packages.mjs).
   external: RUNTIME_PACKAGES,
   // CommonJS dependencies call require() for Node's built-ins and may read __dirname/__filename (ioredis
@@ -50,13 +66,64 @@ const result = await build({
   },
 });
 
-// esbuild escapes non-ASCII characters everywhere except inside String.raw templates, where an escape would change the text.
-const nonAscii = /[^\x00-\x7f]/.exec(readFileSync(outfile, 'latin1'));
-if (nonAscii) {
-  const at = nonAscii.index;
-  console.error(`${relative(ROOT, outfile)} has a non-ASCII byte at ${at} (use an escape or an HTML entity in the source): ...${readFileSync(outfile, 'latin1').slice(Math.max(0, at - 60), at + 20)}...`);
-  process.exit(1);
+/** Fails the build when one of `result`'s modules is under one of `dirs` (paths relative to the project). */
+function refuseInputs(result, file, dirs, why) {
+  const found = Object.keys(result.metafile.inputs).filter((input) => dirs.some((dir) => input.startsWith(`${dir}/`)));
+  if (found.length > 0) {
+    console.error(`${relative(ROOT, file)} must not contain ${dirs.join('/, ')}/ (${why}), but it bundled:\n  ${found.join('\n  ')}`);
+    for (const output of Object.keys(result.metafile.outputs)) rmSync(join(ROOT, output), { force: true });
+    process.exit(1);
+  }
 }
 
+// esbuild escapes non-ASCII characters everywhere except inside String.raw templates, where an escape would change the text.
+function refuseNonAscii(file) {
+  const text = readFileSync(file, 'latin1');
+  const nonAscii = /[^\x00-\x7f]/.exec(text);
+  if (nonAscii) {
+    const at = nonAscii.index;
+    console.error(`${relative(ROOT, file)} has a non-ASCII byte at ${at} (use an escape or an HTML entity in the source): ...${text.slice(Math.max(0, at - 60), at + 20)}...`);
+    process.exit(1);
+  }
+}
+
+refuseInputs(result, outfile, ['devkit', 'test'], 'the production bundle is the bot only; src/main.ts loads the playground from playground.js at run time');
+refuseNonAscii(outfile);
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 console.log(`bundled ${relative(ROOT, outfile)}: ${(bytes / 1048576).toFixed(1)} MB with its source map, ${Object.keys(result.metafile.inputs).length} modules`);
+
+if (!withPlayground) {
+  // Whatever the directory held before, it now holds the bot only.
+  rmSync(playgroundOutfile, { force: true });
+} else {
+  const PAGE_DIR = join(ROOT, 'devkit', 'playground', 'page');
+  const playground = await build({
+    ...common,
+    entryPoints: ['devkit/playground/playground.ts'],
+    outfile: playgroundOutfile,
+    plugins: [
+      {
+        // The page's HTML, CSS and script are files in devkit/playground/page/. page-files.ts reads them from disk
+        // (tsx, vitest); here it becomes a module that imports them with the text loader, so the bundle carries them.
+        name: 'playground-page-files',
+        setup(b) {
+          b.onLoad({ filter: /[\\/]devkit[\\/]playground[\\/]page-files\.ts$/ }, () => ({
+            contents: [
+              "import html from './page/index.html';",
+              "import css from './page/page.css';",
+              "import js from './page/page.js';",
+              'export const PAGE_FILES = { html, css, js };',
+            ].join('\n'),
+            resolveDir: dirname(PAGE_DIR),
+            loader: 'js',
+          }));
+          b.onLoad({ filter: /[\\/]devkit[\\/]playground[\\/]page[\\/][^\\/]+$/ }, (file) => ({ contents: readFileSync(file.path, 'utf8'), loader: 'text' }));
+        },
+      },
+    ],
+  });
+  refuseInputs(playground, playgroundOutfile, ['src', 'handlers', 'views'], 'the playground runs the bot src/main.ts hands it, it carries no copy');
+  refuseNonAscii(playgroundOutfile);
+  const pages = Object.keys(playground.metafile.inputs).filter((input) => input.startsWith('devkit/playground/page/'));
+  console.log(`bundled ${relative(ROOT, playgroundOutfile)}: ${(Object.values(playground.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0) / 1024).toFixed(0)} KB, ${Object.keys(playground.metafile.inputs).length} modules (page files: ${pages.map((p) => p.slice('devkit/playground/page/'.length)).join(', ')})`);
+}

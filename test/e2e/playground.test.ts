@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPlayground, type RunningPlayground } from '../../src/playground/main.js';
+import { startPlayground, type RunningPlayground } from '../../devkit/playground/main.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';

@@ -4,8 +4,10 @@
 // TypeScript sources; this catches what only bundling can break: a dependency's dynamic require, the
 // lazily loaded chart stack finding its WebAssembly and fonts from the bundle's location, non-ASCII
 // source, the entry-point check, and the pod's runtime (no optimising JIT, jemalloc) under all of it.
+// Also the two entry points: the image has no playground (dist/playground.js is the development kit's,
+// beside the bundle only where `npm run build` ran), and which one starts from which environment.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,19 +22,27 @@ import { postSigned, slashCommandBody } from '../support/slack-requests.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // The image's layout, outside the project so that nothing resolves from its node_modules:
-// /app/package.json, /app/dist/mcp-canary.js, /app/dist/node_modules (only the runtime packages).
+// /app/package.json, /app/dist/mcp-canary.js(.map), /app/dist/node_modules (only the runtime packages),
+// copied from the build's output as the Dockerfile copies it.
 const APP = mkdtempSync(join(tmpdir(), 'mcp-canary-image-'));
 const BUNDLE = join(APP, 'dist', 'mcp-canary.js');
+// What `npm run build` leaves in dist/ (the bundle, its map, playground.js), with the same runtime packages.
+const DEV = mkdtempSync(join(tmpdir(), 'mcp-canary-build-'));
+const DEV_BUNDLE = join(DEV, 'dist', 'mcp-canary.js');
 
 let kube: FakeKubeApi, slack: FakeSlackApi, prometheus: FakePrometheus, alertmanager: FakeAlertmanager;
 let bot: GuardedChild | undefined;
 let url = '';
 
 beforeAll(async () => {
-  mkdirSync(join(APP, 'dist'), { recursive: true });
-  copyFileSync(join(ROOT, 'package.json'), join(APP, 'package.json'));
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), BUNDLE], { cwd: ROOT });
+  for (const dir of [APP, DEV]) {
+    mkdirSync(join(dir, 'dist'), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  }
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), DEV_BUNDLE], { cwd: ROOT });
   await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'runtime-packages.mjs'), join(APP, 'dist', 'node_modules')], { cwd: ROOT });
+  for (const file of ['mcp-canary.js', 'mcp-canary.js.map']) copyFileSync(join(DEV, 'dist', file), join(APP, 'dist', file));
+  symlinkSync(join(APP, 'dist', 'node_modules'), join(DEV, 'dist', 'node_modules'));
   [kube, slack, prometheus, alertmanager] = await Promise.all([startFakeKubeApi(), startFakeSlackApi(), startFakePrometheus(), startFakeAlertmanager()]);
   prometheus.set(QUERIES.errorRate, 0.0004);
   prometheus.set(QUERIES.rustP99, 0.12);
@@ -68,7 +78,19 @@ afterAll(async () => {
   await bot?.stop();
   await Promise.all([kube?.close(), slack?.close(), prometheus?.close(), alertmanager?.close()]);
   rmSync(APP, { recursive: true, force: true });
+  rmSync(DEV, { recursive: true, force: true });
 });
+
+/** Runs a bundle with only `env` (and PATH/HOME, PORT=0) until it exits by itself (at most 20 s). */
+function runToExit(bundle: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: '0', ...env };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bundle, ...args], { cwd: '/', env: fullEnv, timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
 
 describe('the production bundle', () => {
   it('is ASCII only, so V8 keeps its source at one byte per character', () => {
@@ -95,9 +117,33 @@ describe('the production bundle', () => {
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
-  it('runs the playground with --playground (npm run playground)', async () => {
+  it('contains nothing of the development kit or the tests (its source map lists every module it bundled)', () => {
+    const { sources } = JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')) as { sources: string[] };
+    expect(sources.length).toBeGreaterThan(100);
+    expect(sources.filter((source) => /(^|\/)(devkit|test)\//.test(source.replace(/^(\.\.\/)+/, '')))).toEqual([]);
+    expect(readFileSync(BUNDLE, 'latin1')).not.toContain('mcp-canary playground:');
+  });
+
+  it('ships without the playground, as in the image: --playground, or no Slack variable at all, stops with a clear error', async () => {
+    expect(readdirSync(join(APP, 'dist')).sort()).toEqual(['mcp-canary.js', 'mcp-canary.js.map', 'node_modules']);
+    for (const [args, env] of [[['--playground'], {}], [[], { SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: '' }]] as const) {
+      const run = await runToExit(BUNDLE, [...args], { ...env });
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(/cannot start the playground: .*playground\.js is not here/);
+      expect(run.output).toMatch(/not part of the production build/);
+    }
+  });
+
+  it('stops with a configuration error naming SLACK_BOT_TOKEN when it is empty and SLACK_SIGNING_SECRET is set (no playground, even where it is built)', async () => {
+    const run = await runToExit(DEV_BUNDLE, [], { SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: SIGNING_SECRET });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/cannot start\.\nInvalid configuration:\n\s+- SLACK_BOT_TOKEN: required to connect to Slack \(SLACK_SIGNING_SECRET is set/);
+    expect(run.output).not.toContain('playground:');
+  });
+
+  it('runs the playground from dist/playground.js with --playground (npm run playground)', async () => {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: '0' };
-    const playground = spawnGuarded(process.execPath, [BUNDLE, '--playground'], { name: 'mcp-canary bundle playground', cwd: '/', env });
+    const playground = spawnGuarded(process.execPath, [DEV_BUNDLE, '--playground'], { name: 'mcp-canary bundle playground', cwd: '/', env });
     try {
       const url = await waitFor('the playground URL', async () => /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(playground.logs())?.[1], {
         timeoutMs: 20_000,
@@ -106,6 +152,23 @@ describe('the production bundle', () => {
       });
       const page = await (await fetch(url)).text();
       expect(page).toContain('#oncall-platform');
+      // The page's style and script are files of the playground bundle (esbuild's text loader).
+      expect(await (await fetch(`${url}/page.css`)).text()).toContain('.layout');
+      expect(await (await fetch(`${url}/page.js`)).text()).toContain("new EventSource('/ui/events')");
+    } finally {
+      await playground.stop();
+    }
+  });
+
+  it('runs the playground when no Slack variable is set (npm start without a workspace)', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: '0', SLACK_BOT_TOKEN: '' };
+    const playground = spawnGuarded(process.execPath, [DEV_BUNDLE], { name: 'mcp-canary bundle playground', cwd: '/', env });
+    try {
+      await waitFor('the playground URL', async () => /mcp-canary playground: (http:\/\/127\.0\.0\.1:\d+)/.exec(playground.logs())?.[1], {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+        child: playground,
+      });
     } finally {
       await playground.stop();
     }

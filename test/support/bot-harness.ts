@@ -3,7 +3,7 @@
 // Tests drive it with signed HTTP requests, exactly as Slack would.
 import { Writable } from 'node:stream';
 import { readConfig } from '../../src/config.js';
-import { startBot, type BotOptions, type RunningBot } from '../../src/main.js';
+import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { startFakeKubeApi, type FakeKubeApi, type FakeKubeApiOptions } from './fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus, type FakeAlertmanager, type FakePrometheus } from './fake-prometheus.js';
 import { startFakeSlackApi, type FakeSlackApi, type SlackMessage } from './fake-slack-api.js';

@@ -1,2 +1,2 @@
-// Moved to src/playground/kube-api-server.ts: the playground's simulated cluster is the same server.
-export * from '../../src/playground/kube-api-server.js';
+// Moved to devkit/kube-api-server.ts: the playground's simulated cluster is the same server.
+export * from '../../devkit/kube-api-server.js';

@@ -1,2 +1,2 @@
-// Moved to src/playground/prometheus-api.ts: the playground's Prometheus and Alertmanager are the same servers.
-export * from '../../src/playground/prometheus-api.js';
+// Moved to devkit/prometheus-api.ts: the playground's Prometheus and Alertmanager are the same servers.
+export * from '../../devkit/prometheus-api.js';

@@ -1,2 +1,2 @@
-// Moved to src/playground/http-util.ts (the playground ships with the app); kept here for the tests' imports.
-export * from '../../src/playground/http-util.js';
+// Moved to devkit/http-util.ts (the development kit's local servers); kept here for the tests' imports.
+export * from '../../devkit/http-util.js';

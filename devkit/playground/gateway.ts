@@ -2,8 +2,8 @@
 // Rust and Python p99, shadow match rate) with their history on the playground's clock, and the five runbook
 // alerts. Instant queries answer the knobs' current values; range queries answer a plausible history (a daily
 // wave and some jitter around the value each knob had at that time), so the digest chart shows the changes.
-import type { Clock } from '../core/ports.js';
-import { alertV2, formatPromFloat, type PrometheusModel } from './prometheus-api.js';
+import type { Clock } from '../../src/core/ports.js';
+import { alertV2, formatPromFloat, type PrometheusModel } from '../prometheus-api.js';
 
 export interface GatewayKnobs {
   /** Rust gateway 5xx ratio, e.g. 0.0004. */

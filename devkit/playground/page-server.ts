@@ -1,10 +1,10 @@
-// The playground's one HTTP server: the page (GET /), its JSON and Server-Sent Events API (/ui/...), and the
-// Slack side the bot talks to: the Web API (/api/<method>), response URLs (/response/<id>), file uploads
-// (/upload/<id>) and the uploaded files (/files/<id>/<name>).
+// The playground's one HTTP server: the page (GET /, /page.css, /page.js: the files in page/), its JSON and
+// Server-Sent Events API (/ui/...), and the local Slack the bot talks to (devkit/slack-api.ts): the Web API
+// (/api/<method>), response URLs (/response/<id>), file uploads (/upload/<id>) and the uploaded files (/files/<id>/<name>).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LocalServer, mediaType, readBody, sendJson } from './http-util.js';
-import { PLAYGROUND_PAGE } from './page.js';
-import { BOT_USER, type SlackWorkspace } from './slack-workspace.js';
+import { LocalServer, readBody, sendJson } from '../http-util.js';
+import type { LocalSlackApi, SlackMessage } from '../slack-api.js';
+import { PAGE_FILES } from './page-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -21,43 +21,6 @@ export interface PlaygroundControls {
   setWeightOutOfBand(percent: number): Promise<{ ok: boolean; error?: string }>;
 }
 
-// WebClient sends structured arguments as JSON strings in form bodies.
-const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'metadata', 'files', 'user_auth_blocks', 'options', 'option_groups', 'profile']);
-
-/** A Web API call's arguments, whichever way @slack/web-api sent them (form, JSON or multipart), token included. */
-export async function webApiArgs(req: IncomingMessage, raw: Buffer, url: URL): Promise<Record<string, any>> {
-  const type = mediaType(req.headers['content-type']);
-  const args: Record<string, any> = Object.fromEntries(url.searchParams);
-  if (type === 'application/json' && raw.length > 0) {
-    Object.assign(args, JSON.parse(raw.toString('utf8')));
-  } else if (type === 'application/x-www-form-urlencoded') {
-    Object.assign(args, Object.fromEntries(new URLSearchParams(raw.toString('utf8'))));
-  } else if (type === 'multipart/form-data') {
-    const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
-    for (const [k, v] of form.entries()) args[k] = typeof v === 'string' ? v : Buffer.from(await v.arrayBuffer());
-  }
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && args.token === undefined) args.token = auth.slice('Bearer '.length);
-  for (const key of Object.keys(args)) {
-    if (JSON_ARGS.has(key) && typeof args[key] === 'string') {
-      try {
-        args[key] = JSON.parse(args[key]);
-      } catch {
-        // left as sent: the method answers invalid_arguments
-      }
-    }
-  }
-  return args;
-}
-
-/** The file bytes of an upload: the first file part of a multipart body, else the raw body. */
-async function uploadBytes(req: IncomingMessage, raw: Buffer): Promise<Buffer> {
-  if (mediaType(req.headers['content-type']) !== 'multipart/form-data') return raw;
-  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
-  for (const [, v] of form.entries()) if (typeof v !== 'string') return Buffer.from(await v.arrayBuffer());
-  return raw;
-}
-
 export interface PageServer {
   url: string;
   port: number;
@@ -66,9 +29,35 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
+const PAGE: Record<string, { type: string; body: string }> = {
+  '/': { type: 'text/html; charset=utf-8', body: PAGE_FILES.html },
+  '/index.html': { type: 'text/html; charset=utf-8', body: PAGE_FILES.html },
+  '/page.css': { type: 'text/css; charset=utf-8', body: PAGE_FILES.css },
+  '/page.js': { type: 'text/javascript; charset=utf-8', body: PAGE_FILES.js },
+};
+
+/** A message as the page's script reads it. */
+function pageMessage(m: SlackMessage): Record<string, unknown> {
+  return {
+    ts: m.ts,
+    channel: m.channel,
+    threadTs: m.thread_ts,
+    author: m.user,
+    ephemeralFor: m.ephemeralFor,
+    text: m.text,
+    blocks: m.blocks,
+    files: m.files,
+    invokedWith: m.invokedWith,
+    system: m.system,
+    editedAt: m.editedAt,
+    postedAt: m.postedAt,
+  };
+}
+
 export async function startPageServer(options: {
   port: number;
-  workspace: () => SlackWorkspace;
+  /** The playground's local Slack (a closed workspace), served by this server. */
+  workspace: () => LocalSlackApi;
   controls: () => PlaygroundControls;
 }): Promise<PageServer> {
   const streams = new Set<ServerResponse>();
@@ -85,10 +74,10 @@ export async function startPageServer(options: {
     return {
       version,
       me: user,
-      bot: BOT_USER,
+      bot: { id: ws.identity.bot.userId, botId: ws.identity.bot.botId, name: ws.identity.bot.name },
       users: ws.users,
       channel: ws.channel,
-      messages: ws.visibleTo(user),
+      messages: ws.visibleTo(user).map(pageMessage),
       home: ws.homeViews.get(user) ?? null,
       controls: options.controls().snapshot(),
     };
@@ -151,9 +140,10 @@ export async function startPageServer(options: {
     const method = req.method ?? 'GET';
     const path = url.pathname;
 
-    if (method === 'GET' && (path === '/' || path === '/index.html')) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(PLAYGROUND_PAGE);
+    const file = method === 'GET' ? PAGE[path] : undefined;
+    if (file) {
+      res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' });
+      res.end(file.body);
       return;
     }
     if (method === 'GET' && path === '/favicon.ico') {
@@ -170,47 +160,8 @@ export async function startPageServer(options: {
       req.on('close', () => streams.delete(res));
       return;
     }
-    const parts = path.split('/').filter(Boolean);
-    if (method === 'GET' && parts[0] === 'files' && parts[1]) {
-      const file = options.workspace().files.get(parts[1]);
-      if (!file) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('file not found');
-        return;
-      }
-      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': String(file.bytes.length), 'cache-control': 'max-age=3600' });
-      res.end(file.bytes);
-      return;
-    }
-    if (method !== 'POST') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-
-    const raw = await readBody(req);
-    if (parts[0] === 'api' && parts[1]) {
-      const answer = options.workspace().webApi(parts[1], await webApiArgs(req, raw, url));
-      return sendJson(res, answer.status, answer.body);
-    }
-    if (parts[0] === 'response' && parts[1]) {
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return sendJson(res, 400, { ok: false, error: 'invalid_json' });
-      }
-      const answer = options.workspace().respond(parts[1], body);
-      return sendJson(res, answer.status, answer.body);
-    }
-    if (parts[0] === 'upload' && parts[1]) {
-      const bytes = await uploadBytes(req, raw);
-      if (!options.workspace().receiveUpload(parts[1], bytes)) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown upload');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
-      return;
-    }
-    if (parts[0] === 'ui') {
+    if (path.startsWith('/ui/') && method === 'POST') {
+      const raw = await readBody(req);
       let body: unknown = {};
       if (raw.length) {
         try {
@@ -223,6 +174,8 @@ export async function startPageServer(options: {
       if (result === undefined) return sendJson(res, 404, { ok: false, error: 'unknown action' });
       return sendJson(res, 200, result);
     }
+    // The Slack side the bot talks to.
+    if (await options.workspace().handle(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   }
 

@@ -1,5 +1,5 @@
-// Small HTTP helpers shared by the playground's local servers (simulated cluster, Prometheus, Alertmanager,
-// Slack) and the fakes in test/support. Only node:http; every server listens on 127.0.0.1 (free port by default).
+// Small HTTP helpers of the development kit's local servers (simulated cluster, Prometheus, Alertmanager, Slack), used by
+// the playground and the tests alike. Only node:http; every server listens on 127.0.0.1 (free port by default).
 import { createServer } from 'node:http';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -1,18 +1,48 @@
 // The local playground: the real bot (startBot, same app, handlers, views and core) wired to an in-memory
 // store, a simulated cluster (a Kubernetes API server on loopback, reached through client-node), a simulated
 // gateway behind Prometheus and Alertmanager APIs, and a web page that plays Slack for #oncall-platform.
-// `npm start` without SLACK_BOT_TOKEN runs it; so does `npm run playground`.
+//
+// The bot is handed in (BotEntry), never imported: this file is the entry of dist/playground.js
+// (scripts/bundle.mjs), which dist/mcp-canary.js loads when there is no Slack workspace to talk to
+// (`npm start` without any SLACK_* variable, `npm run playground`) and calls with its own startBot, so the
+// playground runs the production bundle's bot and carries no copy of it. Tests start it with the bot
+// from source through ./main.ts.
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { readConfig } from '../config.js';
-import type { Clock } from '../core/ports.js';
-import { startBot, type RunningBot } from '../main.js';
+import type { BotOptions, RunningBot } from '../../src/bot.js';
+import type { Config } from '../../src/config.js';
+import type { Clock } from '../../src/core/ports.js';
+import { startFakeKubeApi } from '../kube-api-server.js';
+import { startFakeAlertmanager, startFakePrometheus } from '../prometheus-api.js';
+import { LocalSlackApi, type SlackIdentity, type SlackPerson } from '../slack-api.js';
 import { DEFAULT_KNOBS, RUNBOOK_ALERTS, SimulatedGateway, type GatewayKnobs } from './gateway.js';
-import { startFakeKubeApi } from './kube-api-server.js';
 import { startPageServer, type PageServer, type PlaygroundControls } from './page-server.js';
-import { startFakeAlertmanager, startFakePrometheus } from './prometheus-api.js';
-import { PLAYGROUND_USERS, SlackWorkspace } from './slack-workspace.js';
+
+/** What the playground needs of the bot: how to read its configuration and start it. */
+export interface BotEntry {
+  readConfig(env: Record<string, string | undefined>): Config;
+  startBot(config: Config, options?: BotOptions): Promise<RunningBot>;
+}
+
+export interface PlaygroundUser extends SlackPerson {
+  approver: boolean;
+  role: string;
+}
+
+export const PLAYGROUND_USERS: PlaygroundUser[] = [
+  { id: 'U0ALICE', name: 'alice', realName: 'Alice Martin', approver: true, role: 'on-call (L1)' },
+  { id: 'U0BOB', name: 'bob', realName: 'Bob Chen', approver: true, role: 'platform lead (L2)' },
+  { id: 'U0CAROL', name: 'carol', realName: 'Carol Diaz', approver: true, role: 'Rust maintainer (L3)' },
+  { id: 'U0MALLORY', name: 'mallory', realName: 'Mallory Stone', approver: false, role: 'not an approver' },
+];
+
+const PLAYGROUND_IDENTITY: SlackIdentity = {
+  team: { id: 'T0PLAYGROUND', domain: 'playground', name: 'Playground' },
+  bot: { userId: 'U0MCPCANARY', botId: 'B0MCPCANARY', name: 'mcp-canary' },
+  appId: 'A0MCPCANARY',
+};
+const PLAYGROUND_CHANNEL = { id: 'C0PLAYGROUND', name: 'oncall-platform' };
 
 export interface PlaygroundOptions {
   /** Port of the page (the bot listens on a free port of its own) [3000; 0 = any free port]. */
@@ -47,7 +77,8 @@ export const PLAYGROUND_PASSTHROUGH = [
   'BUSINESS_HOURS',
 ];
 
-export async function startPlayground(options: PlaygroundOptions = {}): Promise<RunningPlayground> {
+export async function startPlayground(entry: BotEntry, options: PlaygroundOptions = {}): Promise<RunningPlayground> {
+  const { readConfig, startBot } = entry;
   // The clock the bot, the gateway and Alertmanager share: the page's "advance" knob moves it forward.
   // It ticks in whole seconds, so range queries (the digest's 48 h) start on a whole second.
   let offsetMs = 0;
@@ -72,7 +103,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     for (const s of started.reverse()) await s.close().catch(() => undefined);
   };
 
-  let workspace: SlackWorkspace | undefined;
+  let workspace: LocalSlackApi | undefined;
   let controls: PlaygroundControls | undefined;
   let page: PageServer;
   try {
@@ -96,7 +127,13 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const botToken = 'xoxb-playground';
     const signingSecret = randomBytes(24).toString('hex');
     const webhookToken = randomBytes(24).toString('hex');
-    workspace = new SlackWorkspace(clock, () => page.url, botToken);
+    workspace = new LocalSlackApi({
+      identity: PLAYGROUND_IDENTITY,
+      workspace: { channel: PLAYGROUND_CHANNEL, users: PLAYGROUND_USERS, botToken },
+      clock,
+      keep: 500,
+    });
+    workspace.url = page.url;
     workspace.onChange(() => page.notify());
 
     const [alice, bob, carol] = PLAYGROUND_USERS.filter((u) => u.approver);
@@ -109,7 +146,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       SLACK_BOT_TOKEN: botToken,
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: `${page.url}/api/`,
-      SLACK_CHANNEL: workspace.channel.id,
+      SLACK_CHANNEL: PLAYGROUND_CHANNEL.id,
       CANARY_APPROVERS: PLAYGROUND_USERS.filter((u) => u.approver).map((u) => u.id).join(','),
       KUBECONFIG: kube.kubeconfigPath,
       PROMETHEUS_URL: prometheus.url,
@@ -288,10 +325,11 @@ function readableLogs(): Writable {
 }
 
 /**
- * What `npm run playground` (and `npm start` without SLACK_BOT_TOKEN) runs: starts the playground
- * on PORT (default 3000), prints its URL, and runs until SIGINT/SIGTERM. PLAYGROUND_OPEN=true opens a browser.
+ * What `npm run playground` (and `npm start` without any SLACK_* variable) runs, through src/main.ts: starts
+ * the playground with that bot on PORT (default 3000), prints its URL, and runs until SIGINT/SIGTERM.
+ * PLAYGROUND_OPEN=true opens a browser.
  */
-export async function runPlayground(): Promise<void> {
+export async function runPlayground(entry: BotEntry): Promise<void> {
   const port = process.env.PORT === undefined || process.env.PORT === '' ? 3000 : Number(process.env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`mcp-canary playground: PORT must be a TCP port 0-65535 (got "${process.env.PORT}")`);
@@ -300,14 +338,14 @@ export async function runPlayground(): Promise<void> {
   const env = Object.fromEntries(PLAYGROUND_PASSTHROUGH.map((name) => [name, process.env[name]]));
   let playground: RunningPlayground;
   try {
-    playground = await startPlayground({ port, open: process.env.PLAYGROUND_OPEN === 'true', logDestination: readableLogs(), env });
+    playground = await startPlayground(entry, { port, open: process.env.PLAYGROUND_OPEN === 'true', logDestination: readableLogs(), env });
   } catch (error) {
     console.error(`mcp-canary playground cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
   console.log(`mcp-canary playground: ${playground.url}`);
   console.log('  The real bot against a simulated cluster, Prometheus and Alertmanager; the page plays Slack. Ctrl-C stops it.');
-  console.log('  (No SLACK_BOT_TOKEN: set it, and SLACK_SIGNING_SECRET, to run the bot against your Slack workspace instead.)');
+  console.log('  (No Slack workspace: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to run the bot against yours instead.)');
   let stopping = false;
   const shutdown = () => {
     if (stopping) return;

@@ -1,0 +1,130 @@
+// The core's composition: configuration -> adapters -> the core's dependencies (store, cluster, metric and
+// alert sources, audit trail, policies). No Bolt, no HTTP server, no background loops: the bot (src/bot.ts)
+// adds those around it, and a command line can run the same core with nothing else. Slack is optional: a
+// WebClient (@slack/web-api) gives the core the approver directory (user groups) and the alert announcer.
+import { randomUUID } from 'node:crypto';
+import type { WebClient } from '@slack/web-api';
+import { AlertmanagerAlerts } from './adapters/alertmanager.js';
+import { KubernetesCanaryCluster, loadKubeConfig } from './adapters/kubernetes.js';
+import { PrometheusMetrics } from './adapters/prometheus.js';
+import { SlackApproverDirectory } from './adapters/slack-directory.js';
+import { MemoryStateStore } from './adapters/store/memory-store.js';
+import { RedisStateStore } from './adapters/store/redis-store.js';
+import type { Config } from './config.js';
+import type { AlertDeps } from './core/alerts.js';
+import { AuditTrail } from './core/audit.js';
+import type { AlertAnnouncer, ApproverDirectory, Clock, Logger, StateStore } from './core/ports.js';
+import { settledWithin } from './settled-within.js';
+import { SlackAlertAnnouncer } from '../handlers/alerts/slack-announcer.js';
+
+export interface CoreOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Slack's Web API: approver user groups and alert messages. Without it, both fail with "Slack is not available". */
+  slackClient?: WebClient;
+  /** How long concurrent `status` requests share one evaluation (default 1 s; 0 disables). */
+  statusShareMs?: number;
+}
+
+export interface ComposedCore {
+  /** The core's dependencies, alert handling included. */
+  core: AlertDeps;
+  /** Settles once the store is connected, or failed to (logged; ioredis keeps retrying). Never rejects. */
+  storeReady: Promise<void>;
+  /** Flushes the audit queue (at most 2 s), then closes the store's connection and the cluster's connection pool. */
+  close(): Promise<void>;
+}
+
+export function composeCore(config: Config, options: CoreOptions): ComposedCore {
+  const { logger } = options;
+  const store = createStore(config, logger);
+  const cluster = new KubernetesCanaryCluster(loadKubeConfig(config.kube.kubeconfig), { ...config.kube, dryRun: config.dryRun });
+  const audit = new AuditTrail(store, logger);
+  const core: AlertDeps = {
+    cluster,
+    metrics: new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs),
+    alerts: new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs),
+    store,
+    directory: options.slackClient ? new SlackApproverDirectory(options.slackClient) : NO_DIRECTORY,
+    audit,
+    clock: options.clock ?? { now: () => new Date() },
+    logger,
+    policy: {
+      ramp: config.ramp,
+      goNoGo: config.goNoGo,
+      approvalTtlMs: config.approvalTtlMs,
+      approvers: config.slack.approvers,
+      dryRun: config.dryRun,
+      shadow: config.shadow,
+      statusShareMs: options.statusShareMs ?? 1000,
+      firedAlertsQuery: (window) => `count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`,
+    },
+    newId: () => randomUUID().slice(0, 8),
+    announcer: options.slackClient ? new SlackAlertAnnouncer(options.slackClient, config.slack.channel) : NO_ANNOUNCER,
+    alertPolicy: {
+      actions: config.alertActions,
+      rollbackAlerts: config.rollbackAlerts,
+      criticalSeverity: config.criticalSeverity,
+      autoRollbackOnCritical: config.autoRollbackOnCritical,
+      escalation: config.escalation,
+    },
+  };
+
+  const storeReady =
+    store instanceof RedisStateStore
+      ? store.connect().catch((error: unknown) => logger.error({ err: String(error) }, 'Redis unreachable at start-up; retrying in the background'))
+      : Promise.resolve();
+
+  let closed: Promise<void> | undefined;
+  return {
+    core,
+    storeReady,
+    close() {
+      closed ??= (async () => {
+        await settledWithin(audit.flush(), 2000);
+        audit.stop();
+        await store.close();
+        await closeConnectionPool(cluster);
+      })();
+      return closed;
+    },
+  };
+}
+
+function createStore(config: Config, logger: Logger): StateStore {
+  if (config.redisUrl) {
+    return new RedisStateStore({ url: config.redisUrl, onError: (error) => logger.warn({ err: error.message }, 'Redis connection problem (reconnecting)') });
+  }
+  logger.warn({}, 'REDIS_URL is not set: using the in-memory store. Approvals and audit history are lost on restart and not shared between replicas.');
+  return new MemoryStateStore();
+}
+
+/**
+ * The Kubernetes adapter reuses one undici connection pool (its `dispatcher`) for every call and has no
+ * close() of its own yet: close the pool so a short-lived process is not held by its keep-alive sockets.
+ */
+async function closeConnectionPool(cluster: KubernetesCanaryCluster): Promise<void> {
+  const adapter = cluster as unknown as { close?: () => Promise<void>; dispatcher?: { close(): Promise<void> } };
+  if (typeof adapter.close === 'function') await adapter.close().catch(() => undefined);
+  else await adapter.dispatcher?.close().catch(() => undefined);
+}
+
+const noSlack = (what: string) => new Error(`Slack is not available here (${what})`);
+
+const NO_DIRECTORY: ApproverDirectory = {
+  membersOf: async () => {
+    throw noSlack('approver user groups');
+  },
+};
+
+const NO_ANNOUNCER: AlertAnnouncer = {
+  post: async () => {
+    throw noSlack('alert messages');
+  },
+  update: async () => {
+    throw noSlack('alert messages');
+  },
+  thread: async () => {
+    throw noSlack('alert messages');
+  },
+};
