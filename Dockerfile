@@ -20,14 +20,17 @@ COPY scripts/bundle.mjs scripts/runtime-packages.mjs ./scripts/
 COPY src ./src
 COPY handlers ./handlers
 COPY views ./views
-# tsc (type check only) then scripts/bundle.mjs -> dist/mcp-canary.js: the bot and its dependencies in one
-# tree-shaken file (half the memory and start-up time of loading node_modules module by module). The chart
-# stack is not in the bundle (it reads its WebAssembly and fonts from its packages): scripts/runtime-packages.mjs
-# copies it, with its dependencies, to dist/node_modules. test/integration/production-build.test.ts runs
-# this same layout.
-RUN npm run build \
+# tsc (type check only, tsconfig.build.json: src, handlers, views) then scripts/bundle.mjs -> dist/mcp-canary.js:
+# the bot and its dependencies in one tree-shaken file (half the memory and start-up time of loading node_modules
+# module by module). --no-playground: the playground (devkit/, dist/playground.js) is a development tool; it is
+# not in the build context (.dockerignore) and the bundle fails to build if any devkit/ module got into it. The
+# chart stack is not in the bundle (it reads its WebAssembly and fonts from its packages):
+# scripts/runtime-packages.mjs copies it, with its dependencies, to dist/node_modules.
+# test/integration/production-build.test.ts runs this same layout.
+RUN npx tsc --noEmit -p tsconfig.build.json \
+ && node scripts/bundle.mjs --no-playground dist/mcp-canary.js \
  && node scripts/runtime-packages.mjs dist/node_modules \
- && test -f dist/mcp-canary.js
+ && test -f dist/mcp-canary.js && test ! -e dist/playground.js
 
 # ---- runtime: the bundle and the chart stack's packages, nothing else from node_modules; non-root ----
 FROM node:24-bookworm-slim
@@ -45,9 +48,11 @@ RUN apt-get update \
 ENV LD_PRELOAD=/usr/local/lib/libjemalloc.so.2 MALLOC_CONF=background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,narenas:2
 
 # Files stay owned by root (read-only for the `node` user); the pod also mounts the root fs read-only.
-# package.json for "type": "module"; dist holds the bundle and dist/node_modules.
+# package.json for "type": "module"; the bundle (and its source map) and dist/node_modules, nothing else:
+# without Slack variables the bot stops with "the playground is not part of the production build".
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/mcp-canary.js /app/dist/mcp-canary.js.map ./dist/
+COPY --from=build /app/dist/node_modules ./dist/node_modules
 
 # `node` is uid/gid 1000 in the official image; the Kubernetes Deployment sets runAsUser 1000 too,
 # which is what lets runAsNonRoot verify a named (non-numeric) USER.

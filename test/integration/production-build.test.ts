@@ -134,6 +134,18 @@ describe('the production bundle', () => {
     }
   });
 
+  it('is what the Dockerfile ships: built without the playground, devkit/ kept out of the build context, only the bundle and its packages copied', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/node scripts\/bundle\.mjs --no-playground dist\/mcp-canary\.js/);
+    expect(dockerfile.match(/^COPY --from=build .*$/gm)).toEqual([
+      'COPY --from=build /app/package.json ./package.json',
+      'COPY --from=build /app/dist/mcp-canary.js /app/dist/mcp-canary.js.map ./dist/',
+      'COPY --from=build /app/dist/node_modules ./dist/node_modules',
+    ]);
+    expect(dockerfile).not.toMatch(/^COPY (devkit|test|bench)\b/m);
+    expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['devkit', 'test', 'bench', 'dist']));
+  });
+
   it('stops with a configuration error naming SLACK_BOT_TOKEN when it is empty and SLACK_SIGNING_SECRET is set (no playground, even where it is built)', async () => {
     const run = await runToExit(DEV_BUNDLE, [], { SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: SIGNING_SECRET });
     expect(run.code).toBe(1);
