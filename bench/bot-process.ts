@@ -12,12 +12,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the project, so that the bundle finds node_modules (the chart stack) as dist/ does.
 export const BOT_ENTRY = join(ROOT, 'bench', '.build', 'mcp-canary.js');
 
-/** scripts/bundle.mjs into bench/.build (no type check: `npm test` does that). */
+/** scripts/bundle.mjs into bench/.build, the bot only (no playground; no type check: `npm test` does that). */
 export async function buildBot(): Promise<{ ms: number }> {
   const started = performance.now();
   const before = existsSync(BOT_ENTRY) ? statSync(BOT_ENTRY).mtimeMs : 0;
   const output = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), BOT_ENTRY], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), BOT_ENTRY, '--no-playground'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
       err ? reject(new Error(`bundling failed:\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
     );
   });

@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_SKIP_BUILD) {
       log('BENCH_SKIP_BUILD: running bench/.build as it is');
     } else {
-      log('building the bot (scripts/bundle.mjs bench/.build/mcp-canary.js)');
+      log('building the bot (scripts/bundle.mjs bench/.build/mcp-canary.js --no-playground)');
       const build = await buildBot();
       log(`built in ${(build.ms / 1000).toFixed(1)} s`);
     }
