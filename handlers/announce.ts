@@ -1,8 +1,8 @@
 // The state changes that more than one listener triggers (command and button): announced the same way.
 import type { WebClient } from '@slack/web-api';
 import { attachRequestMessage, requestWeightChange, type WeightChangeOutcome, type WeightTarget } from '../src/core/approvals.js';
-import type { ApprovalRequest } from '../src/core/ports.js';
-import { cancelPendingAfterRollback, rollbackCanary, type RollbackOutcome, type RollbackSource } from '../src/core/rollback.js';
+import { type ApprovalRequest, type RollbackOutcome, type RollbackSource } from '../src/core/entities.js';
+import { cancelPendingAfterRollback, rollbackCanary } from '../src/core/rollback.js';
 import { renderApprovalRequest, renderDecidedRequest, renderRollbackOutcome, renderWeightChangeOutcome } from '../views/index.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 
@@ -86,7 +86,7 @@ export async function postRequestMessage(ctx: HandlerContext, client: WebClient,
   const ts = await postToChannel(ctx, client, channel, message);
   if (!ts) {
     const withdrawn = await ctx.core.store
-      .transitionRequest(request.id, 'pending', { status: 'cancelled', outcome: 'cancelled: the request message could not be posted' })
+      .transitionRequest(request.id, 'pending', { status: 'cancelled', decision: { kind: 'cancelled', cause: 'not-posted' } })
       .catch(() => undefined);
     if (withdrawn) {
       ctx.core.audit.record({

@@ -1,9 +1,10 @@
 // What every listener gets: the core's dependencies, the bot's metrics and logger, the channel policy.
 import type { WebClient } from '@slack/web-api';
-import type { AlertDeps } from '../src/core/alerts.js';
+import type { AlertDeps } from '../src/core/deps.js';
 import type { GoNoGoChartData } from '../src/core/digest.js';
 import type { Logger } from '../src/core/ports.js';
 import type { BotMetrics } from '../src/adapters/metrics.js';
+import { markDryRun } from '../views/blocks.js';
 
 export interface HandlerContext {
   /** The core's dependencies, alert handling included. */
@@ -32,7 +33,8 @@ export async function postToChannel(
   options: { broadcast?: boolean } = {},
 ): Promise<string | undefined> {
   try {
-    const base = { channel, text: message.text, blocks: message.blocks as never, unfurl_links: false };
+    const marked = markDryRun(message, ctx.core.policy.dryRun);
+    const base = { channel, text: marked.text, blocks: marked.blocks as never, unfurl_links: false };
     // A reply that everyone must see (traffic moved) is also shown in the channel itself.
     const result = await client.chat.postMessage(threadTs ? { ...base, thread_ts: threadTs, reply_broadcast: options.broadcast === true } : base);
     return result.ts;
@@ -44,7 +46,8 @@ export async function postToChannel(
 
 export async function updateMessage(ctx: HandlerContext, client: WebClient, channel: string, ts: string, message: SlackMessage): Promise<boolean> {
   try {
-    await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+    const marked = markDryRun(message, ctx.core.policy.dryRun);
+    await client.chat.update({ channel, ts, text: marked.text, blocks: marked.blocks as never });
     return true;
   } catch (error) {
     ctx.logger.error({ err: describeSlackError(error), channel, ts }, 'chat.update failed');

@@ -4,6 +4,7 @@ import type { BlockAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { describeSlackError, type HandlerContext, type SlackMessage } from './context.js';
 import { publishHome } from './events/app-home.js';
+import { markDryRun } from '../views/blocks.js';
 
 export interface ClickArgs {
   body: BlockAction;
@@ -11,8 +12,9 @@ export interface ClickArgs {
   client: WebClient;
 }
 
-export async function tellClicker(ctx: HandlerContext, args: ClickArgs, message: SlackMessage, options: { replaceOriginal?: boolean; inChannel?: boolean } = {}): Promise<void> {
+export async function tellClicker(ctx: HandlerContext, args: ClickArgs, unmarked: SlackMessage, options: { replaceOriginal?: boolean; inChannel?: boolean } = {}): Promise<void> {
   const { body, respond, client } = args;
+  const message = markDryRun(unmarked, ctx.core.policy.dryRun);
   try {
     if (body.response_url && respond) {
       await respond({

@@ -9,7 +9,7 @@ import { BotMetrics } from './adapters/metrics.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
 import { composeCore } from './compose.js';
 import { ConfigError, type Config } from './config.js';
-import type { AlertDeps } from './core/alerts.js';
+import type { AlertDeps } from './core/deps.js';
 import type { Clock } from './core/ports.js';
 import { sharedStatus } from './core/status.js';
 import type { HandlerContext } from '../handlers/context.js';
@@ -184,7 +184,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
             goNoGo: report.goNoGo.verdict,
             reasons: report.goNoGo.reasons,
             unreadable: {
-              ...('error' in report.canary ? { canaryIngress: report.canary.error } : {}),
+              ...('error' in report.route ? { canaryRoute: report.route.error } : {}),
               ...('error' in report.rust ? { rustDeployment: report.rust.error } : {}),
               ...(report.pendingError ? { store: report.pendingError } : {}),
             },

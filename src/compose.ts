@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import { AlertmanagerAlerts } from './adapters/alertmanager.js';
-import { KubernetesCanaryCluster, loadKubeConfig } from './adapters/kubernetes.js';
+import { KubeApi, KubernetesCluster, loadKubeConfig } from './adapters/kubernetes.js';
+import { createRouter } from './adapters/routers/index.js';
 import { PrometheusMetrics } from './adapters/prometheus.js';
 import { SlackApproverDirectory } from './adapters/slack-directory.js';
 import { MemoryStateStore } from './adapters/store/memory-store.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
 import type { Config } from './config.js';
-import type { AlertDeps } from './core/alerts.js';
+import type { AlertDeps } from './core/deps.js';
 import { AuditTrail } from './core/audit.js';
 import type { AlertAnnouncer, ApproverDirectory, Clock, Logger, StateStore } from './core/ports.js';
 import { settledWithin } from './settled-within.js';
@@ -31,17 +32,19 @@ export interface ComposedCore {
   core: AlertDeps;
   /** Settles once the store is connected, or failed to (logged; ioredis keeps retrying). Never rejects. */
   storeReady: Promise<void>;
-  /** Flushes the audit queue (at most 2 s), then closes the store's connection and the cluster's connection pool. */
+  /** Flushes the audit queue (at most 2 s), then closes the store's connection and the Kubernetes connection pool. */
   close(): Promise<void>;
 }
 
 export function composeCore(config: Config, options: CoreOptions): ComposedCore {
   const { logger } = options;
   const store = createStore(config, logger);
-  const cluster = new KubernetesCanaryCluster(loadKubeConfig(config.kube.kubeconfig), { ...config.kube, dryRun: config.dryRun });
+  // One set of API clients and one connection pool for the router and the cluster.
+  const kube = new KubeApi(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
   const audit = new AuditTrail(store, logger);
   const core: AlertDeps = {
-    cluster,
+    router: createRouter(kube, config.router),
+    cluster: new KubernetesCluster(kube, config.kube),
     metrics: new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs),
     alerts: new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs),
     store,
@@ -52,6 +55,7 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
     policy: {
       ramp: config.ramp,
       goNoGo: config.goNoGo,
+      guard: config.guard,
       approvalTtlMs: config.approvalTtlMs,
       approvers: config.slack.approvers,
       dryRun: config.dryRun,
@@ -84,7 +88,7 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
         await settledWithin(audit.flush(), 2000);
         audit.stop();
         await store.close();
-        await closeConnectionPool(cluster);
+        await kube.close();
       })();
       return closed;
     },
@@ -97,16 +101,6 @@ function createStore(config: Config, logger: Logger): StateStore {
   }
   logger.warn({}, 'REDIS_URL is not set: using the in-memory store. Approvals and audit history are lost on restart and not shared between replicas.');
   return new MemoryStateStore();
-}
-
-/**
- * The Kubernetes adapter reuses one undici connection pool (its `dispatcher`) for every call and has no
- * close() of its own yet: close the pool so a short-lived process is not held by its keep-alive sockets.
- */
-async function closeConnectionPool(cluster: KubernetesCanaryCluster): Promise<void> {
-  const adapter = cluster as unknown as { close?: () => Promise<void>; dispatcher?: { close(): Promise<void> } };
-  if (typeof adapter.close === 'function') await adapter.close().catch(() => undefined);
-  else await adapter.dispatcher?.close().catch(() => undefined);
 }
 
 const noSlack = (what: string) => new Error(`Slack is not available here (${what})`);

@@ -4,9 +4,9 @@ import ms from 'ms';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { parseBusinessHours } from './core/business-hours.js';
-import type { GoNoGoPolicy, RampRules } from './core/go-no-go.js';
+import type { RouterConfig } from './adapters/routers/index.js';
+import type { GoNoGoPolicy, GuardPolicy, RampPrerequisite, RampRules, ShadowConfig } from './core/policy.js';
 import type { ClusterTargets } from './core/ports.js';
-import type { ShadowConfig } from './core/shadow.js';
 
 export interface Config {
   port: number;
@@ -22,7 +22,11 @@ export interface Config {
     commandChannels: string[];
   };
   /** The targets, plus how to reach the API server. */
-  kube: ClusterTargets & { kubeconfig?: string; requestTimeoutMs: number };
+  kube: ClusterTargets & { kubeconfig?: string; requestTimeoutMs: number; canaryIngress: string; primaryIngress: string };
+  /** TRAFFIC_ROUTER and the route objects it drives. */
+  router: RouterConfig;
+  guard: GuardPolicy;
+  diagnostics: { rustHealthPath: string; logLines: number; pythonPodSelector: string };
   prometheusUrl?: string;
   alertmanagerUrl?: string;
   sourceTimeoutMs: number;
@@ -51,6 +55,9 @@ export class ConfigError extends Error {
 }
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
+/** Alert names end up in Alertmanager matchers (alertname=~"A|B"): plain identifiers only. */
+const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_:]*$/;
+const PREREQUISITES = ['shadow', 'quiet-48h', 'rust-ready', 'rollback-verified'] as const satisfies readonly RampPrerequisite[];
 
 const duration = (fallback: string) =>
   z
@@ -192,6 +199,21 @@ const envSchema = z.object({
   RUST_SERVICE_PORT: number('8080', (n) => Number.isInteger(n) && n > 0 && n < 65536, 'a TCP port such as 8080'),
   PYTHON_SERVICE: k8sName('mcp-gateway-python'),
   K8S_REQUEST_TIMEOUT: duration('3s'),
+  TRAFFIC_ROUTER: z.enum(['ingress-nginx', 'gateway-api'], { message: 'expected ingress-nginx or gateway-api' }).default('ingress-nginx'),
+  HTTPROUTE: k8sName('mcp-gateway'),
+  CANARY_ROUTE_MANIFEST: optionalText,
+  GUARD: z.enum(['rollback', 'page', 'off'], { message: 'expected rollback, page or off' }).default('rollback'),
+  GUARD_INTERVAL: duration('15s').refine((v) => v >= 1000, { message: 'expected at least 1s' }),
+  GUARD_BREACHES: number('2', (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'a whole number of checks such as 2'),
+  GUARD_ERROR_RATE_MAX: number('0.001', (n) => n >= 0 && n <= 1, 'a ratio between 0 and 1 such as 0.001'),
+  GUARD_P99_RATIO_MAX: number('2', (n) => n > 0, 'a positive number such as 2'),
+  PAUSE_ALERTS: list('MCPShadowMismatchRateHigh,MCPRustGatewayLatencyHigh').refine((names) => names.every((n) => ALERT_NAME.test(n)), { message: 'expected comma-separated alert names' }),
+  RAMP_PREREQUISITES: list('shadow,quiet-48h,rust-ready,rollback-verified').refine((items) => items.every((i) => (PREREQUISITES as readonly string[]).includes(i)), {
+    message: `expected a comma-separated subset of ${PREREQUISITES.join(', ')} (empty: none)`,
+  }),
+  RUST_HEALTH_PATH: z.string().default('/health').refine((v) => /^\/[^\s]*$/.test(v), { message: 'expected a path starting with /' }),
+  DIAGNOSE_LOG_LINES: number('2000', (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number of lines such as 2000'),
+  PYTHON_POD_SELECTOR: z.string().default('app=mcp-gateway-python').refine((v) => /^[A-Za-z0-9._/-]+(!?=[A-Za-z0-9._-]*)?(,[A-Za-z0-9._/-]+(!?=[A-Za-z0-9._-]*)?)*$/.test(v), { message: 'expected a label selector such as app=mcp-gateway-python' }),
   PROMETHEUS_URL: url,
   ALERTMANAGER_URL: url,
   SOURCE_TIMEOUT: duration('1500ms'),
@@ -238,7 +260,7 @@ const envSchema = z.object({
   ESCALATE_L3_AFTER: duration('30m'),
   ALERT_WEBHOOK_TOKEN: optionalText,
   AUTO_ROLLBACK_ON_CRITICAL: bool(false),
-  ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown'),
+  ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown').refine((names) => names.every((n) => ALERT_NAME.test(n)), { message: 'expected comma-separated alert names' }),
   ALERT_ACTIONS: alertActions,
   // It becomes an Alertmanager matcher value (severity="…") when GONOGO_ALERT_MATCHERS is unset.
   ALERT_CRITICAL_SEVERITY: z.string().default('critical').refine((v) => /^[^"\\\s]+$/.test(v), { message: 'expected a severity label value without quotes, backslashes or spaces' }),
@@ -302,6 +324,26 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       pythonService: e.PYTHON_SERVICE,
       requestTimeoutMs: e.K8S_REQUEST_TIMEOUT,
     },
+    router: {
+      kind: e.TRAFFIC_ROUTER,
+      namespace: e.K8S_NAMESPACE,
+      canaryIngress: e.CANARY_INGRESS,
+      primaryIngress: e.PRIMARY_INGRESS,
+      httpRoute: e.HTTPROUTE,
+      pythonService: e.PYTHON_SERVICE,
+      rustService: e.RUST_SERVICE,
+      rustServicePort: e.RUST_SERVICE_PORT,
+      canaryRouteManifest: e.CANARY_ROUTE_MANIFEST,
+    },
+    guard: {
+      mode: e.GUARD,
+      intervalMs: e.GUARD_INTERVAL,
+      breaches: e.GUARD_BREACHES,
+      errorRateMax: e.GUARD_ERROR_RATE_MAX,
+      p99RatioMax: e.GUARD_P99_RATIO_MAX,
+      rollbackAlerts: e.ROLLBACK_ALERTS,
+    },
+    diagnostics: { rustHealthPath: e.RUST_HEALTH_PATH, logLines: e.DIAGNOSE_LOG_LINES, pythonPodSelector: e.PYTHON_POD_SELECTOR },
     prometheusUrl: e.PROMETHEUS_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     sourceTimeoutMs: e.SOURCE_TIMEOUT,
@@ -321,6 +363,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       // Unset: the alerts of ALERT_CRITICAL_SEVERITY block, whatever that severity is called here.
       criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS.length ? e.GONOGO_ALERT_MATCHERS : [`severity="${e.ALERT_CRITICAL_SEVERITY}"`],
       criticalSeverity: e.ALERT_CRITICAL_SEVERITY,
+      pauseAlerts: e.PAUSE_ALERTS,
+      prerequisites: e.RAMP_PREREQUISITES as RampPrerequisite[],
     },
     approvalTtlMs: e.APPROVAL_TTL,
     digestCron: e.DIGEST_CRON.trim(),

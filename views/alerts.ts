@@ -1,7 +1,7 @@
 // Alert group messages (one per Alertmanager group, updated in place) and what goes in their thread.
 import type { KnownBlock } from '@slack/types';
-import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/ports.js';
-import { formatPercent } from '../src/core/ramp.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/entities.js';
+import { formatPercent } from '../src/core/format.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
 import { actions, button, context, dryRunContext, escapeMrkdwn, header, link, mention, message, rollbackButton, section, slackTime, type Message } from './blocks.js';
 import { renderRollbackOutcome } from './rollback.js';

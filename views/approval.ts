@@ -1,14 +1,14 @@
 // The approval request message in the channel: posted while pending, then updated in place with the outcome.
 import type { Button, KnownBlock } from '@slack/types';
-import type { ApprovalRequest, RequestStatus } from '../src/core/ports.js';
-import { formatDuration, formatPercent } from '../src/core/ramp.js';
+import type { ApprovalRequest, RequestStatus } from '../src/core/entities.js';
+import { formatDuration, formatPercent } from '../src/core/format.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
 import {
   actions,
   button,
   context,
   dryRunContext,
-  escapeKeepingMentions,
+  escapeMrkdwn,
   header,
   mention,
   message,
@@ -20,6 +20,7 @@ import {
   type Message,
 } from './blocks.js';
 import { evidenceText, transition, verdictBadge } from './evidence.js';
+import { cleanupStepText } from './lifecycle.js';
 
 export interface ApprovalViewOptions {
   dryRun: boolean;
@@ -80,7 +81,7 @@ export function approveRequestButton(request: ApprovalRequest, dryRun: boolean):
       style: 'primary',
       confirm: {
         title: 'Run the cleanup?',
-        text: `Deletes the Python deployment and service, points the primary Ingress at Rust and deletes the canary Ingress, step by step after a fresh dry run.${dryRun ? ' DRY RUN: server-side dry run only.' : ''}`,
+        text: `Deletes the Python deployment and service, points the primary route at Rust and removes the canary route, step by step after a fresh dry run.${dryRun ? ' DRY RUN: server-side dry run only.' : ''}`,
         confirm: 'Run cleanup',
         deny: 'Cancel',
         style: 'danger',
@@ -162,7 +163,7 @@ export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: b
 
   const lines = [`Requested by ${mention(request.requestedBy)} ${slackTime(request.requestedAt)}`, decisionLine(request)];
   if (request.status === 'applied' && request.kind === 'finalize') {
-    lines.push(opts.dryRun ? 'DRY RUN: server-side dry runs only; nothing was deleted.' : 'Rust serves all traffic through the primary Ingress.');
+    lines.push(opts.dryRun ? 'DRY RUN: server-side dry runs only; nothing was deleted.' : 'Rust serves all traffic through the primary route.');
   } else if (request.status === 'applied') {
     lines.push(
       opts.dryRun
@@ -174,7 +175,8 @@ export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: b
   } else if (request.status !== 'applying' && request.status !== 'pending') {
     lines.push('Nothing was applied.');
   }
-  if (request.outcome) lines.push(`*Outcome:* ${truncate(escapeKeepingMentions(request.outcome), 1500)}`);
+  const outcome = decisionText(request);
+  if (outcome) lines.push(`*Outcome:* ${truncate(outcome, 1500)}`);
 
   const blocks: KnownBlock[] = [header(`${icon} ${word}: ${subject}${opts.dryRun ? ' · DRY RUN' : ''}`), section(lines.join('\n'))];
   if (request.decisionEvidence) blocks.push(section(evidenceText(request.decisionEvidence, 'Go/no-go at approval')));
@@ -185,10 +187,39 @@ export function renderDecidedRequest(request: ApprovalRequest, opts: { dryRun: b
   return message(`${opts.dryRun ? 'DRY RUN · ' : ''}${word}: ${subject}${decidedSuffix(request)}`, blocks);
 }
 
+/** How the request ended, in words (escaped mrkdwn), from its decision data. */
+export function decisionText(request: ApprovalRequest): string | undefined {
+  const d = request.decision;
+  if (!d) return undefined;
+  switch (d.kind) {
+    case 'applied':
+      return `applied ${formatPercent(request.toPercent)}${d.dryRun ? ' (DRY RUN: server-side dry run only)' : ''}`;
+    case 'refused':
+      return `refused at approval: ${escapeMrkdwn(d.reasons.join('; '))}`;
+    case 'failed':
+      return d.conflict
+        ? `the canary route changed while applying (${escapeMrkdwn(d.error)}); nothing was applied, request again`
+        : `the write failed: ${escapeMrkdwn(d.error)}; the weight is unchanged`;
+    case 'rejected':
+      return d.withdrawn ? 'withdrawn by the requester' : 'rejected';
+    case 'expired':
+      return `expired ${slackTime(request.expiresAt)} without approval`;
+    case 'cancelled':
+      return d.cause === 'rolled-back' ? `cancelled: ${request.decidedBy ? mention(request.decidedBy) : 'someone'} rolled the canary back` : 'cancelled: the request message could not be posted';
+    case 'cleanup': {
+      const steps = d.results.map((r) => `${r.ok ? 'done' : 'FAILED'}: ${escapeMrkdwn(cleanupStepText(r.step))} (${escapeMrkdwn(r.detail)})`);
+      const notDone = d.notDone.length ? `. Not done: ${d.notDone.map((s) => escapeMrkdwn(cleanupStepText(s))).join('; ')}` : '';
+      return `${d.notDone.length || d.results.some((r) => !r.ok) ? 'cleanup stopped at the first failure' : 'cleanup finished'}: ${steps.join('; ')}${notDone}${d.dryRun ? ' (DRY RUN: server-side dry runs only)' : ''}`;
+    }
+  }
+}
+
 /** The fallback's tail: who decided, and why for a refusal or a failure (without repeating the state). */
 function decidedSuffix(request: ApprovalRequest): string {
   const by = request.decidedBy ? mention(request.decidedBy) : undefined;
-  const why = request.outcome ? truncate(escapeKeepingMentions(request.outcome.replace(/^refused at approval:\s*/i, '')), 500) : '';
+  const decision = request.decision;
+  const why =
+    decision?.kind === 'refused' ? truncate(escapeMrkdwn(decision.reasons.join('; ')), 500) : decision?.kind === 'failed' || decision?.kind === 'cleanup' ? truncate(decisionText(request) ?? '', 500) : '';
   switch (request.status) {
     case 'applied':
     case 'applying':

@@ -74,22 +74,6 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const USER_MENTION = /<@[UW][A-Z0-9]{2,}>/g;
-
-/**
- * For the bot's own sentences that may embed a user mention (`<@U123>`, e.g. a request's `outcome`):
- * keeps exact user mentions, escapes everything else (so `<!channel>` or a link from a reason stays inert).
- */
-export function escapeKeepingMentions(text: string): string {
-  let out = '';
-  let last = 0;
-  for (const match of text.matchAll(USER_MENTION)) {
-    out += escapeMrkdwn(text.slice(last, match.index)) + match[0];
-    last = match.index + match[0].length;
-  }
-  return localizeTimes(out + escapeMrkdwn(text.slice(last)));
-}
-
 /**
  * `<url|label>` for an http(s) URL, or undefined for anything else (javascript:, garbage, over 1000
  * characters: a cut URL is a wrong link). The URL is parsed and re-serialised, which percent-encodes
@@ -156,21 +140,6 @@ export function slackTime(at: string | Date, fallback?: string): string {
   const unix = Math.floor(d.getTime() / 1000);
   const fb = (fallback ?? plainTime(d)).replace(/[|<>]/g, ' ');
   return `<!date^${unix}^{date_short_pretty} {time}|${fb}>`;
-}
-
-const ISO_UTC = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z\b/g;
-
-/**
- * Turns ISO-8601 UTC timestamps inside already escaped text (e.g. "opens 2025-03-05T09:00:00.000Z" from the
- * core's rule checks and outcomes) into Slack date tokens, so readers see them in their own timezone.
- */
-export function localizeTimes(escaped: string): string {
-  return escaped.replace(ISO_UTC, (iso) => slackTime(iso));
-}
-
-/** Escapes outside text and localizes the timestamps in it: the default for reasons and details. */
-export function escapeText(text: string): string {
-  return localizeTimes(escapeMrkdwn(text));
 }
 
 /** `▰▰▱▱▱▱ step 2 of 6`; at most 20 segments however many steps the ramp has. */
@@ -275,7 +244,7 @@ export function button(spec: ButtonSpec): Button {
 export const ROLLBACK_CONFIRM: ConfirmSpec = {
   title: 'Roll back the canary?',
   text:
-    'Sets canary-weight to 0 on the canary Ingress and removes its canary-by-header/-cookie rules: ' +
+    'Sets the canary to 0% and removes its header and cookie routing rules: ' +
     'all traffic goes to Python (the Rust gateway gets none). No approval needed; the action is audited.',
   confirm: 'Roll back',
   deny: 'Cancel',
@@ -292,10 +261,21 @@ export function dryRunContext(): ContextBlock {
   return context([':test_tube: *DRY RUN*: the bot reads the real cluster and writes nothing (server-side dry runs only).']);
 }
 
+/**
+ * DRY_RUN: every message says so. Views that know better word it themselves; this marks whatever else
+ * leaves the bot (answers, replies, channel posts): "DRY RUN · " before the text and the DRY RUN note last.
+ */
+export function markDryRun<T extends { text: string; blocks?: unknown[] }>(m: T, dryRun: boolean): T {
+  if (!dryRun) return m;
+  const text = /DRY RUN/.test(m.text) ? m.text : truncate(`DRY RUN · ${m.text}`, LIMITS.fallbackText);
+  const blocks = m.blocks && !JSON.stringify(m.blocks).includes('DRY RUN') ? capBlocks([...(m.blocks as KnownBlock[]), dryRunContext()], LIMITS.blocksPerMessage) : m.blocks;
+  return { ...m, text, blocks };
+}
+
 /** A bulleted list, escaped, at most `maxItems` items (the rest summarised). */
 export function bullets(items: string[], opts: { maxItems?: number; maxItemChars?: number; escape?: (s: string) => string } = {}): string {
   const maxItems = opts.maxItems ?? 15;
-  const esc = opts.escape ?? escapeText;
+  const esc = opts.escape ?? escapeMrkdwn;
   const shown = items.slice(0, maxItems).map((item) => `• ${truncate(esc(item), opts.maxItemChars ?? 500)}`);
   if (items.length > maxItems) shown.push(`• …and ${items.length - maxItems} more`);
   return shown.join('\n');

@@ -3,7 +3,7 @@
 // alerts of the last 48 h, and readiness for the next step with every reason it is not ready.
 import type { Button, KnownBlock } from '@slack/types';
 import type { DigestReport, WindowedCriterion } from '../src/core/digest.js';
-import { formatDuration, formatPercent } from '../src/core/ramp.js';
+import { formatDuration, formatPercent } from '../src/core/format.js';
 import { rollbackButtonValue } from './action-ids.js';
 import {
   actions,
@@ -12,7 +12,6 @@ import {
   divider,
   dryRunContext,
   escapeMrkdwn,
-  escapeText,
   fields,
   header,
   LIMITS,
@@ -24,7 +23,8 @@ import {
   truncate,
   type Message,
 } from './blocks.js';
-import { criterionLine, FAIL, PASS, ruleCheckLine, transition, verdictBadge } from './evidence.js';
+import { criterionLine, failingChecksText, FAIL, PASS, ruleCheckLine, transition, verdictBadge } from './evidence.js';
+import { guardText } from './guard.js';
 import { rampFields, requestNextButton, severityIcon, weightLine } from './status.js';
 
 export interface DigestViewOptions {
@@ -42,7 +42,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   const blocks: KnownBlock[] = [header(`Go/no-go digest — ${dateLabel(report.date)}${opts.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. What to do, before anything else.
-  blocks.push(section(`:point_right: *Recommended action:* ${truncate(escapeText(report.recommendation.text), 1500)}`));
+  blocks.push(section(`:point_right: *Recommended action:* ${truncate(escapeMrkdwn(report.recommendation.text), 1500)}`));
 
   // 2. Where the ramp stands.
   blocks.push(
@@ -61,6 +61,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   blocks.push(...linesSections('*Each criterion over the last 24 h* (now · worst · time in breach)', criteriaLines(report.criteria24h)));
   if (report.shadow) blocks.push(...linesSections('*Shadow traffic*', shadowLines(report.shadow)));
   blocks.push(section(alertsText(report.alerts48h)));
+  blocks.push(section(guardText(status.guard)));
   blocks.push(divider());
 
   // 4. Readiness for the next step, with every reason it is not ready.
@@ -74,7 +75,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   const chart =
     opts.chart === 'in-thread'
       ? ':chart_with_upwards_trend: Chart of the last 48 h (error rate, p99 ratio, weight changes) in the thread'
-      : `:warning: Chart missing: ${truncate(escapeText(opts.chart.missing), 500)}`;
+      : `:warning: Chart missing: ${truncate(escapeMrkdwn(opts.chart.missing), 500)}`;
   blocks.push(context([chart, `Generated ${slackTime(report.at)}${opts.dryRun ? ' · *DRY RUN*' : ''}`]));
   if (opts.dryRun) blocks.push(dryRunContext());
 
@@ -87,7 +88,7 @@ function criteriaLines(criteria: WindowedCriterion[]): string[] {
   const lines = criteria.slice(0, MAX_CRITERIA).map((c) => {
     let line = `${criterionLine({ label: c.label, value: c.current, threshold: c.threshold, pass: c.pass })} · worst *${truncate(escapeMrkdwn(c.worst), 300)}*${c.breachMs === undefined ? '' : ` · in breach ${formatDuration(c.breachMs)}`}`;
     if (c.gapShare > 0) line += ` · :warning: ${gapText(c.gapShare)}`;
-    if (c.error) line += `\n      :warning: ${truncate(escapeText(c.error), 400)}`;
+    if (c.error) line += `\n      :warning: ${truncate(escapeMrkdwn(c.error), 400)}`;
     return line;
   });
   if (criteria.length > MAX_CRITERIA) lines.push(`…and ${criteria.length - MAX_CRITERIA} more criteria`);
@@ -104,17 +105,17 @@ function gapText(share: number): string {
 function shadowLines(shadow: NonNullable<DigestReport['shadow']>): string[] {
   const lines = shadow.rates.slice(0, MAX_CRITERIA).map((r) => {
     const line = criterionLine({ label: r.label, value: r.display, threshold: r.threshold, pass: r.pass });
-    return r.error ? `${line}\n      :warning: ${truncate(escapeText(r.error), 400)}` : line;
+    return r.error ? `${line}\n      :warning: ${truncate(escapeMrkdwn(r.error), 400)}` : line;
   });
   if (!shadow.rates.length) lines.push('_no shadow rates read_');
   if (shadow.rates.length > MAX_CRITERIA) lines.push(`…and ${shadow.rates.length - MAX_CRITERIA} more rates`);
-  if (shadow.exit) lines.push(`*Exit criterion:* ${truncate(escapeText(shadow.exit), 500)}`);
+  if (shadow.exit) lines.push(`*Exit criterion:* ${truncate(escapeMrkdwn(shadow.exit), 500)}`);
   return lines;
 }
 
 function alertsText(alerts48h: DigestReport['alerts48h']): string {
   const title = '*Alerts fired in the last 48 h*';
-  if (!alerts48h.ok) return `${title}: :warning: unknown, could not be read: ${truncate(escapeText(alerts48h.reason), 600)}`;
+  if (!alerts48h.ok) return `${title}: :warning: unknown, could not be read: ${truncate(escapeMrkdwn(alerts48h.reason), 600)}`;
   if (!alerts48h.alerts.length) return `${title}: ${PASS} none`;
   // One line per alert name and severity (Prometheus returns one series per instance), critical first.
   const counts = new Map<string, { name: string; severity: string; count: number }>();
@@ -135,7 +136,7 @@ function alertsText(alerts48h: DigestReport['alerts48h']): string {
 
 function readinessTitle(report: DigestReport): string {
   const { status } = report;
-  if ('error' in status.canary) return `*Readiness for the next step:* ${FAIL} unknown (the canary Ingress could not be read)`;
+  if ('error' in status.route) return `*Readiness for the next step:* ${FAIL} unknown (the canary route could not be read)`;
   if (!status.next) return `*Readiness for the next step:* none, last step of the ramp reached (${formatPercent(status.percent ?? 100)})`;
   const move = transition(status.percent ?? 0, status.next.targetPercent);
   return `*Readiness for the next step (${move}):* ${
@@ -157,9 +158,8 @@ function readinessLines(report: DigestReport): string[] {
   );
 
   // The ramp rules not met; the "Go/no-go: NO-GO: …" rule only repeats the reasons listed just above.
-  const repeated = `Go/no-go: NO-GO: ${nogo.join('; ')}`;
-  const ramp = (status.next?.assessment.reasons ?? []).filter((r) => r !== repeated);
-  if (ramp.length) lines.push(`*Ramp rules not met (${ramp.length}):*\n${reasonBullets(ramp)}`);
+  const ramp = (status.next?.assessment.checks ?? []).filter((c) => !c.pass && c.label !== 'Go/no-go');
+  if (ramp.length) lines.push(`*Ramp rules not met (${ramp.length}):*\n${failingChecksText(ramp, MAX_REASONS)}`);
 
   if (status.checklist?.length) {
     lines.push(`*Before the next phase:*\n${status.checklist.slice(0, MAX_REASONS).map(ruleCheckLine).join('\n')}`);
@@ -204,10 +204,10 @@ function linesSections(title: string, lines: string[]): KnownBlock[] {
 /** "Go/no-go digest 2026-11-24: NO-GO, canary 5% (step 2 of 6)". */
 function fallbackText(report: DigestReport, dryRun: boolean): string {
   const { status } = report;
-  const { canary } = status;
+  const { route } = status;
   let where: string;
-  if ('error' in canary) where = 'canary weight unknown (Kubernetes: could not read the canary Ingress)';
-  else if (!canary.exists) where = 'canary 0% (no canary Ingress)';
+  if ('error' in route) where = 'canary weight unknown (Kubernetes: could not read the canary route)';
+  else if (!route.exists) where = 'canary 0% (no canary route)';
   else {
     const pos = status.position;
     const step = pos ? (pos.stepNumber === 0 ? ' (not started)' : ` (step ${pos.stepNumber} of ${pos.stepCount})`) : '';

@@ -1,8 +1,8 @@
 // Go/no-go evidence as mrkdwn lines, shared by status, approval messages, replies and history.
 import type { RuleCheck } from '../src/core/go-no-go.js';
-import type { EvidenceSnapshot } from '../src/core/ports.js';
-import { formatPercent } from '../src/core/ramp.js';
-import { bullets, escapeMrkdwn, escapeText, slackTime, truncate } from './blocks.js';
+import type { EvidenceSnapshot } from '../src/core/entities.js';
+import { formatPercent } from '../src/core/format.js';
+import { bullets, escapeMrkdwn, slackTime, truncate } from './blocks.js';
 
 export const PASS = '✅';
 export const FAIL = '❌';
@@ -22,9 +22,19 @@ export function criterionLine(c: { label: string; value: string; threshold: stri
   return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: *${truncate(escapeMrkdwn(c.value), 300)}* (${truncate(escapeMrkdwn(threshold), 150)})`;
 }
 
+/** `Business window: closed (…), opens <date>`, escaped; the time in the reader's time zone. */
+export function ruleCheckText(c: RuleCheck): string {
+  return `${truncate(escapeMrkdwn(c.label), 150)}: ${truncate(escapeMrkdwn(c.detail), 500)}${c.opensAt ? `, opens ${slackTime(c.opensAt)}` : ''}`;
+}
+
 /** `✅ Hold 48h at step: held 2d 1h`, escaped. */
 export function ruleCheckLine(c: RuleCheck): string {
-  return `${mark(c.pass)} ${truncate(escapeMrkdwn(c.label), 150)}: ${truncate(escapeText(c.detail), 500)}`;
+  return `${mark(c.pass)} ${ruleCheckText(c)}`;
+}
+
+/** Why an increase is refused: each failing check (with its time, when it has one), escaped. */
+export function failingChecksText(checks: RuleCheck[], maxItems = 12): string {
+  return bullets(checks.filter((c) => !c.pass).map(ruleCheckText), { maxItems, maxItemChars: 600, escape: (s) => s });
 }
 
 /** Verdict, time, every criterion and every reason of a snapshot. */

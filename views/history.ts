@@ -1,8 +1,8 @@
 // `/mcp-canary history`: recent audited actions, newest first, within Slack's block and text limits.
 import type { KnownBlock } from '@slack/types';
-import type { AuditEntry } from '../src/core/ports.js';
-import { formatPercent } from '../src/core/ramp.js';
-import { context, escapeKeepingMentions, escapeMrkdwn, escapeText, header, LIMITS, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
+import type { AuditEntry } from '../src/core/entities.js';
+import { formatPercent } from '../src/core/format.js';
+import { context, escapeMrkdwn, header, LIMITS, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
 import { transition } from './evidence.js';
 
 const ACTIONS: Record<AuditEntry['action'], string> = {
@@ -24,6 +24,8 @@ const ACTIONS: Record<AuditEntry['action'], string> = {
   'finalize-step': ':broom: cleanup step',
   'finalize-finished': ':checkered_flag: cleanup finished',
   'job-undeliverable': ':warning: notification undeliverable',
+  'route-applied': ':construction: canary route put in place',
+  'guard-breach': ':shield: guard: rollback conditions breached',
 };
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -81,11 +83,12 @@ export function auditEntryText(entry: AuditEntry): string {
       : entry.fromPercent !== undefined
         ? ` · from ${formatPercent(entry.fromPercent)}`
         : '';
-  const lines = [`*${slackTime(entry.at)}* · ${mention(entry.actor)} · *${what}*${move}${entry.dryRun ? ' · _DRY RUN_' : ''}`];
-  lines.push(truncate(escapeKeepingMentions(entry.summary), 1200));
+  const requested = entry.requestedBy ? ` · requested by ${mention(entry.requestedBy)}` : '';
+  const lines = [`*${slackTime(entry.at)}* · ${mention(entry.actor)} · *${what}*${move}${requested}${entry.dryRun ? ' · _DRY RUN_' : ''}`];
+  lines.push(truncate(escapeMrkdwn(entry.summary), 1200));
   if (entry.evidence) {
     const ev = entry.evidence;
-    const why = ev.verdict === 'NO-GO' && ev.reasons.length ? `: ${truncate(escapeText(ev.reasons.join('; ')), 600)}` : '';
+    const why = ev.verdict === 'NO-GO' && ev.reasons.length ? `: ${truncate(escapeMrkdwn(ev.reasons.join('; ')), 600)}` : '';
     lines.push(`_go/no-go ${ev.verdict}${why}_`);
   }
   return lines.join('\n');

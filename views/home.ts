@@ -1,7 +1,7 @@
 // The App Home tab: the live status dashboard, the pending approval request with Approve / Reject, the action
 // buttons, and the last audited actions. Published on `app_home_opened` and on Refresh; it never updates itself.
 import type { Button, KnownBlock } from '@slack/types';
-import type { AuditEntry } from '../src/core/ports.js';
+import type { AuditEntry } from '../src/core/entities.js';
 import type { StatusReport } from '../src/core/status.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
 import { approveRequestButton, rejectRequestButton, TWO_PERSON_RULE } from './approval.js';

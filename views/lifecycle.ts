@@ -1,17 +1,30 @@
 // Shadow mode, drift and the post-migration cleanup: the phases around the ramp.
 import type { KnownBlock } from '@slack/types';
 import type { DriftEvent } from '../src/core/drift.js';
-import type { StepResult } from '../src/core/finalize.js';
+import type { CleanupStep, DeploymentReadiness, StepResult } from '../src/core/entities.js';
+import { formatPercent } from '../src/core/format.js';
 import type { ChecklistItem } from '../src/core/phase.js';
-import type { DeploymentReadiness } from '../src/core/ports.js';
 import type { ApproverRule } from '../src/core/permissions.js';
 import type { ShadowStatus, ShadowToggleOutcome } from '../src/core/shadow.js';
 import { ACTION } from './action-ids.js';
 import { actions, button, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, type Message } from './blocks.js';
-import { mark } from './evidence.js';
+import { mark, ruleCheckLine } from './evidence.js';
 
 export function checklistLines(items: ChecklistItem[]): string {
-  return items.map((i) => `${mark(i.pass)} ${escapeMrkdwn(i.label)}: ${escapeMrkdwn(i.detail)}`).join('\n');
+  return items.map(ruleCheckLine).join('\n');
+}
+
+/** One cleanup step in words (plain text: escape before mrkdwn). */
+export function cleanupStepText(step: CleanupStep): string {
+  switch (step.id) {
+    case 'delete-python-deployment':
+    case 'delete-python-service':
+      return `delete ${step.target}`;
+    case 'promote-canary-route':
+      return `point ${step.target} at the Rust service`;
+    case 'remove-canary-route':
+      return `remove the canary route ${step.target}`;
+  }
 }
 
 export function renderShadowStatus(status: ShadowStatus, opts: { dryRun: boolean }): Message {
@@ -93,25 +106,28 @@ export function renderRollout(readiness: DeploymentReadiness | { error: string }
 }
 
 export function renderDrift(event: DriftEvent): Message {
-  const before = event.before.exists ? `weight *${event.before.percent}%*` : 'canary Ingress *absent*';
-  const after = event.after.exists ? `weight *${event.after.percent}%*` : 'canary Ingress *absent*';
+  const state = (x: { exists: boolean; percent: number }) => (x.exists ? `weight *${formatPercent(x.percent)}*` : 'canary route *absent*');
+  const split = event.disagreeingSplit ? `\nThe split rules disagree: ${event.disagreeingSplit.map(formatPercent).join(', ')} (the first one counts). Make them agree, or roll back.` : '';
   const blocks: KnownBlock[] = [
     header(':mag: Canary changed outside mcp-canary'),
-    section(`Before: ${before}\nAfter: ${after}\nDetected ${slackTime(event.at)}. ${event.adopted ? 'Adopted as the known state: the hold at this step restarts now.' : 'Adopted as the known state.'} Someone ran kubectl (or a deploy tool): check it was intended, or roll back.`),
+    section(
+      `Before: ${state(event.before)}\nAfter: ${state(event.after)}${split}\nDetected ${slackTime(event.at)}. ${event.adopted ? 'Adopted as the known state: the hold at this step restarts now.' : 'Adopted as the known state.'} Someone ran kubectl (or a deploy tool): check it was intended, or roll back.`,
+    ),
   ];
   if (event.dryRun) blocks.push(dryRunContext());
-  return message(`${event.dryRun ? '[DRY RUN] ' : ''}Canary changed outside the bot: ${event.summary}`, blocks);
+  const plain = (x: { exists: boolean; percent: number }) => (x.exists ? `weight ${formatPercent(x.percent)}` : 'canary route absent');
+  return message(`${event.dryRun ? 'DRY RUN · ' : ''}Canary changed outside the bot: ${plain(event.before)} → ${plain(event.after)}`, blocks);
 }
 
 export function renderCleanupPlan(plan: StepResult[], refused?: string): Message {
-  const lines = plan.map((r, i) => `${i + 1}. ${mark(r.ok)} ${escapeMrkdwn(r.step.description)} — ${escapeMrkdwn(r.detail)}`);
+  const lines = plan.map((r, i) => `${i + 1}. ${mark(r.ok)} ${escapeMrkdwn(cleanupStepText(r.step))} — ${escapeMrkdwn(r.detail)}`);
   const blocks: KnownBlock[] = [section(`*Cleanup plan* (server-side dry run first)\n${lines.join('\n')}`)];
   if (refused) blocks.unshift(section(`:no_entry: Cleanup refused: ${escapeMrkdwn(refused)}`));
   return message(refused ? `Cleanup refused: ${refused}` : 'Cleanup plan', blocks);
 }
 
 export function renderCleanupStep(result: StepResult, index: number, total: number): Message {
-  return message(`Cleanup step ${index}/${total} ${result.ok ? 'done' : 'FAILED'}: ${result.step.description}`, [
-    section(`${result.ok ? ':white_check_mark:' : ':x:'} Step ${index}/${total}: ${escapeMrkdwn(result.step.description)} — ${escapeMrkdwn(result.detail)}`),
+  return message(`Cleanup step ${index}/${total} ${result.ok ? 'done' : 'FAILED'}: ${cleanupStepText(result.step)}`, [
+    section(`${result.ok ? ':white_check_mark:' : ':x:'} Step ${index}/${total}: ${escapeMrkdwn(cleanupStepText(result.step))} — ${escapeMrkdwn(result.detail)}`),
   ]);
 }

@@ -1,10 +1,10 @@
 // Ephemeral replies to the person who ran a command or clicked a button.
 import type { KnownBlock } from '@slack/types';
 import type { DecisionOutcome, WeightChangeOutcome } from '../src/core/approvals.js';
-import { formatDuration, formatPercent } from '../src/core/ramp.js';
-import { decisionLine, requestStateWord } from './approval.js';
-import { bullets, context, dryRunContext, escapeKeepingMentions, escapeMrkdwn, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
-import { criterionLine, ruleCheckLine, transition, verdictBadge } from './evidence.js';
+import { formatDuration, formatPercent } from '../src/core/format.js';
+import { decisionLine, decisionText, requestStateWord } from './approval.js';
+import { bullets, context, dryRunContext, escapeMrkdwn, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
+import { criterionLine, failingChecksText, ruleCheckLine, transition, verdictBadge } from './evidence.js';
 import { renderRollbackOutcome } from './rollback.js';
 
 /** Reply to `/mcp-canary promote` and `/mcp-canary weight N`. */
@@ -26,13 +26,9 @@ export function renderWeightChangeOutcome(outcome: WeightChangeOutcome): Message
       const move = transition(outcome.fromPercent, outcome.toPercent);
       const { assessment, goNoGo } = outcome;
       const reasons = assessment.reasons.length ? assessment.reasons : goNoGo.reasons;
+      const why = assessment.checks.some((c) => !c.pass) ? failingChecksText(assessment.checks) : bullets(reasons.length ? reasons : ['no reason recorded'], { maxItems: 12, maxItemChars: 400, escape: escapeMrkdwn });
       return message(`NO-GO: canary ${move} not requested: ${truncate(escapeMrkdwn(reasons.join('; ')), 400)}`, [
-        section(
-          `${verdictBadge('NO-GO')} *${move} not requested.* Nothing was changed.\n${bullets(reasons.length ? reasons : ['no reason recorded'], {
-            maxItems: 12,
-            maxItemChars: 400,
-          })}`,
-        ),
+        section(`${verdictBadge('NO-GO')} *${move} not requested.* Nothing was changed.\n${why}`),
         section(`*Ramp rules*\n${assessment.checks.map(ruleCheckLine).join('\n') || '_none checked_'}`),
         section(`*Go/no-go criteria* (checked ${slackTime(goNoGo.evaluatedAt)})\n${goNoGo.criteria.map(criterionLine).join('\n') || '_none evaluated_'}`),
       ]);
@@ -99,7 +95,8 @@ export function renderDecisionReply(outcome: DecisionOutcome): Message {
       const move = transition(r.fromPercent, r.toPercent);
       const state = requestStateWord(r).toLowerCase();
       const lines = [`:information_source: This request (*${move}*) is already *${state}*. ${decisionLine(r)}.`];
-      if (r.outcome) lines.push(`*Outcome:* ${truncate(escapeKeepingMentions(r.outcome), 1500)}`);
+      const decided = decisionText(r);
+      if (decided) lines.push(`*Outcome:* ${truncate(decided, 1500)}`);
       return message(`Already ${state}: canary ${move}`, [section(lines.join('\n'))]);
     }
     case 'expired': {
@@ -120,7 +117,8 @@ export function renderDecisionReply(outcome: DecisionOutcome): Message {
     case 'applied': {
       const r = outcome.request;
       const move = transition(r.fromPercent, r.toPercent);
-      const detail = r.outcome ? ` ${truncate(escapeKeepingMentions(r.outcome), 500)}.` : '';
+      const decided = decisionText(r);
+      const detail = decided ? ` ${truncate(decided, 500)}.` : '';
       return message(`Applied: canary ${move}`, [section(`:white_check_mark: Approved: *${move}*.${detail}`)]);
     }
     case 'refused': {

@@ -1,8 +1,9 @@
-// The in-channel message after a rollback: what was done, exactly, or what to run by hand when it failed.
+// The in-channel message after a rollback: what was done, step by step, or what to run by hand when it failed.
 import type { KnownBlock } from '@slack/types';
-import { formatPercent } from '../src/core/ramp.js';
-import type { RollbackOutcome, RollbackSource } from '../src/core/rollback.js';
+import type { RollbackOutcome, RollbackSource, RollbackStep, RouteRef } from '../src/core/entities.js';
+import { formatPercent } from '../src/core/format.js';
 import { bullets, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, truncate, type Message } from './blocks.js';
+import { routeLabel, routingRuleText } from './route.js';
 
 const SOURCES: Record<RollbackSource, string> = {
   command: '`/mcp-canary rollback`',
@@ -13,14 +14,40 @@ const SOURCES: Record<RollbackSource, string> = {
   digest: 'the Roll back button on the daily digest',
   auto: 'automatic rollback on a critical alert (AUTO_ROLLBACK_ON_CRITICAL)',
   'weight-0': '`/mcp-canary weight 0`',
+  guard: 'the guard: a runbook rollback condition held for GUARD_BREACHES checks',
+  cli: 'the break-glass command line (`mcp-canary rollback`)',
 };
 
 const MAX_REASON = 1000;
+
+/** One step of what was done, in words (escaped mrkdwn). */
+export function rollbackStepText(step: RollbackStep, route: RouteRef): string {
+  const where = routeLabel(route);
+  switch (step.kind) {
+    case 'read-failed':
+      return `could not read ${where} first (${truncate(escapeMrkdwn(step.error), 300)}); wrote 0% anyway`;
+    case 'reset': {
+      const from = step.fromPercent !== undefined ? ` (was ${formatPercent(step.fromPercent)})` : '';
+      const rules = step.removedRules.length ? `; removed the routing rules ${step.removedRules.map((r) => `\`${escapeMrkdwn(routingRuleText(r))}\``).join(', ')} so no request is routed to Rust` : '';
+      const warning = step.nowPercent !== 0 ? `; warning: the route now reads ${formatPercent(step.nowPercent)}` : '';
+      return `set the canary to 0% on ${where}${from}${rules}${warning}`;
+    }
+    case 'write-failed':
+      return `write attempt ${step.attempt} failed: ${truncate(escapeMrkdwn(step.error), 300)}`;
+    case 'route-removed':
+      return `removed the canary route ${where} (the fallback after the writes failed): all traffic goes to Python${step.copyKept ? '; a copy was kept, `/mcp-canary route apply` puts it back at 0%' : ''}`;
+    case 'route-already-gone':
+      return `${where} is gone: all traffic goes to Python`;
+    case 'remove-failed':
+      return `removal attempt ${step.attempt} failed: ${truncate(escapeMrkdwn(step.error), 300)}`;
+  }
+}
 
 export function renderRollbackOutcome(outcome: RollbackOutcome): Message {
   const who = mention(outcome.actor);
   const dry = outcome.dryRun ? ' · DRY RUN' : '';
   const from = 'fromPercent' in outcome && outcome.fromPercent !== undefined ? formatPercent(outcome.fromPercent) : undefined;
+  const where = routeLabel(outcome.route);
   const blocks: KnownBlock[] = [];
   let text: string;
 
@@ -31,29 +58,30 @@ export function renderRollbackOutcome(outcome: RollbackOutcome): Message {
         section(
           outcome.dryRun
             ? `${who} ran a rollback${from ? ` from *${from}*` : ''} as a *DRY RUN*: server-side dry run only, *nothing was changed*.`
-            : `${who} rolled the canary back ${from ? `from *${from}* ` : 'from an unknown weight (the Ingress could not be read first) '}to *0%*: all traffic goes to Python.`,
+            : `${who} rolled the canary back ${from ? `from *${from}* ` : 'from an unknown weight (the route could not be read first) '}to *0%*: all traffic goes to Python.`,
         ),
       );
       text = `Canary rolled back to 0%${from ? ` from ${from}` : ''} by ${who}`;
       break;
     }
-    case 'deleted-ingress': {
-      blocks.push(header(`:rewind: Canary Ingress deleted (fallback)${dry}`));
+    case 'route-removed': {
+      blocks.push(header(`:rewind: Canary route removed (fallback)${dry}`));
       blocks.push(
         section(
-          `Setting the weight to 0 failed (${truncate(escapeMrkdwn(outcome.patchError), 600)}), so ${who}'s rollback deleted the canary Ingress, the runbook's fallback` +
+          `Setting the canary to 0% failed (${truncate(escapeMrkdwn(outcome.writeError), 600)}), so ${who}'s rollback removed the canary route ${where}, the runbook's fallback` +
             (outcome.dryRun
               ? ': *DRY RUN*, server-side dry run only, *nothing was changed*.'
-              : `${from ? ` (it was at *${from}*)` : ''}: all traffic goes to Python. *Re-apply the canary Ingress before ramping again.*`),
+              : `${from ? ` (it was at *${from}*)` : ''}: all traffic goes to Python. *Put the canary route back (\`/mcp-canary route apply\`) before ramping again.*`),
         ),
       );
-      text = `Canary Ingress deleted (rollback fallback) by ${who}: all traffic goes to Python`;
+      text = `Canary route removed (rollback fallback) by ${who}: all traffic goes to Python`;
       break;
     }
     case 'already-rolled-back': {
+      const detail = outcome.why === 'route-absent' ? `the canary route of ${where} is absent: all traffic already goes to Python` : `${where} is already at 0% with no routing rules`;
       blocks.push(header(`:information_source: Already rolled back${dry}`));
-      blocks.push(section(`Rollback by ${who}: nothing to do. ${truncate(escapeMrkdwn(outcome.detail), 1000)}.`));
-      text = `Already rolled back: ${truncate(escapeMrkdwn(outcome.detail), 300)}`;
+      blocks.push(section(`Rollback by ${who}: nothing to do, ${detail}.`));
+      text = `Already rolled back: ${outcome.why === 'route-absent' ? 'the canary route is absent' : 'the canary is at 0% with no routing rules'}`;
       break;
     }
     case 'failed': {
@@ -61,10 +89,7 @@ export function renderRollbackOutcome(outcome: RollbackOutcome): Message {
       blocks.push(
         section(
           `:rotating_light: *Rollback by ${who} FAILED: traffic may still go to Rust.*\n` +
-            `Run the commands below now (or retry \`/mcp-canary rollback\`); escalate to the platform team lead (L2) if they fail too.\n*Errors:*\n${bullets(
-              outcome.errors,
-              { maxItems: 6, maxItemChars: 400 },
-            )}`,
+            `Run the commands below now (or retry \`/mcp-canary rollback\`); escalate to the platform team lead (L2) if they fail too.\n*Errors:*\n${bullets(outcome.errors, { maxItems: 6, maxItemChars: 400 })}`,
         ),
       );
       const commands = outcome.manualCommands.map((c) => escapeMrkdwn(c)).join('\n');
@@ -78,10 +103,10 @@ export function renderRollbackOutcome(outcome: RollbackOutcome): Message {
   if (outcome.reason) facts.push(`*Reason:* ${truncate(escapeMrkdwn(outcome.reason), MAX_REASON)}`);
   blocks.push(section(facts.join('\n')));
 
-  if (outcome.actions.length) {
-    blocks.push(section(`*What was done:*\n${bullets(outcome.actions, { maxItems: 12, maxItemChars: 400 })}`));
+  if (outcome.steps.length) {
+    blocks.push(section(`*What was done:*\n${bullets(outcome.steps.map((s) => rollbackStepText(s, outcome.route)), { maxItems: 12, maxItemChars: 600, escape: (s) => s })}`));
   }
-  blocks.push(context([`${slackTime(outcome.at)} · source: ${escapeMrkdwn(outcome.source)}${outcome.dryRun ? ' · *DRY RUN*' : ''}`]));
+  blocks.push(context([`${slackTime(outcome.at)} · source: ${escapeMrkdwn(outcome.source)} · ${escapeMrkdwn(outcome.route.router)}${outcome.dryRun ? ' · *DRY RUN*' : ''}`]));
   if (outcome.dryRun) blocks.push(dryRunContext());
 
   const reason = outcome.reason ? ` (reason: ${truncate(escapeMrkdwn(outcome.reason), 200)})` : '';

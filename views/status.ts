@@ -1,7 +1,7 @@
 // `/mcp-canary status` (and the Refresh button): the live picture, verdict first.
 import type { Button, KnownBlock } from '@slack/types';
-import type { FiringAlert } from '../src/core/ports.js';
-import { formatDuration, formatPercent } from '../src/core/ramp.js';
+import type { CanaryRoute, FiringAlert } from '../src/core/entities.js';
+import { formatDuration, formatPercent } from '../src/core/format.js';
 import type { StatusReport } from '../src/core/status.js';
 import { ACTION, rollbackButtonValue } from './action-ids.js';
 import { checklistLines } from './lifecycle.js';
@@ -25,20 +25,18 @@ import {
   type Message,
 } from './blocks.js';
 import { criterionLine, FAIL, mark, PASS, ruleCheckLine, transition, verdictBadge } from './evidence.js';
+import { guardText } from './guard.js';
+import { routeLabel, routingRuleText } from './route.js';
 
-const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
 const MAX_ALERTS = 10;
 
 export function renderStatus(report: StatusReport): Message {
-  const { canary, goNoGo, targets } = report;
-  const ingressRef = escapeMrkdwn(`${targets.namespace}/${targets.canaryIngress}`);
+  const { route, goNoGo } = report;
+  const where = `${routeLabel(report.routeRef)} in \`${escapeMrkdwn(report.routeRef.namespace)}\` (${escapeMrkdwn(report.routeRef.router)})`;
   const blocks: KnownBlock[] = [header(`MCP canary status${report.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. Weight, step and verdict: what a reader needs first.
   const headline: string[] = [`*Phase:* ${escapeMrkdwn(report.phase.label)}`, weightLine(report)];
-  if (!('error' in canary) && canary.exists && canary.weightTotal !== 100) {
-    headline.push(`raw \`canary-weight\` ${canary.weight} of \`canary-weight-total\` ${canary.weightTotal}`);
-  }
   const reasons = goNoGo.reasons;
   headline.push(
     goNoGo.verdict === 'GO'
@@ -47,27 +45,8 @@ export function renderStatus(report: StatusReport): Message {
   );
   blocks.push(section(headline.join('\n')));
 
-  // 2. The canary Ingress itself, when it is not the plain weight-only canary we expect.
-  const warnings: string[] = [];
-  if (!('error' in canary)) {
-    if (!canary.exists) {
-      warnings.push(`:information_source: The canary Ingress *${ingressRef}* does not exist: all traffic goes to Python. Re-apply it before ramping again.`);
-    } else {
-      if (!canary.canaryEnabled) {
-        warnings.push(`:warning: *${ingressRef}* is not marked \`${ANNOTATION_PREFIX}canary: "true"\`: ingress-nginx does not treat it as a canary.`);
-      }
-      const rules = Object.entries(canary.routingRules);
-      if (rules.length) {
-        const list = rules
-          .slice(0, 8)
-          .map(([k, v]) => `\`${truncate(escapeMrkdwn(`${k.replace(ANNOTATION_PREFIX, '')}=${v}`), 200)}\``)
-          .join(', ');
-        warnings.push(
-          `:warning: *Header/cookie routing rules are set*: matching requests go to Rust whatever the weight (even at 0%): ${list}${rules.length > 8 ? ` and ${rules.length - 8} more` : ''}. Rollback removes them.`,
-        );
-      }
-    }
-  }
+  // 2. The route itself, when it is not the plain weight-only canary we expect.
+  const warnings = routeWarnings(route, where);
   if (warnings.length) blocks.push(section(warnings.join('\n')));
 
   // 3. The ramp, the window, the deployment, the pending request: two columns.
@@ -78,15 +57,19 @@ export function renderStatus(report: StatusReport): Message {
   const criteria = goNoGo.criteria.map(criterionLine);
   blocks.push(section(`*Go/no-go criteria* (checked ${slackTime(goNoGo.evaluatedAt)})\n${criteria.join('\n') || '_no criteria evaluated_'}`));
 
-  if (goNoGo.firingAlerts.length) blocks.push(section(alertsText(goNoGo.firingAlerts)));
+  const alerts = [...goNoGo.firingAlerts, ...goNoGo.pausingAlerts.filter((p) => !goNoGo.firingAlerts.some((f) => f.fingerprint === p.fingerprint))];
+  if (alerts.length) blocks.push(section(alertsText(alerts)));
 
-  // 5. The prerequisites of the next phase (shadow → canary, primary → cleanup), with live marks.
+  // 5. The guard: the runbook's rollback conditions, watched by the bot.
+  blocks.push(section(guardText(report.guard)));
+
+  // 6. The prerequisites of the next phase (shadow → canary, primary → cleanup), with live marks.
   if (report.checklist?.length) {
     const next = report.phase.name === 'shadow' ? 'Before starting the canary' : 'Before the cleanup (`/mcp-canary finalize`)';
     blocks.push(section(`*${next}*\n${checklistLines(report.checklist)}`));
   }
 
-  // 6. The next step: every ramp rule, and whether it can be requested.
+  // 7. The next step: every ramp rule, and whether it can be requested.
   if (report.next) {
     const { targetPercent, assessment } = report.next;
     const from = report.percent ?? 0;
@@ -103,7 +86,7 @@ export function renderStatus(report: StatusReport): Message {
   buttons.push(rollbackButton(rollbackButtonValue('status')));
   blocks.push(actions(buttons));
 
-  blocks.push(context([`Checked ${slackTime(report.at)} · ${ingressRef}${report.dryRun ? ' · *DRY RUN*' : ''}`]));
+  blocks.push(context([`Checked ${slackTime(report.at)} · ${where}${report.dryRun ? ' · *DRY RUN*' : ''}`]));
   if (report.dryRun) blocks.push(dryRunContext());
 
   return message(fallbackText(report), blocks);
@@ -111,14 +94,13 @@ export function renderStatus(report: StatusReport): Message {
 
 /** `*5%* of traffic to Rust — ▰▰▱▱▱▱ step 2 of 6`, or why the weight is unknown. */
 export function weightLine(report: StatusReport): string {
-  const { canary, targets } = report;
-  if ('error' in canary) {
-    const ingressRef = escapeMrkdwn(`${targets.namespace}/${targets.canaryIngress}`);
-    return `${FAIL} *Weight unknown.* Kubernetes: could not read ingress ${ingressRef}: ${truncate(escapeMrkdwn(canary.error), 600)}`;
+  const { route } = report;
+  if ('error' in route) {
+    return `${FAIL} *Weight unknown.* Kubernetes: could not read ${routeLabel(report.routeRef)}: ${truncate(escapeMrkdwn(route.error), 600)}`;
   }
   const percent = report.percent ?? 0;
   const pos = report.position;
-  let line = canary.exists ? `*${formatPercent(percent)}* of traffic to Rust` : '*0%* of traffic to Rust (no canary Ingress)';
+  let line = route.exists ? `*${formatPercent(percent)}* of traffic to Rust` : '*0%* of traffic to Rust (no canary route)';
   if (pos) line += ` — ${progressBar(pos.stepNumber, pos.stepCount)}`;
   if (pos && !pos.onStep && percent > 0) line += ` (${formatPercent(percent)} is between ramp steps)`;
   return line;
@@ -139,7 +121,7 @@ export function requestNextButton(targetPercent: number): Button {
  * is pending), else the reasons it is not offered (for a context line).
  */
 export function nextStepOffer(report: StatusReport): { button?: Button; notOffered: string[] } {
-  const { canary } = report;
+  const { route } = report;
   const notOffered: string[] = [];
   if (report.next) {
     const { targetPercent, assessment } = report.next;
@@ -153,8 +135,8 @@ export function nextStepOffer(report: StatusReport): { button?: Button; notOffer
     } else {
       return { button: requestNextButton(targetPercent), notOffered };
     }
-  } else if ('error' in canary) {
-    notOffered.push('Request next step not offered: the canary Ingress could not be read.');
+  } else if ('error' in route) {
+    notOffered.push('Request next step not offered: the canary route could not be read.');
   } else if (report.position?.isFinal) {
     notOffered.push(`At the last step of the ramp (${formatPercent(report.percent ?? 100)}): nothing to promote.`);
   }
@@ -193,15 +175,15 @@ function overviewFields(report: StatusReport): Array<[string, string]> {
 
 /** The ramp facts as label/value pairs: time at this step, hold left, next step, business window. */
 export function rampFields(report: StatusReport): Array<[string, string]> {
-  const { canary, hold, window } = report;
+  const { route, hold, window } = report;
   const pairs: Array<[string, string]> = [];
-  const canaryRead = !('error' in canary);
+  const canaryRead = !('error' in route);
 
   // Time at this step and hold left.
   let atStep: string;
   let holdLeft: string;
   if (!canaryRead || !hold) {
-    atStep = 'unknown (canary Ingress not read)';
+    atStep = 'unknown (canary route not read)';
     holdLeft = `${FAIL} unknown`;
   } else if (hold.unknownReason) {
     atStep = `:warning: unknown: ${truncate(escapeMrkdwn(hold.unknownReason), 400)}`;
@@ -262,13 +244,42 @@ function alertsText(alerts: FiringAlert[]): string {
 function fallbackText(report: StatusReport): string {
   const dry = report.dryRun ? 'DRY RUN · ' : '';
   const verdict = report.goNoGo.verdict;
-  const { canary } = report;
-  if ('error' in canary) return `${dry}${verdict}: canary weight unknown (Kubernetes: could not read the canary Ingress)`;
-  if (!canary.exists) return `${dry}${verdict}: canary Ingress does not exist, all traffic goes to Python`;
+  const { route } = report;
+  if ('error' in route) return `${dry}${verdict}: canary weight unknown (Kubernetes: could not read the canary route)`;
+  if (!route.exists) return `${dry}${verdict}: the canary route is absent, all traffic goes to Python`;
   const pos = report.position;
   const step = pos ? (pos.stepNumber === 0 ? ' (not started)' : ` (step ${pos.stepNumber} of ${pos.stepCount})`) : '';
   let text = `${dry}${verdict}: canary ${formatPercent(report.percent ?? 0)}${step}`;
   if (report.next?.assessment.allowed && !report.pending) text += ` · next step ${formatPercent(report.next.targetPercent)} can be requested`;
   if (report.pending) text += ` · request ${transition(report.pending.fromPercent, report.pending.toPercent)} pending approval`;
   return text;
+}
+
+/** What is unusual about the route: absent, not set up to split, not accepted, split rules disagreeing, routing rules set. */
+export function routeWarnings(route: CanaryRoute | { error: string }, where: string): string[] {
+  const warnings: string[] = [];
+  if ('error' in route) return warnings;
+  if (!route.exists) {
+    warnings.push(`:information_source: The canary route ${where} is absent: all traffic goes to Python. Put it back (\`/mcp-canary route apply\`) before ramping again.`);
+    return warnings;
+  }
+  if (route.splitProblem) warnings.push(`:warning: ${where}: ${truncate(escapeMrkdwn(route.splitProblem), 400)}.`);
+  for (const c of route.conditions.filter((c) => !c.ok)) {
+    const by = c.reporter ? ` (${truncate(escapeMrkdwn(c.reporter), 80)})` : '';
+    warnings.push(`:no_entry: *${escapeMrkdwn(c.type)} is False*${by}: ${truncate(escapeMrkdwn([c.reason, c.message].filter(Boolean).join(': ') || 'no reason given'), 400)}. Increases are NO-GO until the traffic layer accepts the route.`);
+  }
+  const percents = route.splitPercents ?? [];
+  if (new Set(percents).size > 1) warnings.push(`:warning: The split rules disagree: ${percents.map(formatPercent).join(', ')} (the first one counts).`);
+  if (route.routingRules.length) {
+    const list = route.routingRules
+      .slice(0, 8)
+      .map((r) => `\`${truncate(escapeMrkdwn(routingRuleText(r)), 200)}\``)
+      .join(', ');
+    warnings.push(
+      `:warning: *Header/cookie routing rules are set*: matching requests go to Rust whatever the weight (even at 0%): ${list}${route.routingRules.length > 8 ? ` and ${route.routingRules.length - 8} more` : ''}. Rollback removes them.`,
+    );
+  }
+  const ok = route.conditions.filter((c) => c.ok);
+  if (ok.length && !route.conditions.some((c) => !c.ok)) warnings.push(`${PASS} ${ok.map((c) => escapeMrkdwn(c.type)).join(', ')}`);
+  return warnings;
 }

@@ -1,7 +1,8 @@
 // Acknowledge and "Silence 1h" on an alert message. Rollback on it goes through the rollback listener,
 // which also acknowledges the group.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { acknowledgeAlertGroup, silenceAlertGroup, type AlertDeps } from '../../src/core/alerts.js';
+import { acknowledgeAlertGroup, silenceAlertGroup } from '../../src/core/alerts.js';
+import { type AlertDeps } from '../../src/core/deps.js';
 import { mention } from '../../views/index.js';
 import type { HandlerContext } from '../context.js';
 import { tellClicker } from '../reply.js';

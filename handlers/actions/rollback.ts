@@ -1,7 +1,7 @@
 // Every Rollback button (status, approval request, alert message). Slack's confirm dialog already asked.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { acknowledgeAlertGroup } from '../../src/core/alerts.js';
-import type { RollbackSource } from '../../src/core/rollback.js';
+import type { RollbackSource } from '../../src/core/entities.js';
 import { rollbackAndAnnounce } from '../announce.js';
 import type { HandlerContext } from '../context.js';
 import { tellClicker } from '../reply.js';

@@ -1,6 +1,7 @@
 // The core's AlertAnnouncer on Slack: the group message in SLACK_CHANNEL, news in its thread.
 import type { WebClient } from '@slack/web-api';
-import type { AlertAnnouncer, AlertGroupRecord, AlertMessageContext, AlertThreadEvent } from '../../src/core/ports.js';
+import type { AlertAnnouncer } from '../../src/core/ports.js';
+import type { AlertGroupRecord, AlertMessageContext, AlertThreadEvent } from '../../src/core/entities.js';
 import { renderAlertGroup, renderAlertThreadEvent } from '../../views/index.js';
 import { describeSlackError } from '../context.js';
 

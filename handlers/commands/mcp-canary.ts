@@ -5,6 +5,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { sharedStatus } from '../../src/core/status.js';
 import { settledWithin } from '../../src/settled-within.js';
+import { markDryRun } from '../../views/blocks.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
@@ -23,7 +24,12 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
     if (!rendered) renderedStatus.set(report, (rendered = renderStatus(report)));
     return rendered;
   };
-  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const { command, client } = args;
+    // Every answer says DRY RUN when the bot writes nothing (views that know better already say it).
+    const dryRun = ctx.core.policy.dryRun;
+    const ack = (answer?: { response_type: 'ephemeral'; text: string; blocks?: unknown[] }) => args.ack(answer && (markDryRun(answer, dryRun) as never));
+    const respond = (answer: { response_type: 'ephemeral' | 'in_channel'; text: string; blocks?: unknown[] }) => args.respond(markDryRun(answer, dryRun) as never);
     const parsed = parseCommand(command.text);
     ctx.metrics.commands.inc({ subcommand: parsed.kind });
 

@@ -4,7 +4,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAlertmanagerWebhook } from '../../src/adapters/alertmanager-webhook.js';
-import { receiveAlertNotification, type AlertDeps } from '../../src/core/alerts.js';
+import { receiveAlertNotification } from '../../src/core/alerts.js';
+import { type AlertDeps } from '../../src/core/deps.js';
 import { readLimited, refuseTooLarge } from './body.js';
 
 export const ALERT_WEBHOOK_MAX_BYTES = 1024 * 1024;

@@ -1,7 +1,8 @@
 // Alertmanager API v2: which alerts are firing now. Silenced and inhibited alerts are firing too: a silence
 // mutes notifications, never the go/no-go, so they are returned marked with who silenced them until when.
 import axios, { type AxiosInstance } from 'axios';
-import type { AlertQuery, AlertSilence, AlertSource, FiringAlert, SilenceRequest } from '../core/ports.js';
+import type { AlertQuery, AlertSilence, FiringAlert, SilenceRequest } from '../core/entities.js';
+import type { AlertSource } from '../core/ports.js';
 import { describeHttpFailure } from './http-errors.js';
 
 interface AlertV2 {

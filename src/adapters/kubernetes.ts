@@ -1,23 +1,10 @@
-// The only importer of @kubernetes/client-node. Reads and merge-patches the canary Ingress, deletes it,
-// reads deployment readiness; every failure becomes a ClusterError the core can decide on.
+// The Kubernetes API through @kubernetes/client-node: one set of API clients and one connection pool shared
+// by the cluster adapter (deployments, services) and the traffic routers (routers/). Every failure becomes
+// a ClusterError the core can decide on.
 import * as k8s from '@kubernetes/client-node';
-import { type CanaryCluster, type CanaryState, type ClusterTargets, type ContainerEnv, type DeploymentReadiness, type WeightPatch, type WriteOptions } from '../core/ports.js';
+import type { DeploymentReadiness, ContainerEnv } from '../core/entities.js';
 import { ClusterError, type ClusterErrorKind } from '../core/errors.js';
-
-const NGINX = 'nginx.ingress.kubernetes.io/';
-const ROUTING_RULES = ['canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern', 'canary-by-cookie'];
-/** Our own record on the Ingress: nginx ignores unknown annotations on a canary Ingress. */
-export const APPLIED_ANNOTATIONS = {
-  weight: 'mcp-canary.stoa.dev/applied-weight',
-  at: 'mcp-canary.stoa.dev/applied-at',
-  by: 'mcp-canary.stoa.dev/applied-by',
-} as const;
-
-export interface KubernetesOptions extends ClusterTargets {
-  kubeconfig?: string;
-  requestTimeoutMs: number;
-  dryRun: boolean;
-}
+import type { Cluster, ClusterTargets, WriteOptions } from '../core/ports.js';
 
 export function loadKubeConfig(kubeconfigPath?: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -26,163 +13,37 @@ export function loadKubeConfig(kubeconfigPath?: string): k8s.KubeConfig {
   return kc;
 }
 
-export class KubernetesCanaryCluster implements CanaryCluster {
-  private readonly networking: k8s.NetworkingV1Api;
-  private readonly apps: k8s.AppsV1Api;
-  private readonly core: k8s.CoreV1Api;
-  readonly targets: ClusterTargets;
-  readonly dryRun: boolean;
-  /** One connection pool for every call (see requestOptions). */
+type RequestOptions = k8s.ConfigurationOptions<k8s.ObservableMiddleware>;
+
+/** The API clients, with a per-request deadline and one reused connection pool. */
+export class KubeApi {
+  readonly networking: k8s.NetworkingV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly core: k8s.CoreV1Api;
+  readonly custom: k8s.CustomObjectsApi;
+  readonly discovery: k8s.DiscoveryV1Api;
   private dispatcher: ReturnType<k8s.RequestContext['getDispatcher']>;
 
   constructor(
     kc: k8s.KubeConfig,
-    private readonly options: KubernetesOptions,
+    private readonly requestTimeoutMs: number,
+    readonly dryRun: boolean,
   ) {
     this.networking = kc.makeApiClient(k8s.NetworkingV1Api);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
-    const { kubeconfig: _, requestTimeoutMs: __, dryRun, ...targets } = options;
-    this.targets = targets;
-    this.dryRun = dryRun;
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
   }
 
-  async readCanary(): Promise<CanaryState> {
-    const { namespace, canaryIngress: name } = this.options;
-    try {
-      const ingress = await this.networking.readNamespacedIngress({ name, namespace }, this.requestOptions());
-      return canaryStateOf(ingress);
-    } catch (error) {
-      const mapped = toClusterError(error, { verb: 'get', resource: 'ingresses', name });
-      if (mapped.kind === 'not-found') return { exists: false, canaryEnabled: false, weight: 0, weightTotal: 100, routingRules: {} };
-      throw mapped;
-    }
-  }
-
-  async patchCanaryWeight(patch: WeightPatch, options: WriteOptions = {}): Promise<CanaryState> {
-    const { namespace, canaryIngress: name } = this.options;
-    const annotations: Record<string, string | null> = {
-      // Annotation values are strings in the API (map[string]string).
-      [`${NGINX}canary-weight`]: String(patch.weight),
-      [APPLIED_ANNOTATIONS.weight]: String(patch.weight),
-      [APPLIED_ANNOTATIONS.at]: patch.appliedAt,
-      [APPLIED_ANNOTATIONS.by]: patch.appliedBy,
-    };
-    for (const key of patch.removeAnnotations ?? []) annotations[key] = null;
-    const metadata: Record<string, unknown> = { annotations };
-    if (patch.expectedResourceVersion) metadata.resourceVersion = patch.expectedResourceVersion;
-    try {
-      const ingress = await this.networking.patchNamespacedIngress(
-        { name, namespace, body: { metadata }, dryRun: this.dryRunParam(options) },
-        this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
-      );
-      return canaryStateOf(ingress);
-    } catch (error) {
-      throw toClusterError(error, { verb: 'patch', resource: 'ingresses', name });
-    }
-  }
-
-  async deleteCanary(options: WriteOptions = {}): Promise<void> {
-    const { namespace, canaryIngress: name } = this.options;
-    try {
-      await this.networking.deleteNamespacedIngress({ name, namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
-    } catch (error) {
-      throw toClusterError(error, { verb: 'delete', resource: 'ingresses', name });
-    }
-  }
-
-  async readDeployment(name: string): Promise<DeploymentReadiness> {
-    try {
-      const deployment = await this.apps.readNamespacedDeployment({ name, namespace: this.options.namespace }, this.requestOptions());
-      return readinessOf(deployment);
-    } catch (error) {
-      throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
-    }
-  }
-
-  async readDeploymentEnv(name: string): Promise<ContainerEnv[]> {
-    try {
-      const deployment = await this.apps.readNamespacedDeployment({ name, namespace: this.options.namespace }, this.requestOptions());
-      return (deployment.spec?.template.spec?.containers ?? []).map((c) => ({
-        container: c.name,
-        env: Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
-      }));
-    } catch (error) {
-      throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
-    }
-  }
-
-  async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options: WriteOptions = {}): Promise<void> {
-    // Strategic merge: containers and env entries merge by name, as `kubectl set env` does.
-    // A JSON merge patch would replace the lists and drop the other containers and variables.
-    const body = { spec: { template: { spec: { containers: [{ name: container, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) }] } } } };
-    try {
-      await this.apps.patchNamespacedDeployment(
-        { name, namespace: this.options.namespace, body, dryRun: this.dryRunParam(options) },
-        this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch)),
-      );
-    } catch (error) {
-      throw toClusterError(error, { verb: 'patch', resource: 'deployments', name });
-    }
-  }
-
-  async deleteDeployment(name: string, options: WriteOptions = {}): Promise<void> {
-    try {
-      await this.apps.deleteNamespacedDeployment({ name, namespace: this.options.namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
-    } catch (error) {
-      throw toClusterError(error, { verb: 'delete', resource: 'deployments', name });
-    }
-  }
-
-  async deleteService(name: string, options: WriteOptions = {}): Promise<void> {
-    try {
-      await this.core.deleteNamespacedService({ name, namespace: this.options.namespace, dryRun: this.dryRunParam(options) }, this.requestOptions());
-    } catch (error) {
-      throw toClusterError(error, { verb: 'delete', resource: 'services', name });
-    }
-  }
-
-  async repointIngress(ingress: string, fromService: string, toService: string, port: number, options: WriteOptions = {}): Promise<number> {
-    const namespace = this.options.namespace;
-    let current: k8s.V1Ingress;
-    try {
-      current = await this.networking.readNamespacedIngress({ name: ingress, namespace }, this.requestOptions());
-    } catch (error) {
-      throw toClusterError(error, { verb: 'get', resource: 'ingresses', name: ingress });
-    }
-    let changed = 0;
-    const repoint = (backend: k8s.V1IngressBackend | undefined): k8s.V1IngressBackend | undefined => {
-      if (backend?.service?.name !== fromService) return backend;
-      changed++;
-      return { ...backend, service: { name: toService, port: { number: port } } };
-    };
-    const spec = current.spec ?? {};
-    const rules = (spec.rules ?? []).map((rule) => ({
-      ...rule,
-      http: rule.http && { ...rule.http, paths: rule.http.paths.map((p) => ({ ...p, backend: repoint(p.backend)! })) },
-    }));
-    const defaultBackend = repoint(spec.defaultBackend);
-    if (changed === 0) return 0;
-    // Lists are replaced whole by a merge patch: send the complete rules, guarded by the version we read.
-    const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { rules, ...(defaultBackend ? { defaultBackend } : {}) } };
-    try {
-      await this.networking.patchNamespacedIngress(
-        { name: ingress, namespace, body, dryRun: this.dryRunParam(options) },
-        this.requestOptions(k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
-      );
-    } catch (error) {
-      throw toClusterError(error, { verb: 'patch', resource: 'ingresses', name: ingress });
-    }
-    return changed;
-  }
-
-  private dryRunParam(options: WriteOptions): string | undefined {
+  dryRunParam(options: WriteOptions = {}): string | undefined {
     return this.dryRun || options.dryRun ? 'All' : undefined;
   }
 
-  /** A per-request deadline: a hung API server must not hold a rollback. */
-  private requestOptions(base?: k8s.ConfigurationOptions<k8s.ObservableMiddleware>): k8s.ConfigurationOptions<k8s.ObservableMiddleware> {
-    const timeoutMs = this.options.requestTimeoutMs;
+  /** Options for one call: its deadline (a hung API server must not hold a rollback), the shared pool, an optional content type. */
+  options(contentType?: k8s.PatchStrategy): RequestOptions {
+    const base = contentType ? k8s.setHeaderOptions('Content-Type', contentType) : undefined;
+    const timeoutMs = this.requestTimeoutMs;
     const deadline: k8s.ObservableMiddleware = {
       pre: (request) => {
         request.setSignal(AbortSignal.timeout(timeoutMs));
@@ -201,11 +62,11 @@ export class KubernetesCanaryCluster implements CanaryCluster {
       },
       post: (response) => of(response),
     };
-    return {
-      ...base,
-      middleware: [...(base?.middleware ?? []), deadline],
-      middlewareMergeStrategy: 'append',
-    };
+    return { ...base, middleware: [...(base?.middleware ?? []), deadline], middlewareMergeStrategy: 'append' };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close().catch(() => undefined);
   }
 }
 
@@ -214,30 +75,66 @@ function of<T>(value: T): k8s.Observable<T> {
   return new k8s.Observable(Promise.resolve(value));
 }
 
-export function canaryStateOf(ingress: k8s.V1Ingress): CanaryState {
-  const annotations = ingress.metadata?.annotations ?? {};
-  const total = Number(annotations[`${NGINX}canary-weight-total`]);
-  const weight = Number(annotations[`${NGINX}canary-weight`] ?? '0');
-  const routingRules: Record<string, string> = {};
-  for (const rule of ROUTING_RULES) {
-    const value = annotations[NGINX + rule];
-    if (value !== undefined) routingRules[NGINX + rule] = value;
+/** The deployments and services the migration touches. */
+export class KubernetesCluster implements Cluster {
+  readonly dryRun: boolean;
+
+  constructor(
+    private readonly api: KubeApi,
+    readonly targets: ClusterTargets,
+  ) {
+    this.dryRun = api.dryRun;
   }
-  const appliedWeight = annotations[APPLIED_ANNOTATIONS.weight];
-  const appliedAt = annotations[APPLIED_ANNOTATIONS.at];
-  return {
-    exists: true,
-    canaryEnabled: annotations[`${NGINX}canary`] === 'true',
-    // ingress-nginx treats an invalid weight as 0 and a total below 100 as 100.
-    weight: Number.isInteger(weight) && weight >= 0 ? weight : 0,
-    weightTotal: Number.isInteger(total) && total > 100 ? total : 100,
-    routingRules,
-    lastApplied:
-      appliedWeight !== undefined && appliedAt !== undefined
-        ? { weight: Number(appliedWeight), at: appliedAt, by: annotations[APPLIED_ANNOTATIONS.by] ?? 'unknown' }
-        : undefined,
-    resourceVersion: ingress.metadata?.resourceVersion,
-  };
+
+  async readDeployment(name: string): Promise<DeploymentReadiness> {
+    try {
+      return readinessOf(await this.api.apps.readNamespacedDeployment({ name, namespace: this.targets.namespace }, this.api.options()));
+    } catch (error) {
+      throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
+    }
+  }
+
+  async readDeploymentEnv(name: string): Promise<ContainerEnv[]> {
+    try {
+      const deployment = await this.api.apps.readNamespacedDeployment({ name, namespace: this.targets.namespace }, this.api.options());
+      return (deployment.spec?.template.spec?.containers ?? []).map((c) => ({
+        container: c.name,
+        env: Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
+      }));
+    } catch (error) {
+      throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
+    }
+  }
+
+  async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options: WriteOptions = {}): Promise<void> {
+    // Strategic merge: containers and env entries merge by name, as `kubectl set env` does.
+    // A JSON merge patch would replace the lists and drop the other containers and variables.
+    const body = { spec: { template: { spec: { containers: [{ name: container, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) }] } } } };
+    try {
+      await this.api.apps.patchNamespacedDeployment(
+        { name, namespace: this.targets.namespace, body, dryRun: this.api.dryRunParam(options) },
+        this.api.options(k8s.PatchStrategy.StrategicMergePatch),
+      );
+    } catch (error) {
+      throw toClusterError(error, { verb: 'patch', resource: 'deployments', name });
+    }
+  }
+
+  async deleteDeployment(name: string, options: WriteOptions = {}): Promise<void> {
+    try {
+      await this.api.apps.deleteNamespacedDeployment({ name, namespace: this.targets.namespace, dryRun: this.api.dryRunParam(options) }, this.api.options());
+    } catch (error) {
+      throw toClusterError(error, { verb: 'delete', resource: 'deployments', name });
+    }
+  }
+
+  async deleteService(name: string, options: WriteOptions = {}): Promise<void> {
+    try {
+      await this.api.core.deleteNamespacedService({ name, namespace: this.targets.namespace, dryRun: this.api.dryRunParam(options) }, this.api.options());
+    } catch (error) {
+      throw toClusterError(error, { verb: 'delete', resource: 'services', name });
+    }
+  }
 }
 
 export function readinessOf(deployment: k8s.V1Deployment): DeploymentReadiness {
@@ -267,7 +164,7 @@ export function toClusterError(error: unknown, op: { verb: string; resource: str
     const status = error.code;
     const apiMessage = apiMessageOf(error.body) ?? error.message.split('\n')[0];
     const kind: ClusterErrorKind =
-      status === 409 ? 'conflict' : status === 403 || status === 401 ? 'forbidden' : status === 404 ? 'not-found' : status === 400 || status === 422 ? 'invalid' : 'unavailable';
+      status === 409 ? 'conflict' : status === 403 || status === 401 ? 'forbidden' : status === 404 ? 'not-found' : status === 400 || status === 422 || status === 415 ? 'invalid' : 'unavailable';
     const message =
       kind === 'forbidden'
         ? `Kubernetes refused ${op.verb} on ${op.resource}/${op.name} (HTTP ${status}): the bot's ServiceAccount needs RBAC verb "${op.verb}" on ${op.resource} "${op.name}" (see deploy/rbac.yaml)`
@@ -292,4 +189,19 @@ function apiMessageOf(body: unknown): string | undefined {
   }
   if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
   return undefined;
+}
+
+/** Annotations the bot writes on the route object to record what it applied (routers ignore unknown ones). */
+export const APPLIED_ANNOTATIONS = {
+  /** ingress-nginx: the raw canary-weight; gateway-api: the percent. */
+  weight: 'mcp-canary.stoa.dev/applied-weight',
+  at: 'mcp-canary.stoa.dev/applied-at',
+  by: 'mcp-canary.stoa.dev/applied-by',
+} as const;
+
+/** The object without what the API server owns, to be created again later. */
+export function portableCopy<T extends { metadata?: Record<string, unknown>; status?: unknown }>(object: T): T {
+  const { status: _, ...rest } = structuredClone(object);
+  const { resourceVersion: __, uid: ___, creationTimestamp: ____, managedFields: _____, generation: ______, selfLink: _______, ...metadata } = (rest.metadata ?? {}) as Record<string, unknown>;
+  return { ...rest, metadata } as T;
 }

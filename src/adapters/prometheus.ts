@@ -1,7 +1,8 @@
 // Prometheus HTTP API, instant queries. Values arrive as strings ("NaN", "+Inf" included);
 // anything that is not one finite number becomes a failure with its reason (the core fails closed).
 import axios, { type AxiosInstance } from 'axios';
-import type { LabelledSamples, MetricsSource, RangeSeries, Sample } from '../core/ports.js';
+import type { LabelledSamples, RangeSeries, Sample } from '../core/entities.js';
+import type { MetricsSource } from '../core/ports.js';
 import { describeHttpFailure } from './http-errors.js';
 
 interface PromResponse {

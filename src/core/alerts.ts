@@ -3,35 +3,15 @@
 // optional auto-rollback for the runbook's rollback alerts. Alertmanager repeats and retries, so every
 // step is idempotent: the group record in the shared store says what was already said and done.
 import { createHash } from 'node:crypto';
-import type { CoreDeps } from './deps.js';
-import type {
-  AlertAnnouncer,
-  AlertGroupRecord,
-  AlertInstance,
-  AlertMessageContext,
-  AlertNotification,
-  AlertThreadEvent,
-  StateStore,
-} from './ports.js';
+import type { AlertDeps } from './deps.js';
+import type { AlertPolicy } from './policy.js';
+import type { StateStore } from './ports.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadEvent, EvidenceSnapshot } from './entities.js';
 import { percentOf } from './ramp.js';
 import { runDueJobs, type JobHandler, type JobsRun } from './jobs.js';
-import { cancelPendingAfterRollback, rollbackCanary } from './rollback.js';
+import { automaticRollback, cancelPendingAfterRollback, movedTraffic } from './rollback.js';
 import { describe } from './errors.js';
 
-export interface AlertPolicy {
-  /** Runbook action per alert name. */
-  actions: Record<string, string>;
-  /** Alerts whose runbook action is an immediate rollback. */
-  rollbackAlerts: string[];
-  criticalSeverity: string;
-  autoRollbackOnCritical: boolean;
-  escalation: { l1?: string; l2?: string; l3?: string; l2AfterMs: number; l3AfterMs: number };
-}
-
-export interface AlertDeps extends CoreDeps {
-  announcer: AlertAnnouncer;
-  alertPolicy: AlertPolicy;
-}
 
 const LOCK_TTL_MS = 15_000;
 const LOCK_WAIT_MS = 10_000;
@@ -331,11 +311,12 @@ async function autoRollback(deps: AlertDeps, record: AlertGroupRecord): Promise<
   // One auto-rollback per group and episode, whichever replica or retry gets here first.
   if (!(await deps.store.claimOnce(`auto-rollback:${record.id}:${record.episode}`, 86_400_000))) return;
   const names = alertNames(record, (a) => deps.alertPolicy.rollbackAlerts.includes(a.name));
-  const outcome = await rollbackCanary(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${names} firing` });
-  record.autoRollback = { at: outcome.at, outcome: outcome.kind };
-  await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+  const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${names} firing` });
+  record.autoRollback = { at: deps.clock.now().toISOString(), outcome: outcome?.kind ?? 'already-rolled-back' };
+  // Only the rollback that moved traffic is announced: the guard or another replica may have done it already.
+  if (outcome && movedTraffic(outcome)) await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
   await deps.store.saveAlertGroup(record);
-  if (outcome.kind === 'rolled-back' || outcome.kind === 'deleted-ingress') {
+  if (outcome && movedTraffic(outcome)) {
     await cancelPendingAfterRollback(deps, 'mcp-canary');
     await acknowledgeAlertGroupLocked(deps, record);
   }
@@ -364,8 +345,8 @@ async function receiveWithoutStore(deps: AlertDeps, n: AlertNotification, reason
   const where = await deps.announcer.post(record, context);
   Object.assign(record, where);
   if (shouldAutoRollback(record, deps.alertPolicy)) {
-    const outcome = await rollbackCanary(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${alertNames(record)} firing` });
-    await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+    const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${alertNames(record)} firing` });
+    if (outcome && movedTraffic(outcome)) await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
   }
   return { kind: 'degraded', reason };
 }
@@ -375,7 +356,7 @@ async function messageContext(deps: AlertDeps, record: AlertGroupRecord): Promis
   for (const a of record.alerts) if (deps.alertPolicy.actions[a.name]) actions[a.name] = deps.alertPolicy.actions[a.name]!;
   const context: AlertMessageContext = { actions, rollbackAlerts: deps.alertPolicy.rollbackAlerts, dryRun: deps.policy.dryRun };
   try {
-    context.canaryPercent = percentOf(await deps.cluster.readCanary());
+    context.canaryPercent = percentOf(await deps.router.readRoute());
   } catch (error) {
     context.canaryError = describe(error);
   }
@@ -404,4 +385,78 @@ async function acquireWithWait(store: StateStore, name: string): Promise<string>
     if (Date.now() > deadline) throw new Error(`lock ${name} is held elsewhere for more than ${LOCK_WAIT_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * GUARD=page: the guard saw the rollback conditions breached and writes nothing; people must roll back now.
+ * The page is an alert group of its own (one message, Acknowledge and Rollback, its thread), so it escalates
+ * exactly like a critical alert: L1 at once, L2/L3 on the alert timers, until someone acknowledges or rolls back.
+ */
+export async function pageForGuard(deps: AlertDeps, input: { episodeStartedAt: string; evidence: EvidenceSnapshot; percent: number }): Promise<AlertGroupRecord> {
+  const id = guardPageId(input.episodeStartedAt);
+  const lock = await acquireWithWait(deps.store, `alert-group:${id}`);
+  try {
+    const existing = await deps.store.getAlertGroup(id);
+    if (existing) return existing;
+    const now = deps.clock.now().toISOString();
+    const record: AlertGroupRecord = {
+      id,
+      origin: 'guard',
+      evidence: input.evidence,
+      groupKey: `guard:${input.episodeStartedAt}`,
+      status: 'firing',
+      alerts: [
+        {
+          fingerprint: id,
+          name: 'Rollback conditions breached',
+          severity: deps.alertPolicy.criticalSeverity,
+          status: 'firing',
+          summary: input.evidence.reasons.join('; '),
+          startsAt: input.episodeStartedAt,
+          labels: {},
+        },
+      ],
+      groupLabels: {},
+      commonLabels: {},
+      truncatedAlerts: 0,
+      critical: true,
+      firingSince: now,
+      episode: 1,
+      escalated: [],
+    };
+    const context = await messageContext(deps, record);
+    const where = await deps.announcer.post(record, context);
+    Object.assign(record, where, { renderedHash: renderedHash(record, context) });
+    await deps.store.saveAlertGroup(record);
+    await startEscalation(deps, record);
+    await deps.store.saveAlertGroup(record);
+    return record;
+  } finally {
+    await deps.store.releaseLock(`alert-group:${id}`, lock).catch(() => undefined);
+  }
+}
+
+/** The guard's episode ended (conditions clear, or the canary at 0): its page is resolved and stops escalating. */
+export async function resolveGuardPage(deps: AlertDeps, episodeStartedAt: string): Promise<void> {
+  const id = guardPageId(episodeStartedAt);
+  const lock = await acquireWithWait(deps.store, `alert-group:${id}`);
+  try {
+    const record = await deps.store.getAlertGroup(id);
+    if (!record || record.status === 'resolved') return;
+    record.status = 'resolved';
+    record.resolvedAt = deps.clock.now().toISOString();
+    record.alerts = record.alerts.map((a) => ({ ...a, status: 'resolved' }));
+    await deps.store.cancelJobs(escalationJobIds(record));
+    const context = await messageContext(deps, record);
+    record.renderedHash = renderedHash(record, context);
+    await deps.store.saveAlertGroup(record);
+    await deps.announcer.update(record, context);
+    await deps.announcer.thread(record, { kind: 'resolved', at: record.resolvedAt });
+  } finally {
+    await deps.store.releaseLock(`alert-group:${id}`, lock).catch(() => undefined);
+  }
+}
+
+function guardPageId(episodeStartedAt: string): string {
+  return `guard-${alertGroupId(episodeStartedAt)}`;
 }

@@ -2,15 +2,15 @@
 // approve; at approval everything is checked again, and a compare-and-set on the request's status in
 // the shared store makes the weight apply exactly once, whichever replica gets the click.
 // Decreases apply at once (audited); weight 0 is a rollback.
-import { assessIncrease, evaluateGoNoGo, snapshotEvidence, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
 import type { CoreDeps } from './deps.js';
-import { type ApprovalRequest, type CanaryState, type DeploymentReadiness } from './ports.js';
-import { ClusterError } from './errors.js';
-import { formatPercent, percentOf, rampPosition, weightFor } from './ramp.js';
-import { applyFinalize, type StepResult } from './finalize.js';
+import type { ApprovalRequest, CanaryRoute, RequestDecision, RollbackOutcome, StepResult } from './entities.js';
+import { ClusterError, describe } from './errors.js';
+import { applyFinalize } from './finalize.js';
+import { formatPercent } from './format.js';
+import { assessIncreaseNow, snapshotEvidence, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
 import { isApprover } from './permissions.js';
-import { rollbackCanary, type RollbackOutcome } from './rollback.js';
-import { describe } from './errors.js';
+import { percentOf, rampPosition } from './ramp.js';
+import { rollbackCanary } from './rollback.js';
 
 export interface ApprovalHooks {
   /** Each cleanup step as it completes (finalize requests), to report it in the request's thread. */
@@ -37,13 +37,13 @@ export async function requestWeightChange(deps: CoreDeps, input: { actor: string
     return { kind: 'rollback', rollback: await rollbackCanary(deps, { actor, source: 'weight-0', reason: 'weight 0 requested' }) };
   }
 
-  let canary: CanaryState;
+  let route: CanaryRoute;
   try {
-    canary = await deps.cluster.readCanary();
+    route = await deps.router.readRoute();
   } catch (error) {
-    return { kind: 'unavailable', message: `Could not read the canary Ingress: ${describe(error)}. Nothing was changed.` };
+    return { kind: 'unavailable', message: `Could not read the canary route: ${describe(error)}. Nothing was changed.` };
   }
-  const current = percentOf(canary);
+  const current = percentOf(route);
   const position = rampPosition(current, deps.policy.ramp);
   let toPercent: number;
   if (target.kind === 'next') {
@@ -54,9 +54,9 @@ export async function requestWeightChange(deps: CoreDeps, input: { actor: string
   }
   if (toPercent === current) return { kind: 'no-change', percent: current };
 
-  if (toPercent < current) return decreaseWeight(deps, { actor, canary, fromPercent: current, toPercent });
+  if (toPercent < current) return decreaseWeight(deps, { actor, route, fromPercent: current, toPercent });
 
-  const { goNoGo, assessment } = await assessNow(deps, canary, toPercent);
+  const { goNoGo, assessment } = await assessIncreaseNow(deps, route, toPercent);
   if (!assessment.allowed) {
     return { kind: 'refused', fromPercent: current, toPercent, assessment, goNoGo };
   }
@@ -89,7 +89,7 @@ export async function requestWeightChange(deps: CoreDeps, input: { actor: string
     at: request.requestedAt,
     actor,
     action: 'weight-change-requested',
-    summary: `requested ${formatPercent(current)} → ${formatPercent(toPercent)}, expires ${request.expiresAt}`,
+    summary: `requested ${formatPercent(current)} → ${formatPercent(toPercent)}`,
     fromPercent: current,
     toPercent,
     requestId: request.id,
@@ -105,12 +105,12 @@ export async function attachRequestMessage(deps: Pick<CoreDeps, 'store'>, reques
 
 async function decreaseWeight(
   deps: CoreDeps,
-  input: { actor: string; canary: CanaryState; fromPercent: number; toPercent: number },
+  input: { actor: string; route: CanaryRoute; fromPercent: number; toPercent: number },
 ): Promise<WeightChangeOutcome> {
-  const { actor, canary, fromPercent, toPercent } = input;
+  const { actor, route, fromPercent, toPercent } = input;
   const at = deps.clock.now().toISOString();
   try {
-    await patchWithOneConflictRetry(deps, canary, fromPercent, { percent: toPercent, appliedBy: actor, appliedAt: at });
+    await setWithOneConflictRetry(deps, route, fromPercent, { percent: toPercent, appliedBy: actor, appliedAt: at });
   } catch (error) {
     return { kind: 'unavailable', message: `Could not lower the weight: ${describe(error)}. The weight is unchanged; use rollback if this is urgent.` };
   }
@@ -126,37 +126,26 @@ async function decreaseWeight(
   return { kind: 'decreased', actor, fromPercent, toPercent, dryRun: deps.policy.dryRun };
 }
 
-async function assessNow(deps: CoreDeps, canary: CanaryState, toPercent: number): Promise<{ goNoGo: GoNoGo; assessment: WeightChangeAssessment }> {
-  const now = deps.clock.now();
-  const [goNoGo, rust] = await Promise.all([
-    evaluateGoNoGo(deps, deps.policy.goNoGo, now),
-    deps.cluster.readDeployment(deps.cluster.targets.rustDeployment).catch((error: unknown): { error: string } => ({ error: describe(error) })),
-  ]);
-  const assessment = assessIncrease({ canary, targetPercent: toPercent, rust: rust as DeploymentReadiness | { error: string }, goNoGo, rules: deps.policy.ramp, now });
-  return { goNoGo, assessment };
-}
-
 /**
- * Patches with the resourceVersion that was read, so a concurrent change is never overwritten. On a conflict
- * the Ingress is read again once: if the weight is still the one the decision was based on (someone touched
- * another field), the patch is retried with the fresh resourceVersion; otherwise the conflict stands.
+ * Writes with the version that was read, so a concurrent change is never overwritten. On a conflict the
+ * route is read again once: if the percent is still the one the decision was based on (someone touched
+ * another field), the write is retried with the fresh version; otherwise the conflict stands.
  */
-async function patchWithOneConflictRetry(
+async function setWithOneConflictRetry(
   deps: CoreDeps,
-  canary: CanaryState,
+  route: CanaryRoute,
   expectedPercent: number,
   change: { percent: number; appliedBy: string; appliedAt: string },
 ): Promise<void> {
-  const { percent, ...by } = change;
   try {
-    await deps.cluster.patchCanaryWeight({ ...by, weight: weightFor(percent, canary.weightTotal), expectedResourceVersion: canary.resourceVersion });
+    await deps.router.setPercent({ ...change, expectedVersion: route.version });
   } catch (error) {
     if (!(error instanceof ClusterError && error.kind === 'conflict')) throw error;
-    const fresh = await deps.cluster.readCanary();
+    const fresh = await deps.router.readRoute();
     if (percentOf(fresh) !== expectedPercent) {
       throw new ClusterError('conflict', `the weight moved to ${formatPercent(percentOf(fresh))} meanwhile`, error.detail);
     }
-    await deps.cluster.patchCanaryWeight({ ...by, weight: weightFor(percent, fresh.weightTotal), expectedResourceVersion: fresh.resourceVersion });
+    await deps.router.setPercent({ ...change, expectedVersion: fresh.version });
   }
 }
 
@@ -203,11 +192,7 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
   if (claimed.kind === 'finalize') return approveFinalize(deps, claimed, actor, hooks);
 
   const refuse = async (reasons: string[], evidence = claimed.evidence): Promise<DecisionOutcome> => {
-    const done = await settle(deps, claimed, {
-      status: 'refused',
-      outcome: `refused at approval: ${reasons.join('; ')}`,
-      decisionEvidence: evidence,
-    });
+    const done = await settle(deps, claimed, { status: 'refused', decision: { kind: 'refused', reasons }, decisionEvidence: evidence });
     deps.audit.record({
       at: done.decidedAt ?? deps.clock.now().toISOString(),
       actor,
@@ -216,55 +201,53 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
       fromPercent: request.fromPercent,
       toPercent: request.toPercent,
       requestId,
+      requestedBy: request.requestedBy,
       evidence,
     });
     return { kind: 'refused', request: done, reasons };
   };
 
-  let canary: CanaryState;
+  let route: CanaryRoute;
   try {
-    canary = await deps.cluster.readCanary();
+    route = await deps.router.readRoute();
   } catch (error) {
-    return refuse([`could not read the canary Ingress: ${describe(error)}`]);
+    return refuse([`could not read the canary route: ${describe(error)}`]);
   }
-  const live = percentOf(canary);
+  const live = percentOf(route);
   if (live !== request.fromPercent) {
     return refuse([`the weight changed since the request (requested from ${formatPercent(request.fromPercent)}, now ${formatPercent(live)})`]);
   }
-  const { goNoGo, assessment } = await assessNow(deps, canary, request.toPercent);
+  const { goNoGo, assessment } = await assessIncreaseNow(deps, route, request.toPercent);
   const evidence = snapshotEvidence(goNoGo, assessment.reasons);
   if (!assessment.allowed) return refuse(assessment.reasons, evidence);
 
   const at = deps.clock.now().toISOString();
   try {
-    await patchWithOneConflictRetry(deps, canary, request.fromPercent, {
+    await setWithOneConflictRetry(deps, route, request.fromPercent, {
       percent: request.toPercent,
       appliedBy: actor,
       appliedAt: at,
     });
   } catch (error) {
-    const message =
-      error instanceof ClusterError && error.kind === 'conflict'
-        ? `the canary Ingress changed while applying (${error.message}); nothing was applied, request again`
-        : `the patch failed: ${describe(error)}; the weight is unchanged`;
-    const done = await settle(deps, claimed, { status: 'failed', outcome: message, decisionEvidence: evidence });
-    deps.audit.record({ at, actor, action: 'weight-change-failed', summary: message, fromPercent: request.fromPercent, toPercent: request.toPercent, requestId, evidence });
+    const conflict = error instanceof ClusterError && error.kind === 'conflict';
+    const message = conflict
+      ? `the canary route changed while applying (${describe(error)}); nothing was applied, request again`
+      : `the write failed: ${describe(error)}; the weight is unchanged`;
+    const done = await settle(deps, claimed, { status: 'failed', decision: { kind: 'failed', error: describe(error), conflict }, decisionEvidence: evidence });
+    deps.audit.record({ at, actor, action: 'weight-change-failed', summary: message, fromPercent: request.fromPercent, toPercent: request.toPercent, requestId, requestedBy: request.requestedBy, evidence });
     return { kind: 'failed', request: done, message };
   }
-  const dry = deps.policy.dryRun ? ' (DRY RUN: server-side dry run only)' : '';
-  const done = await settle(deps, claimed, {
-    status: 'applied',
-    outcome: `applied ${formatPercent(request.toPercent)}${dry}`,
-    decisionEvidence: evidence,
-  });
+  const dryRun = deps.policy.dryRun;
+  const done = await settle(deps, claimed, { status: 'applied', decision: { kind: 'applied', dryRun }, decisionEvidence: evidence });
   deps.audit.record({
     at,
     actor,
     action: 'weight-change-approved',
-    summary: `approved and applied ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)} (requested by <@${request.requestedBy}>)${dry}`,
+    summary: `approved and applied ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)}${dryRun ? ' (DRY RUN: server-side dry run only)' : ''}`,
     fromPercent: request.fromPercent,
     toPercent: request.toPercent,
     requestId,
+    requestedBy: request.requestedBy,
     evidence,
     dryRun: deps.policy.dryRun || undefined,
   });
@@ -274,18 +257,17 @@ export async function approveRequest(deps: CoreDeps, input: { requestId: string;
 /** A claimed cleanup request: re-checked and dry-run again inside applyFinalize, then applied step by step. */
 async function approveFinalize(deps: CoreDeps, claimed: ApprovalRequest, actor: string, hooks: ApprovalHooks): Promise<DecisionOutcome> {
   const result = await applyFinalize(deps, claimed, actor, (step, index, total) => hooks.onFinalizeStep?.(claimed, step, index, total) ?? Promise.resolve());
-  const dry = deps.cluster.dryRun ? ' (DRY RUN: server-side dry runs only)' : '';
   if (result.kind === 'refused') {
-    const done = await settle(deps, claimed, { status: 'refused', outcome: `refused at approval: ${result.reasons.join('; ')}` });
+    const done = await settle(deps, claimed, { status: 'refused', decision: { kind: 'refused', reasons: result.reasons } });
     return { kind: 'refused', request: done, reasons: result.reasons };
   }
-  const lines = result.results.map((r) => `${r.ok ? 'done' : 'FAILED'}: ${r.step.description} (${r.detail})`);
+  const decision: RequestDecision = { kind: 'cleanup', results: result.results, notDone: result.kind === 'stopped' ? result.notDone : [], dryRun: deps.policy.dryRun };
   if (result.kind === 'stopped') {
-    const message = `cleanup stopped at the first failure. ${lines.join('; ')}. Not done: ${result.notDone.map((s) => s.description).join('; ') || 'nothing'}${dry}`;
-    const done = await settle(deps, claimed, { status: 'failed', outcome: message });
-    return { kind: 'failed', request: done, message };
+    const done = await settle(deps, claimed, { status: 'failed', decision });
+    const failed = result.results.find((r) => !r.ok);
+    return { kind: 'failed', request: done, message: `cleanup stopped at the first failure${failed ? ` (${failed.step.target}: ${failed.detail})` : ''}` };
   }
-  const done = await settle(deps, claimed, { status: 'applied', outcome: `cleanup finished: ${lines.join('; ')}${dry}` });
+  const done = await settle(deps, claimed, { status: 'applied', decision });
   return { kind: 'applied', request: done };
 }
 
@@ -311,7 +293,7 @@ export async function rejectRequest(deps: CoreDeps, input: { requestId: string; 
       status: 'rejected',
       decidedBy: actor,
       decidedAt: now,
-      outcome: request.requestedBy === actor ? 'withdrawn by the requester' : 'rejected',
+      decision: { kind: 'rejected', withdrawn: request.requestedBy === actor },
     });
   } catch (error) {
     return { kind: 'unavailable', message: `The state store is unreachable (${describe(error)}).` };
@@ -321,10 +303,11 @@ export async function rejectRequest(deps: CoreDeps, input: { requestId: string; 
     at: now,
     actor,
     action: 'weight-change-rejected',
-    summary: `${request.requestedBy === actor ? 'withdrew' : 'rejected'} ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)} (requested by <@${request.requestedBy}>)`,
+    summary: `${request.requestedBy === actor ? 'withdrew' : 'rejected'} ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)}`,
     fromPercent: request.fromPercent,
     toPercent: request.toPercent,
     requestId,
+    requestedBy: request.requestedBy,
   });
   return { kind: 'rejected', request: done };
 }
@@ -340,17 +323,18 @@ async function expire(deps: CoreDeps, request: ApprovalRequest): Promise<Approva
   const done = await deps.store.transitionRequest(request.id, 'pending', {
     status: 'expired',
     decidedAt: deps.clock.now().toISOString(),
-    outcome: `expired at ${request.expiresAt} without approval`,
+    decision: { kind: 'expired' },
   });
   if (done) {
     deps.audit.record({
       at: done.decidedAt!,
       actor: 'mcp-canary',
       action: 'weight-change-expired',
-      summary: `request ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)} by <@${request.requestedBy}> expired`,
+      summary: `request ${formatPercent(request.fromPercent)} → ${formatPercent(request.toPercent)} expired without approval`,
       fromPercent: request.fromPercent,
       toPercent: request.toPercent,
       requestId: request.id,
+      requestedBy: request.requestedBy,
     });
   }
   return done;

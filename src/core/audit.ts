@@ -1,6 +1,7 @@
 // Every state change is logged as one JSON line at once and written to the store. A store that is down
 // must not slow a rollback, so writes are queued and retried: entries wait in memory until the store is back.
-import type { AuditEntry, Logger, StateStore } from './ports.js';
+import type { AuditEntry } from './entities.js';
+import type { Logger, StateStore } from './ports.js';
 
 export class AuditTrail {
   private readonly unwritten: AuditEntry[] = [];

@@ -2,10 +2,11 @@
 // time in breach), alerts of the last 48 h, shadow rates while in shadow phase, readiness for the next
 // step with a recommended action, and the data of the 48 h chart.
 import type { CoreDeps } from './deps.js';
-import { formatRatio } from './go-no-go.js';
+import type { AuditEntry, RangeSeries } from './entities.js';
+import { formatDuration, formatPercent, formatRatio } from './format.js';
+import { evaluateGuardConditions } from './guard.js';
 import type { Phase } from './phase.js';
-import type { AuditEntry, RangeSeries } from './ports.js';
-import { formatDuration, formatPercent } from './ramp.js';
+import type { GuardPolicy } from './policy.js';
 import { readShadowStatus, type ShadowRate } from './shadow.js';
 import { buildStatus, type StatusReport } from './status.js';
 
@@ -109,7 +110,7 @@ export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
       ? { ok: true, alerts: fired48.samples.map((s) => ({ name: s.labels.alertname ?? 'unnamed', severity: s.labels.severity ?? 'none' })) }
       : { ok: false, reason: fired48.reason },
     shadow,
-    recommendation: recommend(status, phase, deps.policy.goNoGo.criticalSeverity),
+    recommendation: recommend(status, phase, { criticalSeverity: deps.policy.goNoGo.criticalSeverity, guard: deps.policy.guard }),
     chart: {
       from: start48.getTime(),
       to: at.getTime(),
@@ -164,12 +165,22 @@ function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVe
   };
 }
 
-/** What the on-call engineer should do next, in one sentence. */
-export function recommend(status: StatusReport, phase: Phase, criticalSeverity: string): { text: string; canRequestNext: boolean } {
-  if ('error' in status.canary) return { text: `Fix access to the canary Ingress first (${status.canary.error}).`, canRequestNext: false };
-  const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.value !== 'unknown');
-  if (status.goNoGo.firingAlerts.some((a) => a.severity === criticalSeverity) && (status.percent ?? 0) > 0) {
-    return { text: `Roll back: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
+/**
+ * What the on-call engineer should do next, in one sentence. A breach of a runbook rollback condition (the
+ * guard's conditions, read from the same moment as the go/no-go) says roll back now, never hold.
+ */
+export function recommend(status: StatusReport, phase: Phase, policy: { criticalSeverity: string; guard: GuardPolicy }): { text: string; canRequestNext: boolean } {
+  if ('error' in status.route) return { text: `Fix access to the canary route first (${status.route.error}).`, canRequestNext: false };
+  const percent = status.percent ?? 0;
+  const alerts = [...status.goNoGo.firingAlerts, ...status.goNoGo.pausingAlerts];
+  const rollbackAlerts = { ok: true as const, alerts: alerts.filter((a) => policy.guard.rollbackAlerts.includes(a.name)) };
+  const breaches = evaluateGuardConditions({ ...status.goNoGo.readings, rollbackAlerts }, policy.guard).filter((c) => c.state === 'breach');
+  if (breaches.length && percent > 0) {
+    return { text: `Roll back now: ${breaches.map((c) => `${c.label} ${c.value} (rollback when ${c.threshold})`).join('; ')}.`, canRequestNext: false };
+  }
+  const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.id !== 'pause-alerts' && c.value !== 'unknown');
+  if (status.goNoGo.firingAlerts.some((a) => a.severity === policy.criticalSeverity) && percent > 0) {
+    return { text: `Roll back now: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
   }
   if (!status.next) return { text: phase.name === 'primary' ? 'Rust is primary: keep watching; cleanup after 14 days at 100%.' : 'Nothing to ramp.', canRequestNext: false };
   const a = status.next.assessment;

@@ -1,17 +1,18 @@
-// Drift: someone changed the canary outside the bot (kubectl edit, a CD tool). The bot records on the
-// Ingress what it applied; a live weight that differs, or an Ingress that appeared or vanished, is drift.
-// It is announced once (whichever replica sees it first), audited, and adopted as the new known state.
+// Drift: someone changed the canary outside the bot (kubectl edit, a CD tool). The bot records on the route
+// what it applied; a live percent that differs, a canary route that appeared or vanished, or split rules
+// that disagree with each other, is drift. It is announced once (whichever replica sees it first), audited,
+// and adopted as the new known state.
 import type { CoreDeps } from './deps.js';
-import type { CanaryState } from './ports.js';
-import { formatPercent, percentOf } from './ramp.js';
+import type { CanaryRoute } from './entities.js';
 import { describe } from './errors.js';
+import { formatPercent } from './format.js';
+import { percentOf } from './ramp.js';
 
-export const KNOWN_CANARY_KEY = 'canary:known';
+export const KNOWN_ROUTE_KEY = 'canary:known';
 
-export interface KnownCanary {
+export interface KnownRoute {
   exists: boolean;
-  weight: number;
-  weightTotal: number;
+  percent: number;
   at: string;
 }
 
@@ -19,72 +20,79 @@ export interface DriftEvent {
   at: string;
   before: { exists: boolean; percent: number };
   after: { exists: boolean; percent: number };
-  summary: string;
-  /** Whether the new state was adopted on the Ingress (applied-* annotations). */
+  /** Every split rule's percent, when they disagree with each other. */
+  disagreeingSplit?: number[];
+  /** Whether the new state was recorded on the route as the applied one (the hold restarts). */
   adopted: boolean;
   dryRun: boolean;
 }
 
 /** Called after the bot's own changes, so they are never mistaken for drift. Best effort. */
-export async function rememberCanary(deps: Pick<CoreDeps, 'store' | 'clock'>, state: Pick<CanaryState, 'exists' | 'weight' | 'weightTotal'>): Promise<void> {
-  const known: KnownCanary = { exists: state.exists, weight: state.weight, weightTotal: state.weightTotal, at: deps.clock.now().toISOString() };
-  await deps.store.setValue(KNOWN_CANARY_KEY, known).catch(() => undefined);
+export async function rememberRoute(deps: Pick<CoreDeps, 'store' | 'clock'>, state: { exists: boolean; percent: number }): Promise<void> {
+  const known: KnownRoute = { exists: state.exists, percent: state.percent, at: deps.clock.now().toISOString() };
+  await deps.store.setValue(KNOWN_ROUTE_KEY, known).catch(() => undefined);
+}
+
+function disagreement(live: CanaryRoute): number[] | undefined {
+  const percents = live.splitPercents ?? [];
+  return live.exists && new Set(percents).size > 1 ? percents : undefined;
 }
 
 export async function checkDrift(deps: CoreDeps): Promise<DriftEvent | undefined> {
-  const live = await deps.cluster.readCanary();
-  const known = await deps.store.getValue<KnownCanary>(KNOWN_CANARY_KEY);
-  // What the bot last applied, as recorded on the Ingress itself (survives a store loss).
+  const live = await deps.router.readRoute();
+  const known = await deps.store.getValue<KnownRoute>(KNOWN_ROUTE_KEY);
+  // What the bot last applied, as recorded on the route itself (survives a store loss).
   const applied = live.lastApplied;
-  let before: KnownCanary | undefined;
-  if (live.exists && applied && applied.weight !== live.weight) {
-    before = { exists: true, weight: applied.weight, weightTotal: live.weightTotal, at: applied.at };
+  const split = disagreement(live);
+  let before: KnownRoute | undefined;
+  if (live.exists && applied && applied.percent !== live.percent) {
+    before = { exists: true, percent: applied.percent, at: applied.at };
   } else if (known && known.exists !== live.exists) {
     before = known;
-  } else if (known && live.exists && known.weight !== live.weight && !(applied && applied.weight === live.weight && applied.at >= known.at)) {
+  } else if (known && live.exists && known.percent !== live.percent && !(applied && applied.percent === live.percent && applied.at >= known.at)) {
     before = known;
+  } else if (split) {
+    before = { exists: true, percent: applied?.percent ?? live.percent, at: applied?.at ?? '' };
   }
   if (!before) {
-    if (!known || known.exists !== live.exists || known.weight !== live.weight) await rememberCanary(deps, live);
+    if (!known || known.exists !== live.exists || known.percent !== live.percent) await rememberRoute(deps, live);
     return undefined;
   }
 
   // Announce once across replicas: the claim is keyed by the observed change.
-  const key = `drift:${before.exists}:${before.weight}:${live.exists}:${live.weight}:${live.resourceVersion ?? 'gone'}`;
+  const key = `drift:${before.exists}:${before.percent}:${live.exists}:${live.percent}:${split?.join('/') ?? ''}:${live.version ?? 'gone'}`;
   if (!(await deps.store.claimOnce(key, 86_400_000))) return undefined;
 
   const at = deps.clock.now().toISOString();
-  const beforePercent = before.exists ? percentOf({ exists: true, weight: before.weight, weightTotal: before.weightTotal }) : 0;
   const afterPercent = percentOf(live);
-  const describeState = (exists: boolean, percent: number) => (exists ? `weight ${formatPercent(percent)}` : 'canary Ingress absent');
-  const summary = `changed outside mcp-canary: ${describeState(before.exists, beforePercent)} → ${describeState(live.exists, afterPercent)}`;
-
-  // Adopt: record the live weight as applied now, so the hold restarts from here and status stops warning.
+  // Adopt: record the live percent as applied now, so the hold restarts and status stops warning. Split
+  // rules that disagree are left as they are: making them agree would move traffic, which is a person's call.
   let adopted = false;
-  if (live.exists) {
+  if (live.exists && !split) {
     try {
-      await deps.cluster.patchCanaryWeight({ weight: live.weight, expectedResourceVersion: live.resourceVersion, appliedBy: 'outside the bot (drift adopted)', appliedAt: at });
+      await deps.router.setPercent({ percent: live.percent, expectedVersion: live.version, appliedBy: 'outside the bot (drift adopted)', appliedAt: at });
       adopted = true;
     } catch (error) {
-      deps.logger.warn({ err: describe(error) }, 'could not record the adopted weight on the canary Ingress');
+      deps.logger.warn({ err: describe(error) }, 'could not record the adopted percent on the canary route');
     }
   }
-  await rememberCanary(deps, live);
+  await rememberRoute(deps, live);
+  const describeState = (exists: boolean, percent: number) => (exists ? `weight ${formatPercent(percent)}` : 'canary route absent');
   deps.audit.record({
     at,
     actor: 'outside the bot',
     action: 'drift-detected',
-    summary,
-    fromPercent: beforePercent,
+    summary: `changed outside mcp-canary: ${describeState(before.exists, before.percent)} → ${describeState(live.exists, afterPercent)}${split ? ` (split rules disagree: ${split.map(formatPercent).join(', ')})` : ''}`,
+    fromPercent: before.exists ? before.percent : 0,
     toPercent: afterPercent,
-    dryRun: deps.cluster.dryRun || undefined,
+    dryRun: deps.router.dryRun || undefined,
   });
   return {
     at,
-    before: { exists: before.exists, percent: beforePercent },
+    before: { exists: before.exists, percent: before.exists ? before.percent : 0 },
     after: { exists: live.exists, percent: afterPercent },
-    summary,
+    disagreeingSplit: split,
     adopted,
-    dryRun: deps.cluster.dryRun,
+    dryRun: deps.router.dryRun,
   };
 }

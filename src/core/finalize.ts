@@ -1,58 +1,62 @@
 // Post-migration cleanup (runbook "Cleanup (After 14 Days at 100%)"): delete the Python deployment and
-// service, point the primary Ingress at the Rust service, delete the canary Ingress. It needs the same
-// two-person approval as a weight increase. Every step is dry-run on the server first; then the steps
-// run in order and stop at the first failure, saying what is done and what is not.
+// service, send the primary route's traffic to the Rust service, remove the canary parts of the route. It
+// needs the same two-person approval as a weight increase. Every step is dry-run on the server first; then
+// the steps run in order and stop at the first failure, saying what is done and what is not.
 import type { CoreDeps } from './deps.js';
-import { rememberCanary } from './drift.js';
-import { CLEANUP_AFTER_MS } from './phase.js';
-import type { ApprovalRequest, WriteOptions } from './ports.js';
-import { formatDuration, holdStatus, percentOf } from './ramp.js';
+import { rememberRoute } from './drift.js';
+import type { ApprovalRequest, CleanupStep, StepResult } from './entities.js';
 import { describe } from './errors.js';
+import { formatDuration } from './format.js';
+import { CLEANUP_AFTER_MS } from './phase.js';
+import type { WriteOptions } from './ports.js';
+import { holdStatus, percentOf } from './ramp.js';
 
-export interface CleanupStep {
-  id: 'delete-python-deployment' | 'delete-python-service' | 'repoint-primary-ingress' | 'delete-canary-ingress';
-  description: string;
-}
-
-export interface StepResult {
-  step: CleanupStep;
-  ok: boolean;
-  detail: string;
-}
-
-export function cleanupPlan(deps: Pick<CoreDeps, 'cluster'>): CleanupStep[] {
+export function cleanupPlan(deps: Pick<CoreDeps, 'cluster' | 'router'>): CleanupStep[] {
   const t = deps.cluster.targets;
+  const object = (ref: { kind: string; name: string }) => `${ref.kind.toLowerCase()}/${ref.name}`;
   return [
-    { id: 'delete-python-deployment', description: `delete deployment/${t.pythonDeployment} in ${t.namespace}` },
-    { id: 'delete-python-service', description: `delete service/${t.pythonService} in ${t.namespace}` },
-    { id: 'repoint-primary-ingress', description: `point ingress/${t.primaryIngress} at service ${t.rustService} port ${t.rustServicePort}` },
-    { id: 'delete-canary-ingress', description: `delete ingress/${t.canaryIngress} in ${t.namespace}` },
+    { id: 'delete-python-deployment', target: `deployment/${t.pythonDeployment}` },
+    { id: 'delete-python-service', target: `service/${t.pythonService}` },
+    { id: 'promote-canary-route', target: object(deps.router.primaryRef) },
+    { id: 'remove-canary-route', target: object(deps.router.ref) },
   ];
 }
 
-async function runStep(deps: Pick<CoreDeps, 'cluster'>, step: CleanupStep, options: WriteOptions): Promise<string> {
-  const c = deps.cluster;
-  const t = c.targets;
+/** Plain text of a step, for the audit log and terminals. */
+export function stepText(step: CleanupStep, targets: { rustService: string; rustServicePort: number }): string {
   switch (step.id) {
     case 'delete-python-deployment':
-      await c.deleteDeployment(t.pythonDeployment, options);
+    case 'delete-python-service':
+      return `delete ${step.target}`;
+    case 'promote-canary-route':
+      return `point ${step.target} at service ${targets.rustService} port ${targets.rustServicePort}`;
+    case 'remove-canary-route':
+      return `remove the canary route ${step.target}`;
+  }
+}
+
+async function runStep(deps: Pick<CoreDeps, 'cluster' | 'router'>, step: CleanupStep, options: WriteOptions): Promise<string> {
+  const t = deps.cluster.targets;
+  switch (step.id) {
+    case 'delete-python-deployment':
+      await deps.cluster.deleteDeployment(t.pythonDeployment, options);
       return 'deleted';
     case 'delete-python-service':
-      await c.deleteService(t.pythonService, options);
+      await deps.cluster.deleteService(t.pythonService, options);
       return 'deleted';
-    case 'repoint-primary-ingress': {
-      const changed = await c.repointIngress(t.primaryIngress, t.pythonService, t.rustService, t.rustServicePort, options);
-      if (changed === 0) throw new Error(`ingress/${t.primaryIngress} has no backend on service ${t.pythonService}`);
+    case 'promote-canary-route': {
+      const changed = await deps.router.promoteCanaryToPrimary(options);
+      if (changed === 0) throw new Error(`${step.target} has no backend on service ${t.pythonService}`);
       return `${changed} backend${changed === 1 ? '' : 's'} repointed`;
     }
-    case 'delete-canary-ingress':
-      await c.deleteCanary(options);
-      return 'deleted';
+    case 'remove-canary-route':
+      await deps.router.removeCanaryParts(options);
+      return 'removed';
   }
 }
 
 /** Server-side dry run of every step; all must pass before anything is requested or applied. */
-export async function dryRunCleanup(deps: Pick<CoreDeps, 'cluster'>): Promise<StepResult[]> {
+export async function dryRunCleanup(deps: Pick<CoreDeps, 'cluster' | 'router'>): Promise<StepResult[]> {
   const results: StepResult[] = [];
   for (const step of cleanupPlan(deps)) {
     try {
@@ -66,16 +70,16 @@ export async function dryRunCleanup(deps: Pick<CoreDeps, 'cluster'>): Promise<St
 
 /** Is the canary at 100% for 14 days, by the bot's own record? */
 async function cleanupReadiness(deps: CoreDeps): Promise<{ ready: boolean; reason?: string }> {
-  let canary;
+  let route;
   try {
-    canary = await deps.cluster.readCanary();
+    route = await deps.router.readRoute();
   } catch (error) {
-    return { ready: false, reason: `could not read the canary Ingress: ${describe(error)}` };
+    return { ready: false, reason: `could not read the canary route: ${describe(error)}` };
   }
-  if (!canary.exists) return { ready: false, reason: 'the canary Ingress does not exist (rolled back or already cleaned up?)' };
-  const percent = percentOf(canary);
+  if (!route.exists) return { ready: false, reason: 'the canary route is absent (rolled back or already cleaned up?)' };
+  const percent = percentOf(route);
   if (percent < 100) return { ready: false, reason: `the canary is at ${percent}%, not 100%` };
-  const hold = holdStatus(canary, { steps: deps.policy.ramp.steps, stepMinHoldMs: CLEANUP_AFTER_MS }, deps.clock.now());
+  const hold = holdStatus(route, { steps: deps.policy.ramp.steps, stepMinHoldMs: CLEANUP_AFTER_MS }, deps.clock.now());
   if (hold.unknownReason) return { ready: false, reason: `time at 100% unknown: ${hold.unknownReason}` };
   if (!hold.satisfied) return { ready: false, reason: `only ${formatDuration(hold.heldMs ?? 0)} at 100%: cleanup after 14d (${formatDuration(hold.remainingMs ?? 0)} left)` };
   return { ready: true };
@@ -93,7 +97,7 @@ export async function requestFinalize(deps: CoreDeps, input: { actor: string }):
   if (!readiness.ready) return { kind: 'refused', reason: readiness.reason! };
   const plan = await dryRunCleanup(deps);
   const failed = plan.find((r) => !r.ok);
-  if (failed) return { kind: 'refused', reason: `the dry run of "${failed.step.description}" failed: ${failed.detail}`, plan };
+  if (failed) return { kind: 'refused', reason: `the dry run of "${stepText(failed.step, deps.cluster.targets)}" failed: ${failed.detail}`, plan };
   const now = deps.clock.now();
   const request: ApprovalRequest = {
     id: deps.newId(),
@@ -104,7 +108,7 @@ export async function requestFinalize(deps: CoreDeps, input: { actor: string }):
     expiresAt: new Date(now.getTime() + deps.policy.approvalTtlMs).toISOString(),
     fromPercent: 100,
     toPercent: 100,
-    evidence: { verdict: 'GO', evaluatedAt: now.toISOString(), criteria: plan.map((r) => ({ label: r.step.description, value: r.detail, threshold: 'dry run ok', pass: r.ok })), reasons: [] },
+    evidence: { verdict: 'GO', evaluatedAt: now.toISOString(), criteria: plan.map((r) => ({ label: stepText(r.step, deps.cluster.targets), value: r.detail, threshold: 'dry run ok', pass: r.ok })), reasons: [] },
   };
   try {
     const created = await deps.store.createRequest(request, deps.policy.approvalTtlMs);
@@ -112,7 +116,7 @@ export async function requestFinalize(deps: CoreDeps, input: { actor: string }):
   } catch (error) {
     return { kind: 'unavailable', message: `Approvals need the state store, which is unreachable (${describe(error)}). Nothing was requested.` };
   }
-  deps.audit.record({ at: request.requestedAt, actor: input.actor, action: 'finalize-requested', summary: `requested the cleanup: ${plan.map((r) => r.step.description).join('; ')}`, requestId: request.id });
+  deps.audit.record({ at: request.requestedAt, actor: input.actor, action: 'finalize-requested', summary: `requested the cleanup: ${plan.map((r) => stepText(r.step, deps.cluster.targets)).join('; ')}`, requestId: request.id });
   return { kind: 'requested', request, plan };
 }
 
@@ -130,14 +134,14 @@ export async function applyFinalize(
   if (!readiness.ready) return { kind: 'refused', results: [], notDone: cleanupPlan(deps), reasons: [readiness.reason!] };
   const dry = await dryRunCleanup(deps);
   const failedDry = dry.find((r) => !r.ok);
-  if (failedDry) return { kind: 'refused', results: dry, notDone: cleanupPlan(deps), reasons: [`dry run of "${failedDry.step.description}" failed: ${failedDry.detail}`] };
+  if (failedDry) return { kind: 'refused', results: dry, notDone: cleanupPlan(deps), reasons: [`dry run of "${stepText(failedDry.step, deps.cluster.targets)}" failed: ${failedDry.detail}`] };
 
   const plan = cleanupPlan(deps);
   const results: StepResult[] = [];
   for (const [i, step] of plan.entries()) {
     let result: StepResult;
     try {
-      result = { step, ok: true, detail: `${await runStep(deps, step, {})}${deps.cluster.dryRun ? ' (DRY RUN)' : ''}` };
+      result = { step, ok: true, detail: `${await runStep(deps, step, {})}${deps.policy.dryRun ? ' (DRY RUN)' : ''}` };
     } catch (error) {
       result = { step, ok: false, detail: describe(error) };
     }
@@ -146,14 +150,14 @@ export async function applyFinalize(
       at: deps.clock.now().toISOString(),
       actor,
       action: 'finalize-step',
-      summary: `${step.description}: ${result.ok ? 'done' : 'FAILED'} (${result.detail})`,
+      summary: `${stepText(step, deps.cluster.targets)}: ${result.ok ? 'done' : 'FAILED'} (${result.detail})`,
       requestId: request.id,
-      dryRun: deps.cluster.dryRun || undefined,
+      dryRun: deps.policy.dryRun || undefined,
     });
     await onStep(result, i + 1, plan.length).catch(() => undefined);
     if (!result.ok) return { kind: 'stopped', results, notDone: plan.slice(i + 1), reasons: [result.detail] };
   }
-  await rememberCanary(deps, { exists: false, weight: 0, weightTotal: 100 });
-  deps.audit.record({ at: deps.clock.now().toISOString(), actor, action: 'finalize-finished', summary: 'cleanup finished: Rust serves all traffic through the primary Ingress', requestId: request.id });
+  await rememberRoute(deps, { exists: false, percent: 0 });
+  deps.audit.record({ at: deps.clock.now().toISOString(), actor, action: 'finalize-finished', summary: 'cleanup finished: Rust serves all traffic through the primary route', requestId: request.id });
   return { kind: 'finished', results, notDone: [], reasons: [] };
 }

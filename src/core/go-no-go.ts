@@ -1,23 +1,20 @@
-// What decides whether the canary may move to a higher weight: the runbook's go/no-go criteria
-// (live metrics and alerts) and the ramp rules (next step only, hold time, business window, Rust ready).
-// Everything fails closed: a value that cannot be read is a NO-GO with the reason.
-import { describeBusinessHours, isWindowOpen, nextWindowOpening, type BusinessHours } from './business-hours.js';
-import type { AlertSource, CanaryState, DeploymentReadiness, EvidenceSnapshot, FiringAlert, MetricsSource } from './ports.js';
-import { formatDuration, formatPercent, holdStatus, percentOf, rampPosition, type HoldStatus, type RampPolicy } from './ramp.js';
-
-export interface GoNoGoPolicy {
-  errorRateQuery: string;
-  errorRateMax: number;
-  rustP99Query: string;
-  pythonP99Query: string;
-  p99RatioMax: number;
-  criticalAlertMatchers: string[];
-  /** The `severity` label value of critical alerts (ALERT_CRITICAL_SEVERITY). */
-  criticalSeverity: string;
-}
+// What decides whether the canary may move to a higher weight: the runbook's go/no-go criteria (live
+// metrics and alerts, including the alerts whose action is "pause ramp-up"), the ramp rules (next step
+// only, hold time, business window, Rust ready, the route accepted by its traffic layer) and, before the
+// first step, the runbook's prerequisites. Everything fails closed: a value that cannot be read is a
+// NO-GO with the reason.
+import { describeBusinessHours, isWindowOpen, nextWindowOpening } from './business-hours.js';
+import type { CoreDeps } from './deps.js';
+import type { CanaryRoute, DeploymentReadiness, EvidenceSnapshot, FiringAlert, Sample } from './entities.js';
+import { describe } from './errors.js';
+import { formatDuration, formatPercent, formatRatio, formatSeconds } from './format.js';
+import type { GoNoGoPolicy, RampPrerequisite, RampRules } from './policy.js';
+import type { AlertSource, MetricsSource } from './ports.js';
+import { holdStatus, percentOf, rampPosition, type HoldStatus } from './ramp.js';
+import { evaluateExitCriterion } from './shadow.js';
 
 export interface Criterion {
-  id: 'error-rate' | 'p99-ratio' | 'critical-alerts';
+  id: 'error-rate' | 'p99-ratio' | 'critical-alerts' | 'pause-alerts';
   label: string;
   /** Live value, formatted; "unknown" when it could not be read. */
   value: string;
@@ -30,8 +27,25 @@ export interface GoNoGo {
   verdict: 'GO' | 'NO-GO';
   criteria: Criterion[];
   reasons: string[];
+  /** Critical alerts firing (silenced ones included, marked). */
   firingAlerts: FiringAlert[];
+  /** Alerts of PAUSE_ALERTS firing. */
+  pausingAlerts: FiringAlert[];
+  /** The raw samples, for whoever needs the numbers (the guard's view of the same moment). */
+  readings: GoNoGoReadings;
   evaluatedAt: Date;
+}
+
+export interface GoNoGoReadings {
+  errorRate: Sample;
+  rustP99: Sample;
+  pythonP99: Sample;
+}
+
+/** An alert name as the go/no-go counts it: a muted alert still counts, and says it is muted. */
+function countedName(alert: FiringAlert): string {
+  if (!alert.suppressed) return alert.name;
+  return `${alert.name} (${alert.suppressed.silences.length ? 'silenced' : 'inhibited'})`;
 }
 
 export async function evaluateGoNoGo(
@@ -39,11 +53,12 @@ export async function evaluateGoNoGo(
   policy: GoNoGoPolicy,
   now: Date,
 ): Promise<GoNoGo> {
-  const [errorRate, rustP99, pythonP99, alerts] = await Promise.all([
+  const [errorRate, rustP99, pythonP99, alerts, pausing] = await Promise.all([
     sources.metrics.instant(policy.errorRateQuery),
     sources.metrics.instant(policy.rustP99Query),
     sources.metrics.instant(policy.pythonP99Query),
     sources.alerts.firing(policy.criticalAlertMatchers),
+    policy.pauseAlerts.length ? sources.alerts.firing([`alertname=~"${policy.pauseAlerts.join('|')}"`]) : Promise.resolve(undefined),
   ]);
 
   const criteria: Criterion[] = [];
@@ -57,19 +72,9 @@ export async function evaluateGoNoGo(
           value: formatRatio(errorRate.value),
           threshold: errorThreshold,
           pass: errorRate.value < policy.errorRateMax,
-          reason:
-            errorRate.value < policy.errorRateMax
-              ? undefined
-              : `error rate ${formatRatio(errorRate.value)} is not below ${formatRatio(policy.errorRateMax)}`,
+          reason: errorRate.value < policy.errorRateMax ? undefined : `error rate ${formatRatio(errorRate.value)} is not below ${formatRatio(policy.errorRateMax)}`,
         }
-      : {
-          id: 'error-rate',
-          label: 'Rust error rate (5m)',
-          value: 'unknown',
-          threshold: errorThreshold,
-          pass: false,
-          reason: `error rate unknown: ${errorRate.reason}`,
-        },
+      : { id: 'error-rate', label: 'Rust error rate (5m)', value: 'unknown', threshold: errorThreshold, pass: false, reason: `error rate unknown: ${errorRate.reason}` },
   );
 
   const p99Threshold = `< ${policy.p99RatioMax}x Python p99`;
@@ -101,7 +106,7 @@ export async function evaluateGoNoGo(
   const alertLabel = `Alerts firing (${policy.criticalAlertMatchers.join(', ') || 'any'})`;
   if (alerts.ok) {
     // A silenced or inhibited alert still counts: silencing mutes notifications, never the gate.
-    const names = [...new Set(alerts.alerts.map((a) => (a.suppressed ? `${a.name} (${a.suppressed.silences.length ? 'silenced' : 'inhibited'})` : a.name)))];
+    const names = [...new Set(alerts.alerts.map(countedName))];
     criteria.push({
       id: 'critical-alerts',
       label: alertLabel,
@@ -114,25 +119,41 @@ export async function evaluateGoNoGo(
     criteria.push({ id: 'critical-alerts', label: alertLabel, value: 'unknown', threshold: 'none', pass: false, reason: `alerts unknown: ${alerts.reason}` });
   }
 
+  if (pausing) {
+    const label = 'Pause ramp-up alerts';
+    if (pausing.ok) {
+      const names = [...new Set(pausing.alerts.map(countedName))];
+      criteria.push({
+        id: 'pause-alerts',
+        label,
+        value: names.length ? `${names.length}: ${names.join(', ')}` : 'none',
+        threshold: 'none',
+        pass: names.length === 0,
+        reason: names.length ? `alert firing whose runbook action is "pause ramp-up": ${names.join(', ')}` : undefined,
+      });
+    } else {
+      criteria.push({ id: 'pause-alerts', label, value: 'unknown', threshold: 'none', pass: false, reason: `alerts unknown: ${pausing.reason}` });
+    }
+  }
+
   const reasons = criteria.filter((c) => !c.pass).map((c) => c.reason ?? `${c.label} failed`);
   return {
     verdict: reasons.length ? 'NO-GO' : 'GO',
     criteria,
     reasons,
     firingAlerts: alerts.ok ? alerts.alerts : [],
+    pausingAlerts: pausing?.ok ? pausing.alerts : [],
+    readings: { errorRate, rustP99, pythonP99 },
     evaluatedAt: now,
   };
-}
-
-export interface RampRules extends RampPolicy {
-  businessHours: BusinessHours;
-  timeZone: string;
 }
 
 export interface RuleCheck {
   label: string;
   pass: boolean;
   detail: string;
+  /** When a closed window opens next (the view shows it in the reader's time zone). */
+  opensAt?: string;
 }
 
 export interface WeightChangeAssessment {
@@ -142,30 +163,50 @@ export interface WeightChangeAssessment {
   hold: HoldStatus;
 }
 
+/** The route as the traffic layer reports it: present, set up to split, accepted, its split rules agreeing. */
+export function routeCheck(route: CanaryRoute): RuleCheck {
+  const label = 'Canary route';
+  if (!route.exists) return { label, pass: false, detail: 'the canary route is absent (removed by a rollback?): put it in place first (/mcp-canary route apply)' };
+  if (route.splitProblem) return { label, pass: false, detail: route.splitProblem };
+  const failing = route.conditions.filter((c) => !c.ok);
+  if (failing.length) {
+    return { label, pass: false, detail: `not accepted by the traffic layer: ${failing.map((c) => `${c.type} is false${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ''})` : ''}`).join('; ')}` };
+  }
+  const percents = route.splitPercents ?? [];
+  if (new Set(percents).size > 1) return { label, pass: false, detail: `its split rules disagree (${percents.map(formatPercent).join(', ')}): fix them first` };
+  return { label, pass: true, detail: 'present' };
+}
+
+/** Every replica ready; with `rolledOut`, also fully rolled out as `kubectl rollout status` means it (the prerequisite). */
+export function rustReadyCheck(rust: DeploymentReadiness | { error: string }, rolledOut = false): RuleCheck {
+  const label = 'Rust deployment ready';
+  if ('error' in rust) return { label, pass: false, detail: `unknown: ${rust.error}` };
+  const ready = rust.desired > 0 && rust.ready >= rust.desired;
+  const pass = ready && (!rolledOut || rust.rolloutComplete);
+  return { label, pass, detail: `${rust.ready}/${rust.desired} ready${rolledOut ? (rust.rolloutComplete ? ', rollout complete' : `, rollout not complete (${rust.updated}/${rust.desired} updated)`) : ''}` };
+}
+
 /**
  * May the canary go from its live state to `targetPercent` now? Increases only: decreases and rollbacks
- * never need this. Combines the ramp rules with an already evaluated go/no-go.
+ * never need this. Combines the ramp rules with an already evaluated go/no-go and, for the first step,
+ * the evaluated prerequisites.
  */
 export function assessIncrease(input: {
-  canary: CanaryState;
+  route: CanaryRoute;
   targetPercent: number;
   rust: DeploymentReadiness | { error: string };
   goNoGo: GoNoGo;
+  /** Before the first step: RAMP_PREREQUISITES, evaluated. */
+  prerequisites?: RuleCheck[];
   rules: RampRules;
   now: Date;
 }): WeightChangeAssessment {
-  const { canary, targetPercent, rules, now } = input;
+  const { route, targetPercent, rules, now } = input;
   const checks: RuleCheck[] = [];
-  const current = percentOf(canary);
+  const current = percentOf(route);
   const position = rampPosition(current, rules);
 
-  checks.push(
-    !canary.exists
-      ? { label: 'Canary Ingress', pass: false, detail: `the canary Ingress does not exist (deleted by a rollback?): re-apply it first` }
-      : !canary.canaryEnabled
-        ? { label: 'Canary Ingress', pass: false, detail: 'the Ingress is not marked nginx.ingress.kubernetes.io/canary: "true"' }
-        : { label: 'Canary Ingress', pass: true, detail: 'present' },
-  );
+  checks.push(routeCheck(route));
 
   const nextOnly = position.nextStep === targetPercent;
   checks.push({
@@ -178,7 +219,7 @@ export function assessIncrease(input: {
         : `from ${formatPercent(current)} the next step is ${formatPercent(position.nextStep)}, not ${formatPercent(targetPercent)}`,
   });
 
-  const hold = holdStatus(canary, rules, now);
+  const hold = holdStatus(route, rules, now);
   checks.push({
     label: `Hold ${formatDuration(rules.stepMinHoldMs)} at step`,
     pass: hold.satisfied,
@@ -196,21 +237,11 @@ export function assessIncrease(input: {
   checks.push({
     label: 'Business window',
     pass: open,
-    detail: open
-      ? `open (${describeBusinessHours(rules.businessHours, rules.timeZone)})`
-      : `closed (${describeBusinessHours(rules.businessHours, rules.timeZone)})${opening ? `, opens ${opening.toISOString()}` : ''}`,
+    detail: `${open ? 'open' : 'closed'} (${describeBusinessHours(rules.businessHours, rules.timeZone)})`,
+    opensAt: opening?.toISOString(),
   });
 
-  const rust = input.rust;
-  checks.push(
-    'error' in rust
-      ? { label: 'Rust deployment ready', pass: false, detail: `unknown: ${rust.error}` }
-      : {
-          label: 'Rust deployment ready',
-          pass: rust.desired > 0 && rust.ready >= rust.desired,
-          detail: `${rust.ready}/${rust.desired} ready`,
-        },
-  );
+  checks.push(rustReadyCheck(input.rust));
 
   checks.push({
     label: 'Go/no-go',
@@ -218,8 +249,72 @@ export function assessIncrease(input: {
     detail: input.goNoGo.verdict === 'GO' ? 'GO' : `NO-GO: ${input.goNoGo.reasons.join('; ')}`,
   });
 
+  if (current === 0) checks.push(...(input.prerequisites ?? []));
+
   const reasons = checks.filter((c) => !c.pass).map((c) => `${c.label}: ${c.detail}`);
   return { allowed: reasons.length === 0, reasons, checks, hold };
+}
+
+const PREREQUISITE_LABELS: Record<RampPrerequisite, (deps: Pick<CoreDeps, 'policy'>) => string> = {
+  shadow: (deps) => `Shadow match > ${formatRatio(deps.policy.shadow.matchMin)} for ${deps.policy.shadow.requiredDays} days`,
+  'quiet-48h': () => 'No critical alert in the last 48 h',
+  'rust-ready': () => 'Rust fully rolled out and ready',
+  'rollback-verified': () => 'Rollback verified',
+};
+
+/**
+ * The runbook's prerequisites of the first step (RAMP_PREREQUISITES), each with its evidence. Read in
+ * parallel; one that cannot be read fails with the reason.
+ */
+export async function checkPrerequisites(
+  deps: Pick<CoreDeps, 'metrics' | 'router' | 'clock' | 'policy'>,
+  input: { route: CanaryRoute | { error: string }; rust: DeploymentReadiness | { error: string }; now: Date },
+): Promise<RuleCheck[]> {
+  const wanted = deps.policy.goNoGo.prerequisites;
+  const check = async (id: RampPrerequisite): Promise<RuleCheck> => {
+    const label = PREREQUISITE_LABELS[id](deps);
+    switch (id) {
+      case 'shadow': {
+        const exit = await evaluateExitCriterion(deps, deps.policy.shadow, input.now);
+        return { label, pass: exit.met, detail: exit.summary };
+      }
+      case 'quiet-48h': {
+        const fired = await deps.metrics.instantVector(deps.policy.firedAlertsQuery('48h'));
+        if (!fired.ok) return { label, pass: false, detail: `unknown: ${fired.reason}` };
+        const critical = [...new Set(fired.samples.filter((s) => s.labels.severity === deps.policy.goNoGo.criticalSeverity).map((s) => s.labels.alertname ?? 'unnamed'))];
+        return { label, pass: critical.length === 0, detail: critical.length ? `fired: ${critical.join(', ')}` : 'none fired' };
+      }
+      case 'rust-ready':
+        return { ...rustReadyCheck(input.rust, true), label: 'Rust fully rolled out and ready' };
+      case 'rollback-verified':
+        return { label, ...(await verifyRollback(deps, input.route)) };
+    }
+  };
+  return Promise.all(wanted.map(check));
+}
+
+/** The runbook's "rollback script tested": the traffic layer accepts the rollback write (server-side dry run). */
+async function verifyRollback(deps: Pick<CoreDeps, 'router' | 'clock'>, route: CanaryRoute | { error: string }): Promise<{ pass: boolean; detail: string }> {
+  if ('error' in route) return { pass: false, detail: `canary route unreadable: ${route.error}` };
+  if (!route.exists) return { pass: false, detail: 'the canary route is absent: put it in place first' };
+  try {
+    await deps.router.resetToPrimary({ appliedBy: 'mcp-canary (rollback check)', appliedAt: deps.clock.now().toISOString() }, { dryRun: true });
+    return { pass: true, detail: 'server-side dry run of the rollback write accepted' };
+  } catch (error) {
+    return { pass: false, detail: `dry run of the rollback write failed: ${describe(error)}` };
+  }
+}
+
+/** Everything an increase from the live route to `targetPercent` depends on, read now. */
+export async function assessIncreaseNow(deps: CoreDeps, route: CanaryRoute, targetPercent: number): Promise<{ goNoGo: GoNoGo; assessment: WeightChangeAssessment }> {
+  const now = deps.clock.now();
+  const [goNoGo, rust] = await Promise.all([
+    evaluateGoNoGo(deps, deps.policy.goNoGo, now),
+    deps.cluster.readDeployment(deps.cluster.targets.rustDeployment).catch((error: unknown): { error: string } => ({ error: describe(error) })),
+  ]);
+  const prerequisites = percentOf(route) === 0 ? await checkPrerequisites(deps, { route, rust, now }) : undefined;
+  const assessment = assessIncrease({ route, targetPercent, rust, goNoGo, prerequisites, rules: deps.policy.ramp, now });
+  return { goNoGo, assessment };
 }
 
 /** The evidence kept with a request and in the audit log. */
@@ -231,13 +326,4 @@ export function snapshotEvidence(goNoGo: GoNoGo, extraReasons: string[] = []): E
     criteria: goNoGo.criteria.map((c) => ({ label: c.label, value: c.value, threshold: c.threshold, pass: c.pass })),
     reasons,
   };
-}
-
-export function formatRatio(value: number): string {
-  // Four significant digits: 99.95% must not round to 100% next to a 99.9% threshold.
-  return `${Number((value * 100).toPrecision(4))}%`;
-}
-
-export function formatSeconds(value: number): string {
-  return value < 1 ? `${Math.round(value * 1000)}ms` : `${value.toFixed(2)}s`;
 }

@@ -1,48 +1,33 @@
-// Rollback: weight "0" now, for anyone, without approval. It talks to Kubernetes only: never to the
-// store or Prometheus, so it works while either is down. Weight 0 alone still lets header/cookie rules
-// route requests to Rust, so those go too. If patching keeps failing, the canary Ingress is deleted
-// (the runbook's fallback), and the outcome says exactly what was done.
+// Rollback: the canary at 0 now, for anyone, without approval. It talks to the traffic router only: never
+// waits on the store or Prometheus, so it works while either is down. Percent 0 alone still lets header and
+// cookie rules send requests to the canary, so those go too. If writing keeps failing, the router's last
+// resort removes the canary route (a copy is kept first, to put it back), and the outcome says exactly
+// what was done, step by step, as data.
 import type { CoreDeps } from './deps.js';
-import { rememberCanary } from './drift.js';
-import { type ApprovalRequest, type CanaryState } from './ports.js';
+import { rememberRoute } from './drift.js';
+import type { CanaryRoute, EvidenceSnapshot, RollbackOutcome, RollbackSource, RollbackStep, RouteCopy } from './entities.js';
 import { ClusterError, describe } from './errors.js';
-import { formatPercent, percentOf } from './ramp.js';
+import { percentOf } from './ramp.js';
+import { settledWithin } from '../settled-within.js';
 
-const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
-export const ROUTING_RULE_ANNOTATIONS = ['canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern', 'canary-by-cookie'].map(
-  (name) => ANNOTATION_PREFIX + name,
-);
-
-export type RollbackSource = 'command' | 'status' | 'approval' | 'alert' | 'home' | 'digest' | 'auto' | 'weight-0';
+export const ROUTE_COPY_KEY = 'canary-route:copy';
 
 export interface RollbackRequest {
   actor: string;
   reason?: string;
   source: RollbackSource;
+  /** What made an automatic rollback happen (the guard's readings), kept in the audit entry. */
+  evidence?: EvidenceSnapshot;
 }
-
-interface RollbackCommon {
-  actor: string;
-  reason?: string;
-  source: RollbackSource;
-  at: string;
-  dryRun: boolean;
-  /** The steps taken, in order, in words for the channel. */
-  actions: string[];
-}
-
-export type RollbackOutcome =
-  | (RollbackCommon & { kind: 'rolled-back'; fromPercent?: number; removedRules: Record<string, string> })
-  | (RollbackCommon & { kind: 'deleted-ingress'; fromPercent?: number; patchError: string })
-  | (RollbackCommon & { kind: 'already-rolled-back'; detail: string })
-  | (RollbackCommon & { kind: 'failed'; errors: string[]; manualCommands: string[] });
 
 export interface RollbackTuning {
-  patchAttempts: number;
+  writeAttempts: number;
   retryDelayMs: number;
 }
 
-const DEFAULT_TUNING: RollbackTuning = { patchAttempts: 2, retryDelayMs: 250 };
+const DEFAULT_TUNING: RollbackTuning = { writeAttempts: 2, retryDelayMs: 250 };
+
+type RollbackDeps = Pick<CoreDeps, 'router' | 'audit' | 'clock' | 'policy' | 'store' | 'logger'>;
 
 const rollbackInProgress = new WeakMap<object, Promise<unknown>>();
 
@@ -51,122 +36,129 @@ const rollbackInProgress = new WeakMap<object, Promise<unknown>>();
  * waits for the first and then reads the live state, so it finds "already rolled back" instead of
  * writing again. Nothing is ever dropped: every request gets its own outcome.
  */
-export function rollbackCanary(
-  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'store'>,
-  request: RollbackRequest,
-  tuning: RollbackTuning = DEFAULT_TUNING,
-): Promise<RollbackOutcome> {
-  const previous = rollbackInProgress.get(deps.cluster) ?? Promise.resolve();
+export function rollbackCanary(deps: RollbackDeps, request: RollbackRequest, tuning: RollbackTuning = DEFAULT_TUNING): Promise<RollbackOutcome> {
+  const previous = rollbackInProgress.get(deps.router) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => rollbackNow(deps, request, tuning));
-  rollbackInProgress.set(deps.cluster, run);
+  rollbackInProgress.set(deps.router, run);
   return run;
 }
 
-async function rollbackNow(
-  deps: Pick<CoreDeps, 'cluster' | 'audit' | 'clock' | 'policy' | 'store'>,
-  request: RollbackRequest,
-  tuning: RollbackTuning,
-): Promise<RollbackOutcome> {
-  const { cluster } = deps;
-  const at = deps.clock.now().toISOString();
-  const common: RollbackCommon = { actor: request.actor, reason: request.reason, source: request.source, at, dryRun: deps.policy.dryRun, actions: [] };
-  const t = cluster.targets;
-  const ingressRef = `ingress/${t.canaryIngress} in ${t.namespace}`;
+/**
+ * An automatic rollback (the guard, a rollback alert): several replicas, and both paths, may decide it for
+ * the same incident at the same moment. The first to claim the route's current version writes; the others
+ * get undefined (someone else is on it) or find the canary at 0: one write, one announcement. The claim
+ * waits at most 250 ms for the store; without an answer the rollback goes ahead (it is idempotent).
+ */
+export async function automaticRollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome | undefined> {
+  const route = await deps.router.readRoute().catch(() => undefined);
+  if (route && route.exists && (route.percent > 0 || route.routingRules.length > 0)) {
+    const claimed = await settledWithin(deps.store.claimOnce(`auto-rollback:${route.version ?? route.percent}`, 600_000), 250);
+    if (claimed?.value === false) return undefined;
+  }
+  return rollbackCanary(deps, request);
+}
 
-  // The read tells us what we are undoing; if it fails we patch blind rather than wait.
-  let before: CanaryState | undefined;
+/** Did this outcome move traffic (and so deserve an announcement)? */
+export function movedTraffic(outcome: RollbackOutcome): boolean {
+  return outcome.kind === 'rolled-back' || outcome.kind === 'route-removed';
+}
+
+async function rollbackNow(deps: RollbackDeps, request: RollbackRequest, tuning: RollbackTuning): Promise<RollbackOutcome> {
+  const { router } = deps;
+  const at = deps.clock.now().toISOString();
+  const steps: RollbackStep[] = [];
+  const common = { actor: request.actor, reason: request.reason, source: request.source, at, dryRun: deps.policy.dryRun, route: router.ref, steps };
+
+  // The read tells us what we are undoing; if it fails we write blind rather than wait.
+  let before: CanaryRoute | undefined;
   try {
-    before = await cluster.readCanary();
+    before = await router.readRoute();
   } catch (error) {
-    common.actions.push(`could not read ${ingressRef} first (${describe(error)}); patching anyway`);
+    steps.push({ kind: 'read-failed', error: describe(error) });
   }
-  if (before && !before.exists) {
-    return finish(deps, { ...common, kind: 'already-rolled-back', detail: `${ingressRef} does not exist: all traffic already goes to Python` });
-  }
-  if (before && before.weight === 0 && Object.keys(before.routingRules).length === 0) {
-    return finish(deps, { ...common, kind: 'already-rolled-back', detail: `${ingressRef} is already at weight 0 with no header or cookie rules` });
-  }
+  if (before && !before.exists) return finish(deps, request, { ...common, kind: 'already-rolled-back', why: 'route-absent' });
+  if (before && before.percent === 0 && before.routingRules.length === 0) return finish(deps, request, { ...common, kind: 'already-rolled-back', why: 'at-zero' });
   const fromPercent = before ? percentOf(before) : undefined;
 
-  let patchError = '';
-  for (let attempt = 1; attempt <= tuning.patchAttempts; attempt++) {
+  let writeError = '';
+  for (let attempt = 1; attempt <= tuning.writeAttempts; attempt++) {
     try {
-      const after = await cluster.patchCanaryWeight({
-        weight: 0,
-        removeAnnotations: ROUTING_RULE_ANNOTATIONS,
-        appliedBy: request.actor,
-        appliedAt: at,
-      });
-      const removedRules = before?.routingRules ?? {};
-      common.actions.push(`set ${ANNOTATION_PREFIX}canary-weight to "0" on ${ingressRef}${fromPercent !== undefined ? ` (was ${formatPercent(fromPercent)})` : ''}`);
-      if (Object.keys(removedRules).length) {
-        common.actions.push(`removed ${Object.entries(removedRules).map(([k, v]) => `${k.replace(ANNOTATION_PREFIX, '')}=${v}`).join(', ')} so no header or cookie routes to Rust`);
-      }
-      if (after.weight !== 0) common.actions.push(`warning: the Ingress now reads weight ${after.weight}`);
-      return finish(deps, { ...common, kind: 'rolled-back', fromPercent, removedRules });
+      const after = await router.resetToPrimary({ appliedBy: request.actor, appliedAt: at });
+      const removedRules = before?.routingRules ?? [];
+      steps.push({ kind: 'reset', fromPercent, removedRules, nowPercent: after.percent });
+      return finish(deps, request, { ...common, kind: 'rolled-back', fromPercent, removedRules });
     } catch (error) {
-      if (error instanceof ClusterError && error.kind === 'not-found') {
-        return finish(deps, { ...common, kind: 'already-rolled-back', detail: `${ingressRef} does not exist: all traffic already goes to Python` });
-      }
-      patchError = describe(error);
-      common.actions.push(`patch attempt ${attempt} failed: ${patchError}`);
-      if (attempt < tuning.patchAttempts) await delay(tuning.retryDelayMs);
+      if (error instanceof ClusterError && error.kind === 'not-found') return finish(deps, request, { ...common, kind: 'already-rolled-back', why: 'route-absent' });
+      writeError = describe(error);
+      steps.push({ kind: 'write-failed', attempt, error: writeError });
+      if (attempt < tuning.writeAttempts) await delay(tuning.retryDelayMs);
     }
   }
 
-  // Runbook fallback: without the canary Ingress every request goes to the primary backend.
-  const errors = [`patch: ${patchError}`];
+  const errors = [writeError];
+  const fail = (): Promise<RollbackOutcome> =>
+    finish(deps, request, { ...common, kind: 'failed', errors, manualCommands: router.manualRollbackCommands() });
+  if (!router.removeCanaryRoute) return fail();
+
+  // Runbook fallback: without the canary route every request goes to the primary. Keep a copy first (best
+  // effort, never waited on for long) so `route apply` can put it back.
+  const copy = (await settledWithin(router.copyRoute(), 1_000))?.value;
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      await cluster.deleteCanary();
-      common.actions.push(`deleted ${ingressRef} (fallback after the patch failed): all traffic goes to Python; re-apply the canary Ingress before ramping again`);
-      return finish(deps, { ...common, kind: 'deleted-ingress', fromPercent, patchError });
+      await router.removeCanaryRoute();
+      steps.push({ kind: 'route-removed', copyKept: copy !== undefined });
+      return finish(deps, request, { ...common, kind: 'route-removed', fromPercent, writeError }, copy);
     } catch (error) {
       if (error instanceof ClusterError && error.kind === 'not-found') {
-        common.actions.push(`${ingressRef} is gone: all traffic goes to Python`);
-        return finish(deps, { ...common, kind: 'deleted-ingress', fromPercent, patchError });
+        steps.push({ kind: 'route-already-gone' });
+        return finish(deps, request, { ...common, kind: 'route-removed', fromPercent, writeError });
       }
-      errors.push(`delete: ${describe(error)}`);
-      common.actions.push(`delete attempt ${attempt} failed: ${describe(error)}`);
+      errors.push(describe(error));
+      steps.push({ kind: 'remove-failed', attempt, error: describe(error) });
       if (attempt < 2) await delay(tuning.retryDelayMs);
     }
   }
-  return finish(deps, {
-    ...common,
-    kind: 'failed',
-    errors,
-    manualCommands: [
-      `kubectl patch ingress ${t.canaryIngress} -n ${t.namespace} --type=merge -p '{"metadata":{"annotations":{"${ANNOTATION_PREFIX}canary-weight":"0","${ANNOTATION_PREFIX}canary-by-header":null,"${ANNOTATION_PREFIX}canary-by-cookie":null}}}'`,
-      `kubectl delete ingress ${t.canaryIngress} -n ${t.namespace}`,
-    ],
-  });
+  return fail();
 }
 
-function finish(deps: Pick<CoreDeps, 'audit' | 'store' | 'clock'>, outcome: RollbackOutcome): RollbackOutcome {
+function finish(deps: RollbackDeps, request: RollbackRequest, outcome: RollbackOutcome, copy?: RouteCopy): Promise<RollbackOutcome> {
   // Not awaited: the rollback never waits on the store. Remembered so drift detection knows it was us.
-  if (outcome.kind === 'rolled-back') void rememberCanary(deps, { exists: true, weight: 0, weightTotal: 100 });
-  if (outcome.kind === 'deleted-ingress') void rememberCanary(deps, { exists: false, weight: 0, weightTotal: 100 });
-  const why = outcome.reason ? ` (reason: ${outcome.reason})` : '';
+  if (outcome.kind === 'rolled-back') void rememberRoute(deps, { exists: true, percent: 0 });
+  if (outcome.kind === 'route-removed') void rememberRoute(deps, { exists: false, percent: 0 });
+  if (copy) void deps.store.setValue(ROUTE_COPY_KEY, copy).catch((error: unknown) => deps.logger.warn({ err: describe(error) }, 'could not keep the copy of the canary route in the store; the audit entry has it'));
   deps.audit.record({
     at: outcome.at,
     actor: outcome.actor,
     action: outcome.kind === 'failed' ? 'rollback-failed' : outcome.kind === 'already-rolled-back' ? 'rollback-noop' : 'rollback',
-    summary:
-      outcome.kind === 'already-rolled-back'
-        ? `rollback from ${outcome.source}: nothing to do, ${outcome.detail}${why}`
-        : `rollback from ${outcome.source}: ${outcome.actions.join('; ')}${why}`,
+    summary: rollbackSummary(outcome),
     fromPercent: 'fromPercent' in outcome ? outcome.fromPercent : undefined,
     toPercent: outcome.kind === 'failed' || outcome.kind === 'already-rolled-back' ? undefined : 0,
+    evidence: request.evidence,
+    routeCopy: copy,
     dryRun: outcome.dryRun || undefined,
   });
-  return outcome;
+  return Promise.resolve(outcome);
+}
+
+/** Plain text for the audit log and terminals. */
+export function rollbackSummary(outcome: RollbackOutcome): string {
+  const route = `${outcome.route.kind} ${outcome.route.name}`;
+  const why = outcome.reason ? ` (reason: ${outcome.reason})` : '';
+  const from = 'fromPercent' in outcome && outcome.fromPercent !== undefined ? ` from ${outcome.fromPercent}%` : '';
+  switch (outcome.kind) {
+    case 'rolled-back':
+      return `rollback from ${outcome.source}: ${route} set to 0%${from}${outcome.removedRules.length ? `, ${outcome.removedRules.length} routing rule(s) removed` : ''}${why}`;
+    case 'route-removed':
+      return `rollback from ${outcome.source}: writing 0% kept failing (${outcome.writeError}); the canary route of ${route} was removed${from}: all traffic goes to the primary${why}`;
+    case 'already-rolled-back':
+      return `rollback from ${outcome.source}: nothing to do, ${outcome.why === 'route-absent' ? `the canary route of ${route} is absent` : `${route} is already at 0% with no routing rules`}${why}`;
+    case 'failed':
+      return `rollback from ${outcome.source} FAILED on ${route}: ${outcome.errors.join('; ')}${why}`;
+  }
 }
 
 /** After a rollback, a pending increase makes no sense any more: cancel it. Best effort, store may be down. */
-export async function cancelPendingAfterRollback(
-  deps: Pick<CoreDeps, 'store' | 'clock' | 'logger'>,
-  actor: string,
-): Promise<ApprovalRequest | undefined> {
+export async function cancelPendingAfterRollback(deps: Pick<CoreDeps, 'store' | 'clock' | 'logger'>, actor: string) {
   try {
     const pending = await deps.store.getPendingRequest();
     if (!pending) return undefined;
@@ -174,7 +166,7 @@ export async function cancelPendingAfterRollback(
       status: 'cancelled',
       decidedBy: actor,
       decidedAt: deps.clock.now().toISOString(),
-      outcome: `cancelled: <@${actor}> rolled the canary back`,
+      decision: { kind: 'cancelled', cause: 'rolled-back' },
     });
   } catch (error) {
     deps.logger.warn({ err: describe(error) }, 'could not cancel the pending request after a rollback');

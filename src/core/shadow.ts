@@ -2,8 +2,8 @@
 // timeout rates against the runbook's thresholds, tracks the exit criterion ("N days with > 99.9% match"),
 // and switches shadow mode on the Python deployment the way `kubectl set env` does.
 import type { CoreDeps } from './deps.js';
-import { formatRatio } from './go-no-go.js';
-import type { ContainerEnv } from './ports.js';
+import { formatRatio } from './format.js';
+import type { ContainerEnv } from './entities.js';
 import { describe } from './errors.js';
 import { mayChangeProduction, type ApproverRule } from './permissions.js';
 

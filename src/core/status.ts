@@ -1,18 +1,22 @@
-// The live picture for `status` (and later the digest and App Home): everything read in parallel,
-// each part failing on its own so one unreachable source never hides the others.
+// The live picture for `status` (and the digest, App Home and the command line): everything read in
+// parallel, each part failing on its own so one unreachable source never hides the others.
 import { describeBusinessHours, isWindowOpen, nextWindowOpening } from './business-hours.js';
 import type { CoreDeps } from './deps.js';
-import { assessIncrease, evaluateGoNoGo, type GoNoGo, type WeightChangeAssessment } from './go-no-go.js';
-import { derivePhase, nextPhaseChecklist, type ChecklistItem, type Phase } from './phase.js';
-import type { ApprovalRequest, CanaryState, DeploymentReadiness } from './ports.js';
-import { holdStatus, percentOf, rampPosition, type HoldStatus, type RampPosition } from './ramp.js';
+import type { ApprovalRequest, CanaryRoute, DeploymentReadiness, RouteRef } from './entities.js';
 import { describe } from './errors.js';
+import { assessIncrease, checkPrerequisites, evaluateGoNoGo, type GoNoGo, type RuleCheck, type WeightChangeAssessment } from './go-no-go.js';
+import { readGuardReport, type GuardReport } from './guard.js';
+import { derivePhase, nextPhaseChecklist, type ChecklistItem, type Phase } from './phase.js';
+import type { ClusterTargets } from './ports.js';
+import { holdStatus, percentOf, rampPosition, type HoldStatus, type RampPosition } from './ramp.js';
 
 export interface StatusReport {
   at: Date;
   dryRun: boolean;
-  targets: Pick<CoreDeps['cluster']['targets'], 'namespace' | 'canaryIngress' | 'rustDeployment' | 'pythonDeployment'>;
-  canary: CanaryState | { error: string };
+  targets: Pick<ClusterTargets, 'namespace' | 'rustDeployment' | 'pythonDeployment'>;
+  /** Which route the bot drives. */
+  routeRef: RouteRef;
+  route: CanaryRoute | { error: string };
   percent?: number;
   position?: RampPosition;
   hold?: HoldStatus;
@@ -27,13 +31,14 @@ export interface StatusReport {
   phase: Phase;
   /** Prerequisites of the next phase with live marks (shadow → canary, primary → cleanup). */
   checklist?: ChecklistItem[];
+  guard: GuardReport;
 }
 
 export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   const now = deps.clock.now();
   const { ramp } = deps.policy;
-  const [canary, rust, goNoGo, pending] = await Promise.all([
-    deps.cluster.readCanary().catch((error: unknown) => ({ error: describe(error) })),
+  const [route, rust, goNoGo, pending] = await Promise.all([
+    deps.router.readRoute().catch((error: unknown) => ({ error: describe(error) })),
     deps.cluster.readDeployment(deps.cluster.targets.rustDeployment).catch((error: unknown) => ({ error: describe(error) })),
     evaluateGoNoGo(deps, deps.policy.goNoGo, now),
     deps.store.getPendingRequest().then(
@@ -41,37 +46,44 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
       (error: unknown) => ({ error: describe(error) }),
     ),
   ]);
+  const percent = 'error' in route ? undefined : percentOf(route);
+  const [prerequisites, guard] = await Promise.all([
+    // Before the first step only: the runbook's prerequisites, shown and enforced.
+    percent === 0 ? checkPrerequisites(deps, { route, rust, now }) : Promise.resolve(undefined),
+    readGuardReport(deps, { readings: goNoGo.readings, alerts: [...goNoGo.firingAlerts, ...goNoGo.pausingAlerts], percent, at: now }),
+  ]);
 
   const open = isWindowOpen(ramp.businessHours, now, ramp.timeZone);
-  const report: Omit<StatusReport, 'phase'> & { phase?: Phase } = {
+  const description = describeBusinessHours(ramp.businessHours, ramp.timeZone);
+  const nextOpening = open ? undefined : nextWindowOpening(ramp.businessHours, now, ramp.timeZone);
+  const report: Omit<StatusReport, 'phase'> = {
     at: now,
     dryRun: deps.policy.dryRun,
     targets: deps.cluster.targets,
-    canary,
+    routeRef: deps.router.ref,
+    route,
     stepMinHoldMs: ramp.stepMinHoldMs,
-    window: {
-      open,
-      description: describeBusinessHours(ramp.businessHours, ramp.timeZone),
-      nextOpening: open ? undefined : nextWindowOpening(ramp.businessHours, now, ramp.timeZone),
-    },
+    window: { open, description, nextOpening },
     goNoGo,
     rust,
     pending: 'request' in pending ? pending.request : undefined,
     pendingError: 'error' in pending ? pending.error : undefined,
+    guard,
   };
-  if (!('error' in canary)) {
-    report.percent = percentOf(canary);
-    report.position = rampPosition(report.percent, ramp);
-    report.hold = holdStatus(canary, ramp, now);
+  if (!('error' in route)) {
+    report.percent = percent;
+    report.position = rampPosition(percent!, ramp);
+    report.hold = holdStatus(route, ramp, now);
     if (report.position.nextStep !== undefined) {
       report.next = {
         targetPercent: report.position.nextStep,
-        assessment: assessIncrease({ canary, targetPercent: report.position.nextStep, rust, goNoGo, rules: ramp, now }),
+        assessment: assessIncrease({ route, targetPercent: report.position.nextStep, rust, goNoGo, prerequisites, rules: ramp, now }),
       };
     }
   }
   const phase = derivePhase(report);
-  const checklist = await nextPhaseChecklist(deps, report, phase);
+  const window: RuleCheck = { label: 'Business window', pass: open, detail: open ? description : `closed (${description})`, opensAt: nextOpening?.toISOString() };
+  const checklist = nextPhaseChecklist(phase, { prerequisites, window, hold: report.hold });
   return { ...report, phase, checklist };
 }
 

@@ -17,11 +17,11 @@ describe('ALERT_CRITICAL_SEVERITY=P1', () => {
     expect(shadow.checklist?.find((c) => c.label === 'No critical alert in the last 48 h')).toMatchObject({ pass: false, detail: 'fired: MCPRustGatewayDown' });
 
     // Canary at 5% with a P1 alert firing: NO-GO, and the digest recommends rolling back.
-    kit.cluster.setWeight(5, { hoursAgo: 60, clock: kit.clock });
-    kit.alerts.fire('MCPRustGatewayDown', 'P1');
+    kit.router.setWeight(5, { hoursAgo: 60, clock: kit.clock });
+    kit.alerts.fire('MCPGatewayDatabaseDown', 'P1');
     const digest = await buildDigest(kit.deps);
     expect(digest.status.goNoGo.verdict).toBe('NO-GO');
-    expect(digest.recommendation.text).toMatch(/^Roll back: critical alert firing \(MCPRustGatewayDown\)/);
+    expect(digest.recommendation.text).toMatch(/^Roll back now: critical alert firing \(MCPGatewayDatabaseDown\)/);
     expect(digest.criteria24h.find((c) => c.label === 'Critical alerts')?.worst).toBe('fired: MCPRustGatewayDown');
   });
 });

@@ -1,7 +1,7 @@
 // Escalation of unacknowledged critical alerts, on in-memory ports: no step is lost when Slack fails.
 import { describe, expect, it } from 'vitest';
 import { acknowledgeAlertGroup, alertGroupId, receiveAlertNotification, runDueEscalations } from '../../src/core/alerts.js';
-import type { AlertNotification } from '../../src/core/ports.js';
+import type { AlertNotification } from '../../src/core/entities.js';
 import { coreKit, START, type Kit } from './kit.js';
 
 const MINUTE = 60_000;

@@ -3,11 +3,40 @@
 // against it in milliseconds; every port records what it was asked and can be made to fail.
 import { MemoryStateStore } from '../../src/adapters/store/memory-store.js';
 import { readConfig } from '../../src/config.js';
-import type { AlertDeps, AlertPolicy } from '../../src/core/alerts.js';
 import { AuditTrail } from '../../src/core/audit.js';
-import type { CorePolicy } from '../../src/core/deps.js';
-import { type AlertAnnouncer, type AlertGroupRecord, type AlertMessageContext, type AlertQuery, type AlertSource, type AlertThreadEvent, type ApproverDirectory, type CanaryCluster, type CanaryState, type Clock, type ClusterTargets, type ContainerEnv, type DeploymentReadiness, type FiringAlert, type LabelledSamples, type Logger, type MetricsSource, type RangeSeries, type Sample, type SilenceRequest, type WeightPatch, type WriteOptions } from '../../src/core/ports.js';
+import type { AlertDeps } from '../../src/core/deps.js';
+import type {
+  AlertGroupRecord,
+  AlertMessageContext,
+  AlertQuery,
+  AlertThreadEvent,
+  CanaryRoute,
+  ContainerEnv,
+  DeploymentReadiness,
+  FiringAlert,
+  LabelledSamples,
+  RangeSeries,
+  RouteCopy,
+  RouteRef,
+  Sample,
+  SilenceRequest,
+} from '../../src/core/entities.js';
 import { ClusterError } from '../../src/core/errors.js';
+import type { AlertPolicy, CorePolicy } from '../../src/core/policy.js';
+import type {
+  AlertAnnouncer,
+  AlertSource,
+  ApproverDirectory,
+  Clock,
+  Cluster,
+  ClusterTargets,
+  Logger,
+  MetricsSource,
+  PercentChange,
+  RouteApplied,
+  TrafficRouter,
+  WriteOptions,
+} from '../../src/core/ports.js';
 
 export const START = new Date('2026-03-03T10:00:00.000Z');
 
@@ -21,11 +50,110 @@ export class TestClock implements Clock {
   }
 }
 
-type ClusterOp = 'readCanary' | 'patchCanaryWeight' | 'deleteCanary' | 'readDeployment' | 'readDeploymentEnv' | 'setDeploymentEnv';
+type RouterOp = 'readRoute' | 'setPercent' | 'resetToPrimary' | 'removeCanaryRoute' | 'applyCanaryRoute' | 'copyRoute';
 
-export class InMemoryCluster implements CanaryCluster {
+/** The canary route in memory: a percent, routing rules, a version; every write recorded. */
+export class InMemoryRouter implements TrafficRouter {
+  readonly ref: RouteRef = { router: 'in-memory', kind: 'Route', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
+  readonly primaryRef: RouteRef = { ...this.ref, name: 'mcp-gateway-primary' };
+  route: CanaryRoute = { ref: this.ref, exists: true, percent: 0, routingRules: [], conditions: [], version: '1' };
+  readonly writes: Array<{ op: RouterOp; args: unknown; dryRun: boolean }> = [];
+  private readonly failures: Array<{ op: RouterOp; error: Error; times: number }> = [];
+  /** Without it, the router has no last resort (like Gateway API, which never deletes the route). */
+  removeCanaryRoute?: (options?: WriteOptions) => Promise<void>;
+
+  constructor(
+    readonly dryRun = false,
+    options: { canRemoveRoute?: boolean } = {},
+  ) {
+    if (options.canRemoveRoute !== false) {
+      this.removeCanaryRoute = async (opts?: WriteOptions) => {
+        this.fail('removeCanaryRoute');
+        if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
+        if (this.write('removeCanaryRoute', {}, opts)) return;
+        this.route = { ...this.route, exists: false, percent: 0, routingRules: [], version: this.bump() };
+      };
+    }
+  }
+
+  /** The next `times` calls of `op` throw `error` (a ClusterError by default). */
+  failNext(op: RouterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1): void {
+    this.failures.push({ op, error, times });
+  }
+
+  setWeight(percent: number, lastApplied?: { hoursAgo: number; clock: Clock }): void {
+    this.route = { ...this.route, exists: true, percent, version: this.bump() };
+    if (lastApplied) this.route.lastApplied = { percent, at: new Date(lastApplied.clock.now().getTime() - lastApplied.hoursAgo * 3_600_000).toISOString(), by: 'U0ALICE' };
+  }
+
+  private bump(): string {
+    return String(Number(this.route.version ?? 0) + 1);
+  }
+
+  private fail(op: RouterOp): void {
+    const failure = this.failures.find((f) => f.op === op && f.times > 0);
+    if (!failure) return;
+    failure.times--;
+    throw failure.error;
+  }
+
+  private write(op: RouterOp, args: unknown, options?: WriteOptions): boolean {
+    const dryRun = this.dryRun || options?.dryRun === true;
+    this.writes.push({ op, args, dryRun });
+    return dryRun;
+  }
+
+  async readRoute(): Promise<CanaryRoute> {
+    this.fail('readRoute');
+    return structuredClone(this.route);
+  }
+
+  async setPercent(change: PercentChange, options?: WriteOptions): Promise<CanaryRoute> {
+    this.fail('setPercent');
+    if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
+    if (change.expectedVersion && change.expectedVersion !== this.route.version) throw new ClusterError('conflict', 'the object has been modified');
+    if (this.write('setPercent', change, options)) return structuredClone(this.route);
+    this.route = { ...this.route, percent: change.percent, lastApplied: { percent: change.percent, at: change.appliedAt, by: change.appliedBy }, version: this.bump() };
+    return structuredClone(this.route);
+  }
+
+  async resetToPrimary(by: { appliedBy: string; appliedAt: string }, options?: WriteOptions): Promise<CanaryRoute> {
+    this.fail('resetToPrimary');
+    if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
+    if (this.write('resetToPrimary', by, options)) return structuredClone(this.route);
+    this.route = { ...this.route, percent: 0, routingRules: [], lastApplied: { percent: 0, at: by.appliedAt, by: by.appliedBy }, version: this.bump() };
+    return structuredClone(this.route);
+  }
+
+  async copyRoute(): Promise<RouteCopy | undefined> {
+    this.fail('copyRoute');
+    return this.route.exists ? { savedAt: new Date().toISOString(), object: structuredClone(this.route) } : undefined;
+  }
+
+  async applyCanaryRoute(copy: RouteCopy | undefined, by: { appliedBy: string; appliedAt: string }, options?: WriteOptions): Promise<RouteApplied> {
+    this.fail('applyCanaryRoute');
+    if (this.route.exists) return { kind: 'already-present' };
+    if (!copy) throw new ClusterError('not-found', 'no copy and no manifest');
+    if (this.write('applyCanaryRoute', { copy, by }, options)) return { kind: 'created', from: 'kept-copy' };
+    this.route = { ...this.route, exists: true, percent: 0, routingRules: [], lastApplied: { percent: 0, at: by.appliedAt, by: by.appliedBy }, version: this.bump() };
+    return { kind: 'created', from: 'kept-copy' };
+  }
+
+  async promoteCanaryToPrimary(): Promise<number> {
+    return 1;
+  }
+
+  async removeCanaryParts(): Promise<void> {}
+
+  manualRollbackCommands(): string[] {
+    return ['kubectl edit route mcp-gateway-canary'];
+  }
+}
+
+type ClusterOp = 'readDeployment' | 'readDeploymentEnv' | 'setDeploymentEnv' | 'deleteDeployment' | 'deleteService';
+
+export class InMemoryCluster implements Cluster {
   readonly targets: ClusterTargets = readConfig({}).kube;
-  canary: CanaryState = { exists: true, canaryEnabled: true, weight: 0, weightTotal: 100, routingRules: {}, resourceVersion: '1' };
   readonly deployments = new Map<string, DeploymentReadiness>();
   readonly env = new Map<string, ContainerEnv[]>();
   /** Every write, in order, with its dry-run flag. */
@@ -39,17 +167,8 @@ export class InMemoryCluster implements CanaryCluster {
     this.env.set(this.targets.pythonDeployment, [{ container: 'gateway', env: { LOG_LEVEL: 'info' } }]);
   }
 
-  /** The next `times` calls of `op` throw `error` (a ClusterError by default). */
   failNext(op: ClusterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1): void {
     this.failures.push({ op, error, times });
-  }
-
-  setWeight(weight: number, lastApplied?: { hoursAgo: number; clock: Clock }): void {
-    this.canary = { ...this.canary, exists: true, weight, resourceVersion: String(Number(this.canary.resourceVersion ?? 0) + 1) };
-    if (lastApplied) {
-      const at = new Date(lastApplied.clock.now().getTime() - lastApplied.hoursAgo * 3_600_000).toISOString();
-      this.canary.lastApplied = { weight, at, by: 'U0ALICE' };
-    }
   }
 
   private fail(op: ClusterOp): void {
@@ -63,34 +182,6 @@ export class InMemoryCluster implements CanaryCluster {
     const dryRun = this.dryRun || options?.dryRun === true;
     this.writes.push({ op, args, dryRun });
     return dryRun;
-  }
-
-  async readCanary(): Promise<CanaryState> {
-    this.fail('readCanary');
-    return structuredClone(this.canary);
-  }
-
-  async patchCanaryWeight(patch: WeightPatch, options?: WriteOptions): Promise<CanaryState> {
-    this.fail('patchCanaryWeight');
-    if (!this.canary.exists) throw new ClusterError('not-found', 'ingress not found');
-    if (patch.expectedResourceVersion && patch.expectedResourceVersion !== this.canary.resourceVersion) throw new ClusterError('conflict', 'the object has been modified');
-    if (this.write('patchCanaryWeight', patch, options)) return structuredClone(this.canary);
-    const routingRules = { ...this.canary.routingRules };
-    for (const key of patch.removeAnnotations ?? []) delete routingRules[key];
-    this.canary = {
-      ...this.canary,
-      weight: patch.weight,
-      routingRules,
-      lastApplied: { weight: patch.weight, at: patch.appliedAt, by: patch.appliedBy },
-      resourceVersion: String(Number(this.canary.resourceVersion ?? 0) + 1),
-    };
-    return structuredClone(this.canary);
-  }
-
-  async deleteCanary(options?: WriteOptions): Promise<void> {
-    this.fail('deleteCanary');
-    if (this.write('deleteCanary', {}, options)) return;
-    this.canary = { exists: false, canaryEnabled: false, weight: 0, weightTotal: 100, routingRules: {} };
   }
 
   async readDeployment(name: string): Promise<DeploymentReadiness> {
@@ -108,19 +199,18 @@ export class InMemoryCluster implements CanaryCluster {
   async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options?: WriteOptions): Promise<void> {
     this.fail('setDeploymentEnv');
     if (this.write('setDeploymentEnv', { name, container, env }, options)) return;
-    const containers = this.env.get(name) ?? [];
-    const target = containers.find((c) => c.container === container);
+    const target = (this.env.get(name) ?? []).find((c) => c.container === container);
     if (target) Object.assign(target.env, env);
   }
 
   async deleteDeployment(name: string, options?: WriteOptions): Promise<void> {
-    if (!this.write('readDeployment', { delete: name }, options)) this.deployments.delete(name);
+    this.fail('deleteDeployment');
+    if (!this.write('deleteDeployment', { name }, options)) this.deployments.delete(name);
   }
 
-  async deleteService(): Promise<void> {}
-
-  async repointIngress(): Promise<number> {
-    return 1;
+  async deleteService(name: string, options?: WriteOptions): Promise<void> {
+    this.fail('deleteService');
+    this.write('deleteService', { name }, options);
   }
 }
 
@@ -169,8 +259,17 @@ export class InMemoryAlerts implements AlertSource {
 
   async firing(matchers: string[]): Promise<AlertQuery> {
     if (this.down) return { ok: false, reason: 'Alertmanager unreachable (test)' };
-    const wanted = matchers.map((m) => /^(\w+)="(.*)"$/.exec(m)).filter((m): m is RegExpExecArray => m !== null);
-    return { ok: true, alerts: this.alerts.filter((a) => wanted.every(([, k, v]) => a.labels[k!] === v)) };
+    // Alertmanager's matcher forms; regular expressions are anchored, as there.
+    const tests = matchers.map((m) => {
+      const [, name, op, value] = /^(\w+)(=~|!~|!=|=)"(.*)"$/.exec(m) ?? [];
+      if (!name || value === undefined) throw new Error(`unsupported matcher ${m}`);
+      const re = new RegExp(`^(?:${value})$`);
+      return (labels: Record<string, string>) => {
+        const v = labels[name] ?? '';
+        return op === '=' ? v === value : op === '!=' ? v !== value : op === '=~' ? re.test(v) : !re.test(v);
+      };
+    });
+    return { ok: true, alerts: this.alerts.filter((a) => tests.every((t) => t(a.labels))) };
   }
 
   async silence(request: SilenceRequest): Promise<string> {
@@ -237,6 +336,7 @@ export class RecordingLogger implements Logger {
 
 export interface Kit {
   deps: AlertDeps;
+  router: InMemoryRouter;
   cluster: InMemoryCluster;
   metrics: InMemoryMetrics;
   alerts: InMemoryAlerts;
@@ -253,6 +353,7 @@ export interface Kit {
 export function coreKit(env: Record<string, string> = {}): Kit {
   const config = readConfig({ BUSINESS_HOURS: 'always', CANARY_APPROVERS: 'U0BOB,S0APPROVERS', ESCALATION_L1: 'U0ONCALL', ESCALATION_L2: 'S0LEAD', ESCALATION_L3: 'U0RUST', ...env });
   const clock = new TestClock();
+  const router = new InMemoryRouter(config.dryRun, { canRemoveRoute: config.router.kind === 'ingress-nginx' });
   const cluster = new InMemoryCluster(config.dryRun);
   const metrics = new InMemoryMetrics();
   const alerts = new InMemoryAlerts();
@@ -264,6 +365,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   const policy: CorePolicy = {
     ramp: config.ramp,
     goNoGo: config.goNoGo,
+    guard: config.guard,
     approvalTtlMs: config.approvalTtlMs,
     approvers: config.slack.approvers,
     dryRun: config.dryRun,
@@ -280,6 +382,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   };
   let ids = 0;
   const deps: AlertDeps = {
+    router,
     cluster,
     metrics,
     alerts,
@@ -295,6 +398,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   };
   const kit: Kit = {
     deps,
+    router,
     cluster,
     metrics,
     alerts,

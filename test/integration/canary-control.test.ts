@@ -235,7 +235,7 @@ describe('rollback', () => {
     expect(annotations['nginx.ingress.kubernetes.io/canary-by-cookie']).toBeUndefined();
     const text = textOf(posted);
     expect(text).toContain('25%');
-    expect(text).toMatch(/canary-by-header/);
+    expect(text).toMatch(/header X-Canary/);
     expect(text).toContain('users report 502s');
     // The audit entry is logged at once even though Redis is down.
     expect(h.logs.some((l) => l.includes('"action":"rollback"'))).toBe(true);
@@ -256,7 +256,7 @@ describe('rollback', () => {
     h.setCanary(10, { hoursAgo: 5 });
     h.kube.failNext({ method: 'PATCH', pathIncludes: 'mcp-gateway-canary' }, 500, 5);
     await h.command('rollback');
-    const posted = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /deleted/i.test(textOf(m))));
+    const posted = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /removed the canary route/i.test(textOf(m))));
     expect(h.kube.get(h.kube.paths.canaryIngress)).toBeUndefined();
     const methods = h.canaryWrites().map((w) => w.method);
     expect(methods.filter((m) => m === 'PATCH').length).toBeGreaterThanOrEqual(2);

@@ -1,6 +1,7 @@
 // The phases around the ramp: shadow mode, drift detection, the post-migration cleanup, and DRY_RUN.
 import { afterEach, describe, expect, it } from 'vitest';
-import { approvalMessages, buttonsOf, CHANNEL, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
+import { approvalMessages, buttonsOf, CHANNEL, SIGNING_SECRET, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
+import { eventCallbackBody, postSigned } from '../support/slack-requests.js';
 
 const DAY = 86_400_000;
 const WEIGHT = 'nginx.ingress.kubernetes.io/canary-weight';
@@ -46,13 +47,13 @@ describe('shadow mode', () => {
 
   it('turns shadow mode on after a confirm dialog, like kubectl set env (other env and containers untouched), audited, with the rollout in the thread', async () => {
     h = await startHarness({ bot: { rolloutWatch: { intervalMs: 50, timeoutMs: 5000 } } });
-    const { responseId } = await h.command('shadow on');
+    const { responseId } = await h.command('shadow on', { user: USERS.bob });
     const confirm = await h.response(responseId);
     const toggle = buttonsOf(confirm.blocks).find((b) => b.action_id === 'canary_shadow_toggle')!;
     expect(toggle.confirm).toBeDefined();
     expect(h.kube.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
 
-    await h.click('canary_shadow_toggle', toggle.value!, { user: USERS.alice, messageTs: '1.1' });
+    await h.click('canary_shadow_toggle', toggle.value!, { user: USERS.carol, messageTs: '1.1' });
     const announced = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /shadow mode \*ON\*/.test(textOf(m))));
     const patch = h.kube.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/deployments/mcp-gateway-python'))!;
     expect(patch.contentType).toBe('application/strategic-merge-patch+json');
@@ -69,6 +70,19 @@ describe('shadow mode', () => {
     await h.slack.waitFor(() => [...h.slack.messages.values()].some((m) => m.thread_ts === announced.ts && /Rollout complete/.test(textOf(m))), 5000);
     const history = textOf(await h.command('history').then(({ responseId: id }) => h.response(id)));
     expect(history).toMatch(/shadow mode ON/);
+  });
+
+  it('refuses shadow on/off to non-approvers, at the command and again at the confirm click, naming the rule', async () => {
+    h = await startHarness({});
+    const reply = await h.command('shadow off', { user: USERS.mallory }).then(({ responseId }) => h.response(responseId));
+    expect(textOf(reply)).toMatch(/Only approvers \(CANARY_APPROVERS\) may turn shadow mode on or off/);
+    expect(buttonsOf(reply.blocks).find((b) => b.action_id === 'canary_shadow_toggle')).toBeUndefined();
+    // A confirm button from someone else's message (or a crafted payload) is refused the same way.
+    const click = await h.click('canary_shadow_toggle', 'on', { user: USERS.mallory, messageTs: '1.2' });
+    expect(textOf(await h.response(click.responseId))).toMatch(/Only approvers \(CANARY_APPROVERS\).*Nothing was changed/s);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.kube.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(h.logs.some((l) => l.includes('shadow-toggled'))).toBe(false);
   });
 });
 
@@ -180,7 +194,7 @@ describe('finalize (post-migration cleanup)', () => {
     expect(final).toMatch(/stopped at the first failure/);
     expect(final).toMatch(/done: delete deployment\/mcp-gateway-python/);
     expect(final).toMatch(/FAILED: delete service\/mcp-gateway-python/);
-    expect(final).toMatch(/Not done: point ingress\/mcp-gateway-primary.*delete ingress\/mcp-gateway-canary/);
+    expect(final).toMatch(/Not done: point ingress\/mcp-gateway-primary.*remove the canary route ingress\/mcp-gateway-canary/);
     expect(h.kube.get(h.kube.paths.pythonDeployment)).toBeUndefined();
     expect(h.kube.get(h.kube.paths.pythonService)).toBeDefined();
     expect(h.kube.get(h.kube.paths.canaryIngress)).toBeDefined();
@@ -205,6 +219,51 @@ describe('DRY_RUN', () => {
     expect(writes.every((r) => r.query.dryRun === 'All')).toBe(true);
     expect(h.canaryAnnotations()[WEIGHT]).toBe('5');
     expect(textOf(h.slack.messages.get(request.ts))).toMatch(/DRY RUN/);
+  });
+});
+
+describe('DRY_RUN in every message', () => {
+  it('says DRY RUN in everything the bot shows: answers, channel posts, updates, ephemerals, the App Home', async () => {
+    h = await startHarness({ env: { DRY_RUN: 'true' } });
+    h.setCanary(5, { hoursAgo: 60 });
+    const acks: any[] = [];
+    const ask = async (text: string, user: string = USERS.alice) => {
+      const { res, responseId } = await h.command(text, { user });
+      if (res.json) acks.push(res.json);
+      return responseId;
+    };
+    await h.response(await ask('promote'));
+    const request = approvalMessages(h.slack)[0]!;
+    const id = buttonsOf(request.blocks).find((b) => b.action_id === 'canary_approve')!.value!;
+    await h.click('canary_approve', id, { user: USERS.alice, messageTs: request.ts }).then(({ responseId }) => h.response(responseId));
+    await h.click('canary_approve', id, { user: USERS.mallory, messageTs: request.ts }).then(({ responseId }) => h.response(responseId));
+    await h.click('canary_approve', id, { user: USERS.bob, messageTs: request.ts }).then(({ responseId }) => h.response(responseId));
+    // A decrease is announced in the channel; the requester gets no second copy.
+    await ask('weight 1');
+    await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').some((c) => /lowered/.test(String(c.text))));
+    await ask('status');
+    await ask('help');
+    await h.response(await ask('history'));
+    await h.response(await ask('shadow status'));
+    await h.response(await ask('shadow on', USERS.bob));
+    await h.response(await ask('digest'));
+    await ask('rollback checking the dry run');
+    await ask('rollback', USERS.mallory);
+    await h.slack.waitFor(() => h.slack.callsOf('chat.postMessage').filter((c) => /rolled back/.test(String(c.text))).length >= 2);
+    await postSigned(h.bot.url, eventCallbackBody({ type: 'app_home_opened', user: USERS.bob, channel: 'D0BOB', tab: 'home' }), { signingSecret: SIGNING_SECRET });
+    await h.slack.waitFor(() => h.slack.callsOf('views.publish').length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const shown = [
+      ...acks.map((body) => ({ where: 'ack', body })),
+      ...h.slack.responses.map((r) => ({ where: 'response_url', body: r.body })),
+      ...['chat.postMessage', 'chat.update', 'chat.postEphemeral'].flatMap((method) => h.slack.callsOf(method).map((body) => ({ where: method, body }))),
+      ...h.slack.callsOf('views.publish').map((body) => ({ where: 'views.publish', body: { blocks: (typeof body.view === 'string' ? JSON.parse(body.view) : body.view).blocks } })),
+    ];
+    expect(shown.length).toBeGreaterThan(15);
+    const unmarked = shown.filter(({ body }) => !/DRY RUN/.test(textOf({ text: body.text, blocks: typeof body.blocks === 'string' ? JSON.parse(body.blocks) : body.blocks })));
+    expect(unmarked.map(({ where, body }) => `${where}: ${String(body.text ?? '').slice(0, 80)}`)).toEqual([]);
+    expect(h.kube.requests.filter((r) => r.method !== 'GET' && r.query.dryRun !== 'All')).toEqual([]);
   });
 });
 

@@ -144,7 +144,7 @@ describe('Kubernetes errors reach the user', () => {
     await h.command('promote').then(({ responseId }) => h!.response(responseId));
     const request = approvalMessages(h.slack)[0]!;
     const id = buttonsOf(request.blocks).find((b) => b.action_id === 'canary_approve')!.value!;
-    h.kube.failNext({ method: 'PATCH', pathIncludes: 'mcp-gateway-canary' }, 409, 1);
+    h.kube.failNext({ method: 'PATCH', pathIncludes: 'mcp-gateway-canary', dryRun: false }, 409, 1);
     await h.click('canary_approve', id, { user: USERS.bob, messageTs: request.ts }).then(({ responseId }) => h!.response(responseId));
     expect(h.canaryWrites().filter((w) => w.method === 'PATCH')).toHaveLength(2);
     expect(h.canaryAnnotations()['nginx.ingress.kubernetes.io/canary-weight']).toBe('1');

@@ -21,7 +21,17 @@ export const QUERIES = {
   errorRate: 'mcp:rust_gateway_error_rate:5m',
   rustP99: 'mcp:rust_gateway_p99_latency:5m',
   pythonP99: 'mcp:python_gateway_p99_latency:5m',
+  /** One day's shadow match ratio (the first step's "shadow" prerequisite). */
+  dailyMatch: 'sum(increase(mcp_shadow_match_total{result="match"}[1d])) / sum(increase(mcp_shadow_match_total[1d]))',
 };
+
+const DAY_MS = 86_400_000;
+
+/** The daily match ratios of the last `ratios.length` full days, oldest first, as a range answer. */
+export function dailyRatios(ratios: number[], now = Date.now()): Array<[number, string]> {
+  const end = Math.floor(now / DAY_MS) * DAY_MS;
+  return ratios.map((r, i) => [(end - (ratios.length - 1 - i) * DAY_MS) / 1000, String(r)]);
+}
 
 export interface HarnessOptions {
   redis?: boolean | RedisServerHandle;
@@ -42,7 +52,7 @@ export interface Harness {
   /** JSON log lines of every bot started by this harness. */
   logs: string[];
   startAnotherBot(): Promise<RunningBot>;
-  /** Healthy metrics, no alerts: GO. */
+  /** Healthy metrics, no alerts, 7 days of shadow match above 99.9%: GO, and the first step's prerequisites met. */
   makeHealthy(): void;
   /** Sets the live weight as if mcp-canary applied it `hoursAgo` ago. */
   setCanary(weight: number, opts?: { hoursAgo?: number; annotations?: Record<string, string | null> }): void;
@@ -53,7 +63,7 @@ export interface Harness {
   ask(text: string, opts?: { user?: string; channel?: string; bot?: RunningBot }): Promise<any>;
   /** Waits for the n-th POST to a response_url and returns its body. */
   response(responseId: string, index?: number): Promise<any>;
-  /** Kubernetes writes (PATCH/PUT/DELETE/POST) to the canary Ingress so far. */
+  /** Kubernetes writes (PATCH/PUT/DELETE/POST) to the canary Ingress so far; server-side dry runs write nothing and are not counted. */
   canaryWrites(): Array<{ method: string; body: any }>;
   close(): Promise<void>;
 }
@@ -123,6 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       prometheus.set(QUERIES.errorRate, 0.0004);
       prometheus.set(QUERIES.rustP99, 0.12);
       prometheus.set(QUERIES.pythonP99, 0.1);
+      prometheus.setRange(QUERIES.dailyMatch, dailyRatios([0.9995, 0.9996, 0.9994, 0.9997, 0.9995, 0.9996, 0.9998]));
       alertmanager.setAlerts([]);
     },
     setCanary(weight, opts = {}) {
@@ -174,7 +185,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     canaryWrites() {
       return kube.requests
-        .filter((r) => r.path.endsWith('/ingresses/mcp-gateway-canary') && r.method !== 'GET')
+        .filter((r) => r.path.endsWith('/ingresses/mcp-gateway-canary') && r.method !== 'GET' && r.query.dryRun !== 'All')
         .map((r) => ({ method: r.method, body: r.body }));
     },
     async close() {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseBusinessHours, type BusinessHours } from '../../src/core/business-hours.js';
-import { assessIncrease, evaluateGoNoGo, type GoNoGoPolicy, type RampRules } from '../../src/core/go-no-go.js';
-import type { AlertQuery, CanaryState, Sample } from '../../src/core/ports.js';
-import { holdStatus, percentOf, rampPosition, weightFor } from '../../src/core/ramp.js';
+import { assessIncrease, evaluateGoNoGo } from '../../src/core/go-no-go.js';
+import { type GoNoGoPolicy, type RampRules } from '../../src/core/policy.js';
+import type { AlertQuery, CanaryRoute, Sample } from '../../src/core/entities.js';
+import { holdStatus, percentOf, rampPosition } from '../../src/core/ramp.js';
 
 const policy: GoNoGoPolicy = {
   errorRateQuery: 'err',
@@ -12,6 +13,8 @@ const policy: GoNoGoPolicy = {
   p99RatioMax: 1.5,
   criticalAlertMatchers: ['severity="critical"'],
   criticalSeverity: 'critical',
+  pauseAlerts: [],
+  prerequisites: [],
 };
 const now = new Date('2026-11-24T14:00:00Z'); // a Tuesday afternoon
 
@@ -69,14 +72,14 @@ const rules: RampRules = {
   timeZone: 'UTC',
 };
 
-function canaryAt(weight: number, appliedHoursAgo?: number, extra: Partial<CanaryState> = {}): CanaryState {
+function canaryAt(percent: number, appliedHoursAgo?: number, extra: Partial<CanaryRoute> = {}): CanaryRoute {
   return {
+    ref: { router: 'ingress-nginx', kind: 'Ingress', name: 'mcp-gateway-canary', namespace: 'stoa-system' },
     exists: true,
-    canaryEnabled: true,
-    weight,
-    weightTotal: 100,
-    routingRules: {},
-    lastApplied: appliedHoursAgo === undefined ? undefined : { weight, at: new Date(now.getTime() - appliedHoursAgo * 3600_000).toISOString(), by: 'U1' },
+    percent,
+    routingRules: [],
+    conditions: [],
+    lastApplied: appliedHoursAgo === undefined ? undefined : { percent, at: new Date(now.getTime() - appliedHoursAgo * 3600_000).toISOString(), by: 'U1' },
     ...extra,
   };
 }
@@ -86,34 +89,35 @@ describe('assessIncrease: may we go to the next step?', () => {
 
   it('allows the next step after the hold, in the window, with GO', async () => {
     const goNoGo = await evaluateGoNoGo(sources(healthy), policy, now);
-    const result = assessIncrease({ canary: canaryAt(10, 49), targetPercent: 25, rust: ready, goNoGo, rules, now });
+    const result = assessIncrease({ route: canaryAt(10, 49), targetPercent: 25, rust: ready, goNoGo, rules, now });
     expect(result.allowed).toBe(true);
   });
 
   it('refuses skipping a step, an unfinished hold, a closed window and an unready Rust deployment', async () => {
     const goNoGo = await evaluateGoNoGo(sources(healthy), policy, now);
-    const skip = assessIncrease({ canary: canaryAt(5, 49), targetPercent: 25, rust: ready, goNoGo, rules, now });
+    const skip = assessIncrease({ route: canaryAt(5, 49), targetPercent: 25, rust: ready, goNoGo, rules, now });
     expect(skip.reasons).toEqual(['Next step only: from 5% the next step is 10%, not 25%']);
-    const early = assessIncrease({ canary: canaryAt(5, 47), targetPercent: 10, rust: ready, goNoGo, rules, now });
+    const early = assessIncrease({ route: canaryAt(5, 47), targetPercent: 10, rust: ready, goNoGo, rules, now });
     expect(early.reasons).toEqual(['Hold 48h at step: held 47h, 1h left']);
     const night = new Date('2026-11-24T23:00:00Z');
-    const closed = assessIncrease({ canary: canaryAt(5, 60), targetPercent: 10, rust: ready, goNoGo, rules, now: night });
-    expect(closed.reasons[0]).toMatch(/Business window: closed \(Mon-Fri 09:00-18:00 UTC\), opens 2026-11-25T09:00:00.000Z/);
-    const notReady = assessIncrease({ canary: canaryAt(5, 49), targetPercent: 10, rust: { ...ready, ready: 1 }, goNoGo, rules, now });
+    const closed = assessIncrease({ route: canaryAt(5, 60), targetPercent: 10, rust: ready, goNoGo, rules, now: night });
+    expect(closed.reasons).toEqual(['Business window: closed (Mon-Fri 09:00-18:00 UTC)']);
+    expect(closed.checks.find((c) => c.label === 'Business window')?.opensAt).toBe('2026-11-25T09:00:00.000Z');
+    const notReady = assessIncrease({ route: canaryAt(5, 49), targetPercent: 10, rust: { ...ready, ready: 1 }, goNoGo, rules, now });
     expect(notReady.reasons).toEqual(['Rust deployment ready: 1/3 ready']);
   });
 
   it('cannot vouch for the hold when the weight was changed outside the bot', async () => {
     const goNoGo = await evaluateGoNoGo(sources(healthy), policy, now);
-    const canary = canaryAt(5, 72, { lastApplied: { weight: 1, at: new Date(now.getTime() - 72 * 3600_000).toISOString(), by: 'U1' } });
-    const result = assessIncrease({ canary, targetPercent: 10, rust: ready, goNoGo, rules, now });
+    const route = canaryAt(5, 72, { lastApplied: { percent: 1, at: new Date(now.getTime() - 72 * 3600_000).toISOString(), by: 'U1' } });
+    const result = assessIncrease({ route, targetPercent: 10, rust: ready, goNoGo, rules, now });
     expect(result.allowed).toBe(false);
     expect(result.reasons[0]).toMatch(/changed outside the bot/);
   });
 
   it('carries the go/no-go reasons', async () => {
     const goNoGo = await evaluateGoNoGo(sources({ ...healthy, err: { ok: true, value: 0.02 } }), policy, now);
-    const result = assessIncrease({ canary: canaryAt(0), targetPercent: 1, rust: ready, goNoGo, rules, now });
+    const result = assessIncrease({ route: canaryAt(0), targetPercent: 1, rust: ready, goNoGo, rules, now });
     expect(result.reasons).toEqual(['Go/no-go: NO-GO: error rate 2% is not below 0.1%']);
   });
 });
@@ -126,11 +130,9 @@ describe('ramp arithmetic', () => {
     expect(rampPosition(100, rules)).toMatchObject({ stepNumber: 6, isFinal: true, nextStep: undefined });
   });
 
-  it('honours canary-weight-total', () => {
-    expect(percentOf({ exists: true, weight: 50, weightTotal: 1000 })).toBe(5);
-    expect(weightFor(25, 1000)).toBe(250);
-    expect(weightFor(25, 100)).toBe(25);
-    expect(percentOf({ exists: false, weight: 50, weightTotal: 100 })).toBe(0);
+  it('counts an absent canary route as 0%', () => {
+    expect(percentOf({ exists: true, percent: 5 })).toBe(5);
+    expect(percentOf({ exists: false, percent: 50 })).toBe(0);
   });
 
   it('measures the hold from what the bot applied', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../../src/core/ports.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../../src/core/entities.js';
 import { renderAlertGroup, renderAlertThreadEvent } from '../../views/alerts.js';
 import { link, neutralizeTokens } from '../../views/blocks.js';
 import { allText, expectWithinLimits, NOW, slackTokens } from './fixtures.js';

@@ -122,20 +122,23 @@ describe('renderDecidedRequest', () => {
     expectOnlySafeTokens(m);
   });
 
-  it('keeps the mention in a cancellation outcome but escapes anything else', () => {
-    const m = renderDecidedRequest(decided('cancelled', { outcome: `cancelled: <@${APPROVER}> rolled back <!channel>` }), { dryRun: false });
-    expect(allText(m)).toContain(`*Outcome:* cancelled: <@${APPROVER}> rolled back &lt;!channel&gt;`);
+  it('mentions who cancelled by rolling back, and escapes the reasons of a refusal', () => {
+    const m = renderDecidedRequest(decided('cancelled'), { dryRun: false });
+    expect(allText(m)).toContain(`*Outcome:* cancelled: <@${APPROVER}> rolled the canary back`);
     expectOnlySafeTokens(m);
+    const refused = renderDecidedRequest(decided('refused', { decision: { kind: 'refused', reasons: ['Hold: <!channel> held 2h'] } }), { dryRun: false });
+    expect(allText(refused)).toContain('refused at approval: Hold: &lt;!channel&gt; held 2h');
+    expectOnlySafeTokens(refused);
   });
 
   it('calls a rejection by the requester a withdrawal', () => {
-    const m = renderDecidedRequest(decided('rejected', { decidedBy: REQUESTER, outcome: 'withdrawn by the requester' }), { dryRun: false });
+    const m = renderDecidedRequest(decided('rejected', { decidedBy: REQUESTER, decision: { kind: 'rejected', withdrawn: true } }), { dryRun: false });
     expect(m.blocks[0]).toMatchObject({ text: { text: ':x: Withdrawn: canary 5% → 10%' } });
     expect(allText(m)).toContain('Withdrawn by the requester');
   });
 
   it('says DRY RUN and that nothing changed for a dry-run apply', () => {
-    const m = renderDecidedRequest(decided('applied', { outcome: 'applied 10% (DRY RUN: server-side dry run only)' }), { dryRun: true });
+    const m = renderDecidedRequest(decided('applied', { decision: { kind: 'applied', dryRun: true } }), { dryRun: true });
     expect(m.blocks[0]).toMatchObject({ text: { text: ':white_check_mark: Applied: canary 5% → 10% · DRY RUN' } });
     expect(allText(m)).toContain('DRY RUN: server-side dry run only; the canary stays at *5%*.');
     expect(m.text.startsWith('DRY RUN · ')).toBe(true);

@@ -3,7 +3,6 @@ import { ACTION } from '../../views/action-ids.js';
 import {
   button,
   context,
-  escapeKeepingMentions,
   escapeMrkdwn,
   fields,
   header,
@@ -52,12 +51,6 @@ describe('truncate', () => {
 describe('escaping and mentions', () => {
   it('escapes &, < and >', () => {
     expect(escapeMrkdwn('<!channel> & <script>')).toBe('&lt;!channel&gt; &amp; &lt;script&gt;');
-  });
-
-  it('keeps exact user mentions in the bot’s own sentences, escapes the rest', () => {
-    expect(escapeKeepingMentions('cancelled: <@U0ABC123> rolled back <!here> <http://x|y>')).toBe(
-      'cancelled: <@U0ABC123> rolled back &lt;!here&gt; &lt;http://x|y&gt;',
-    );
   });
 
   it('mentions user ids and prints anything else as text', () => {
@@ -121,8 +114,7 @@ describe('blocks', () => {
     expect(b.value).toBe('status');
     expect(b.style).toBe('danger');
     expect(b.confirm?.title?.text).toBe('Roll back the canary?');
-    expect(b.confirm?.text.text).toMatch(/canary-weight to 0/);
-    expect(b.confirm?.text.text).toMatch(/canary-by-header\/-cookie/);
+    expect(b.confirm?.text.text).toMatch(/Sets the canary to 0% and removes its header and cookie routing rules/);
     expect(b.confirm?.text.text).toMatch(/all traffic goes to Python/);
     expect(b.confirm?.text.text.length).toBeLessThanOrEqual(300);
     expect(b.confirm?.confirm?.text).toBe('Roll back');

@@ -32,7 +32,7 @@ function noGoDigest() {
       targetPercent: 10,
       assessment: assessment(
         checks({
-          'Business window': { pass: false, detail: 'closed (Mon-Fri 09:00-18:00 UTC), opens 2025-03-05T09:00:00.000Z' },
+          'Business window': { pass: false, detail: 'closed (Mon-Fri 09:00-18:00 UTC)', opensAt: '2025-03-05T09:00:00.000Z' },
           'Go/no-go': { pass: false, detail: `NO-GO: ${g.reasons.join('; ')}` },
         }),
       ),
@@ -171,7 +171,7 @@ describe('renderDigest', () => {
   });
 
   it('always has the Rollback button with its confirm dialog', () => {
-    for (const report of [digestReport(), noGoDigest(), digestReport({ status: statusReport({ canary: { error: 'connect ECONNREFUSED' }, next: undefined }) })]) {
+    for (const report of [digestReport(), noGoDigest(), digestReport({ status: statusReport({ route: { error: 'connect ECONNREFUSED' }, next: undefined }) })]) {
       const rollback = buttonFor(renderDigest(report, IN_THREAD).blocks, ACTION.rollback)!;
       expect(rollback).toMatchObject({ value: 'digest', style: 'danger' });
       expect(rollback.confirm?.title?.text).toBe('Roll back the canary?');
@@ -195,9 +195,9 @@ describe('renderDigest', () => {
     expect(allText(renderDigest(digestReport(), IN_THREAD))).not.toContain('DRY RUN');
   });
 
-  it('still reports everything else when the canary Ingress cannot be read', () => {
+  it('still reports everything else when the canary route cannot be read', () => {
     const status = statusReport({
-      canary: { error: 'connect ECONNREFUSED 10.0.0.1:443' },
+      route: { error: 'connect ECONNREFUSED 10.0.0.1:443' },
       percent: undefined,
       position: undefined,
       hold: undefined,
@@ -209,10 +209,10 @@ describe('renderDigest', () => {
       IN_THREAD,
     );
     const text = allText(m);
-    expect(text).toContain('*Weight:* ❌ *Weight unknown.* Kubernetes: could not read ingress stoa-system/mcp-gateway-canary: connect ECONNREFUSED 10.0.0.1:443');
-    expect(text).toContain('*Readiness for the next step:* ❌ unknown (the canary Ingress could not be read)');
+    expect(text).toContain('*Weight:* ❌ *Weight unknown.* Kubernetes: could not read Ingress `mcp-gateway-canary`: connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('*Readiness for the next step:* ❌ unknown (the canary route could not be read)');
     expect(text).toContain('✅ Rust error rate (5m)');
-    expect(m.text).toBe('Go/no-go digest 2025-03-04: GO, canary weight unknown (Kubernetes: could not read the canary Ingress)');
+    expect(m.text).toBe('Go/no-go digest 2025-03-04: GO, canary weight unknown (Kubernetes: could not read the canary route)');
   });
 
   it('shows the next phase checklist when the status has one', () => {
@@ -239,7 +239,8 @@ describe('renderDigest', () => {
       pendingError: hostile,
       checklist: Array.from({ length: 40 }, () => ({ label: hostile, pass: false, detail: hostile })),
       next: { targetPercent: 10, assessment: assessment(Array.from({ length: 50 }, () => ({ label: hostile, pass: false, detail: hostile }))) },
-      targets: { namespace: hostile, canaryIngress: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+      targets: { namespace: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+        routeRef: { router: hostile, kind: hostile, name: hostile, namespace: hostile },
     });
     const m = renderDigest(
       digestReport({

@@ -4,26 +4,53 @@ import { expect } from 'vitest';
 import type { WeightChangeOutcome } from '../../src/core/approvals.js';
 import type { DigestReport, WindowedCriterion } from '../../src/core/digest.js';
 import type { GoNoGo, RuleCheck, WeightChangeAssessment } from '../../src/core/go-no-go.js';
-import type { ApprovalRequest, AuditEntry, CanaryState, DeploymentReadiness, EvidenceSnapshot, FiringAlert } from '../../src/core/ports.js';
-import type { RollbackOutcome } from '../../src/core/rollback.js';
+import type { ApprovalRequest, AuditEntry, CanaryRoute, DeploymentReadiness, EvidenceSnapshot, FiringAlert, RollbackOutcome, RouteRef } from '../../src/core/entities.js';
+import type { GuardReport } from '../../src/core/guard.js';
 import type { StatusReport } from '../../src/core/status.js';
 
 export const NOW = new Date('2025-03-04T10:15:00.000Z');
-export const TARGETS = { namespace: 'stoa-system', canaryIngress: 'mcp-gateway-canary', rustDeployment: 'mcp-gateway-rust', pythonDeployment: 'mcp-gateway-python' };
+export const TARGETS = { namespace: 'stoa-system', rustDeployment: 'mcp-gateway-rust', pythonDeployment: 'mcp-gateway-python' };
+export const ROUTE_REF: RouteRef = { router: 'ingress-nginx', kind: 'Ingress', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
 export const REQUESTER = 'U0REQUEST1';
 export const APPROVER = 'U0APPROVE2';
 
 const HOUR = 3_600_000;
 
-export function canary(overrides: Partial<CanaryState> = {}): CanaryState {
+export function route(overrides: Partial<CanaryRoute> = {}): CanaryRoute {
   return {
+    ref: ROUTE_REF,
     exists: true,
-    canaryEnabled: true,
-    weight: 5,
-    weightTotal: 100,
-    routingRules: {},
-    lastApplied: { weight: 5, at: new Date(NOW.getTime() - 26 * HOUR).toISOString(), by: APPROVER },
-    resourceVersion: '4711',
+    percent: 5,
+    routingRules: [],
+    lastApplied: { percent: 5, at: new Date(NOW.getTime() - 26 * HOUR).toISOString(), by: APPROVER },
+    version: '4711',
+    conditions: [],
+    ...overrides,
+  };
+}
+
+/** The guard watching, its last check clear. */
+export function guardReport(overrides: Partial<GuardReport> = {}): GuardReport {
+  return {
+    mode: 'rollback',
+    intervalMs: 15_000,
+    breachesToAct: 2,
+    state: {
+      breachesInRow: 0,
+      noDataInRow: 0,
+      noDataWarned: false,
+      lastCheck: {
+        at: new Date(NOW.getTime() - 10_000).toISOString(),
+        percent: 5,
+        breach: false,
+        noData: false,
+        conditions: [
+          { id: 'error-rate', label: 'Rust error rate (5m)', value: '0.02%', threshold: '> 0.1%', state: 'clear' },
+          { id: 'p99-ratio', label: 'Rust p99 vs Python', value: '180ms vs 150ms (1.20x)', threshold: '> 2x Python p99', state: 'clear' },
+          { id: 'rollback-alerts', label: 'Rollback alerts firing', value: 'none', threshold: 'MCPRustGatewayErrorRateHigh, MCPRustGatewayDown', state: 'clear' },
+        ],
+      },
+    },
     ...overrides,
   };
 }
@@ -43,6 +70,8 @@ export function goNoGo(verdict: 'GO' | 'NO-GO' = 'GO', firingAlerts: FiringAlert
       ],
       reasons: [],
       firingAlerts,
+      pausingAlerts: [],
+      readings: { errorRate: { ok: true, value: 0.0002 }, rustP99: { ok: true, value: 0.18 }, pythonP99: { ok: true, value: 0.15 } },
       evaluatedAt: NOW,
     };
   }
@@ -70,6 +99,8 @@ export function goNoGo(verdict: 'GO' | 'NO-GO' = 'GO', firingAlerts: FiringAlert
     ],
     reasons: ['error rate 0.35% is not below 0.1%', 'p99 unknown: Rust p99 no data', `critical alert firing: ${alerts[0]!.name}`],
     firingAlerts: alerts,
+    pausingAlerts: [],
+    readings: { errorRate: { ok: true, value: 0.0035 }, rustP99: { ok: false, reason: 'no data' }, pythonP99: { ok: true, value: 0.15 } },
     evaluatedAt: NOW,
   };
 }
@@ -88,7 +119,7 @@ export function alert(overrides: Partial<FiringAlert> = {}): FiringAlert {
 
 export function checks(overrides: Partial<Record<string, Partial<RuleCheck>>> = {}): RuleCheck[] {
   const base: RuleCheck[] = [
-    { label: 'Canary Ingress', pass: true, detail: 'present' },
+    { label: 'Canary route', pass: true, detail: 'present' },
     { label: 'Next step only', pass: true, detail: '5% → 10%' },
     { label: 'Hold 48h at step', pass: false, detail: 'held 26h, 22h left' },
     { label: 'Business window', pass: true, detail: 'open (Mon-Fri 09:00-18:00 UTC)' },
@@ -114,7 +145,9 @@ export function statusReport(overrides: Partial<StatusReport> = {}): StatusRepor
     at: NOW,
     dryRun: false,
     targets: TARGETS,
-    canary: canary(),
+    routeRef: ROUTE_REF,
+    route: route(),
+    guard: guardReport(),
     percent: 5,
     position: { percent: 5, stepNumber: 2, stepCount: 6, onStep: true, nextStep: 10, isFinal: false },
     hold: { since: new Date(NOW.getTime() - 26 * HOUR), heldMs: 26 * HOUR, remainingMs: 22 * HOUR, satisfied: false },
@@ -165,27 +198,27 @@ export function approvalRequest(overrides: Partial<ApprovalRequest> = {}): Appro
 
 export function decided(status: ApprovalRequest['status'], overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
   const decidedAt = new Date(NOW.getTime() + 5 * 60_000).toISOString();
-  const outcome: Partial<Record<ApprovalRequest['status'], string>> = {
-    applied: 'applied 10%',
-    refused: 'refused at approval: error rate 0.35% is not below 0.1%; critical alert firing: MCPRustGatewayErrorRateHigh',
-    failed: 'the patch failed: ingresses.networking.k8s.io "mcp-gateway-canary" is forbidden; the weight is unchanged',
-    rejected: 'rejected',
-    expired: `expired at ${new Date(NOW.getTime() + 30 * 60_000).toISOString()} without approval`,
-    cancelled: `cancelled: <@${APPROVER}> rolled the canary back`,
+  const decisions: Partial<Record<ApprovalRequest['status'], ApprovalRequest['decision']>> = {
+    applied: { kind: 'applied', dryRun: false },
+    refused: { kind: 'refused', reasons: ['error rate 0.35% is not below 0.1%', 'critical alert firing: MCPRustGatewayErrorRateHigh'] },
+    failed: { kind: 'failed', error: 'ingresses.networking.k8s.io "mcp-gateway-canary" is forbidden', conflict: false },
+    rejected: { kind: 'rejected', withdrawn: false },
+    expired: { kind: 'expired' },
+    cancelled: { kind: 'cancelled', cause: 'rolled-back' },
   };
   return approvalRequest({
     status,
     decidedBy: status === 'expired' ? undefined : APPROVER,
     decidedAt,
-    outcome: outcome[status],
+    decision: decisions[status],
     decisionEvidence: status === 'applied' ? evidence('GO') : status === 'refused' ? evidence('NO-GO') : undefined,
     ...overrides,
   });
 }
 
 export function rollbackOutcome<K extends RollbackOutcome['kind']>(kind: K, overrides: Partial<RollbackOutcome> = {}): RollbackOutcome {
-  const common = { actor: 'U0ONCALL03', reason: 'users report 502s', source: 'command' as const, at: NOW.toISOString(), dryRun: false };
-  const ref = 'ingress/mcp-gateway-canary in stoa-system';
+  const common = { actor: 'U0ONCALL03', reason: 'users report 502s', source: 'command' as const, at: NOW.toISOString(), dryRun: false, route: ROUTE_REF };
+  const webhook = 'Internal error occurred: failed calling webhook "validate.nginx.ingress.kubernetes.io"';
   let outcome: RollbackOutcome;
   switch (kind) {
     case 'rolled-back':
@@ -193,39 +226,39 @@ export function rollbackOutcome<K extends RollbackOutcome['kind']>(kind: K, over
         ...common,
         kind: 'rolled-back',
         fromPercent: 25,
-        removedRules: { 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' },
-        actions: [
-          `set nginx.ingress.kubernetes.io/canary-weight to "0" on ${ref} (was 25%)`,
-          'removed canary-by-header=X-Canary so no header or cookie routes to Rust',
-        ],
+        removedRules: [{ kind: 'header', name: 'X-Canary', value: 'always' }],
+        steps: [{ kind: 'reset', fromPercent: 25, removedRules: [{ kind: 'header', name: 'X-Canary', value: 'always' }], nowPercent: 0 }],
       };
       break;
-    case 'deleted-ingress':
+    case 'route-removed':
       outcome = {
         ...common,
-        kind: 'deleted-ingress',
+        kind: 'route-removed',
         fromPercent: 25,
-        patchError: 'Internal error occurred: failed calling webhook "validate.nginx.ingress.kubernetes.io"',
-        actions: [
-          'patch attempt 1 failed: Internal error occurred: failed calling webhook',
-          'patch attempt 2 failed: Internal error occurred: failed calling webhook',
-          `deleted ${ref} (fallback after the patch failed): all traffic goes to Python; re-apply the canary Ingress before ramping again`,
+        writeError: webhook,
+        steps: [
+          { kind: 'write-failed', attempt: 1, error: webhook },
+          { kind: 'write-failed', attempt: 2, error: webhook },
+          { kind: 'route-removed', copyKept: true },
         ],
       };
       break;
     case 'already-rolled-back':
-      outcome = { ...common, kind: 'already-rolled-back', detail: `${ref} is already at weight 0 with no header or cookie rules`, actions: [] };
+      outcome = { ...common, kind: 'already-rolled-back', why: 'at-zero', steps: [] };
       break;
     default:
       outcome = {
         ...common,
         kind: 'failed',
-        errors: ['patch: connect ECONNREFUSED 10.0.0.1:443', 'delete: connect ECONNREFUSED 10.0.0.1:443'],
+        errors: ['connect ECONNREFUSED 10.0.0.1:443', 'connect ECONNREFUSED 10.0.0.1:443'],
         manualCommands: [
           `kubectl patch ingress mcp-gateway-canary -n stoa-system --type=merge -p '{"metadata":{"annotations":{"nginx.ingress.kubernetes.io/canary-weight":"0","nginx.ingress.kubernetes.io/canary-by-header":null,"nginx.ingress.kubernetes.io/canary-by-cookie":null}}}'`,
           'kubectl delete ingress mcp-gateway-canary -n stoa-system',
         ],
-        actions: ['patch attempt 1 failed: connect ECONNREFUSED 10.0.0.1:443', 'delete attempt 1 failed: connect ECONNREFUSED 10.0.0.1:443'],
+        steps: [
+          { kind: 'write-failed', attempt: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+          { kind: 'remove-failed', attempt: 1, error: 'connect ECONNREFUSED 10.0.0.1:443' },
+        ],
       };
   }
   return { ...outcome, ...overrides } as RollbackOutcome;
@@ -236,7 +269,8 @@ export function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     at: NOW.toISOString(),
     actor: APPROVER,
     action: 'weight-change-approved',
-    summary: `approved and applied 5% → 10% (requested by ${REQUESTER})`,
+    summary: 'approved and applied 5% → 10%',
+    requestedBy: REQUESTER,
     fromPercent: 5,
     toPercent: 10,
     requestId: 'req-7f3a',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../src/core/ports.js';
+import type { AuditEntry } from '../../src/core/entities.js';
 import { renderHistory } from '../../views/history.js';
 import { allText, APPROVER, auditEntry, evidence, expectOnlySafeTokens, expectWithinLimits, HUGE, NOW, REQUESTER } from './fixtures.js';
 

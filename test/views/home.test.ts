@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../src/core/ports.js';
+import type { AuditEntry } from '../../src/core/entities.js';
 import { ACTION } from '../../views/action-ids.js';
 import { actions, capBlocks, rollbackButton, section } from '../../views/blocks.js';
 import { renderApprovalRequest } from '../../views/approval.js';
@@ -143,7 +143,8 @@ describe('renderHomeView', () => {
         window: { open: false, description: hostile },
         pending: approvalRequest({ id: HUGE, requestedBy: hostile, evidence: ev }),
         next: { targetPercent: 10, assessment: assessment(Array.from({ length: 40 }, () => ({ label: hostile, pass: false, detail: hostile }))) },
-        targets: { namespace: hostile, canaryIngress: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+        targets: { namespace: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+        routeRef: { router: hostile, kind: hostile, name: hostile, namespace: hostile },
       }),
       recent: Array.from({ length: 200 }, (_, i) => auditEntry({ at: minutesAgo(i), actor: hostile, summary: hostile, evidence: { ...evidence('NO-GO'), reasons: [hostile] } })),
       storeError: hostile,

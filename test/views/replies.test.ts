@@ -29,7 +29,7 @@ describe('renderWeightChangeOutcome', () => {
   it('refused: NO-GO with every reason, every rule check and every criterion', () => {
     const a = assessment(
       checks({
-        'Business window': { pass: false, detail: 'closed (Mon-Fri 09:00-18:00 UTC), opens 2025-03-05T09:00:00.000Z' },
+        'Business window': { pass: false, detail: 'closed (Mon-Fri 09:00-18:00 UTC)', opensAt: '2025-03-05T09:00:00.000Z' },
         'Go/no-go': { pass: false, detail: 'NO-GO: error rate 0.35% is not below 0.1%' },
       }),
     );
@@ -40,7 +40,7 @@ describe('renderWeightChangeOutcome', () => {
     expect(text).toContain('• Business window: closed (Mon-Fri 09:00-18:00 UTC), opens <!date^1741165200^{date_short_pretty} {time}|2025-03-05 09:00 UTC>');
     expect(text).toContain('❌ Business window: closed (Mon-Fri 09:00-18:00 UTC), opens <!date^1741165200^');
     expect(text).toContain('• Go/no-go: NO-GO: error rate 0.35% is not below 0.1%');
-    expect(text).toContain('✅ Canary Ingress: present');
+    expect(text).toContain('✅ Canary route: present');
     expect(text).toContain('❌ Hold 48h at step: held 26h, 22h left');
     expect(text).toContain('❌ Rust error rate (5m): *0.35%* (&lt; 0.1%)');
     expect(m.text).toMatch(/^NO-GO: canary 5% → 10% not requested: Hold 48h at step/);

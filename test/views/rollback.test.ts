@@ -10,27 +10,27 @@ describe('renderRollbackOutcome', () => {
     expect(text).toContain('<@U0ONCALL03> rolled the canary back from *25%* to *0%*: all traffic goes to Python.');
     expect(text).toContain('*Reason:* users report 502s');
     expect(text).toContain('via `/mcp-canary rollback`');
-    expect(text).toContain('• set nginx.ingress.kubernetes.io/canary-weight to "0" on ingress/mcp-gateway-canary in stoa-system (was 25%)');
-    expect(text).toContain('• removed canary-by-header=X-Canary so no header or cookie routes to Rust');
+    expect(text).toContain('• set the canary to 0% on Ingress `mcp-gateway-canary` (was 25%); removed the routing rules `header X-Canary: always` so no request is routed to Rust');
     expect(m.text).toBe('Canary rolled back to 0% from 25% by <@U0ONCALL03> (reason: users report 502s)');
     expectWithinLimits(m);
     expectOnlySafeTokens(m);
   });
 
-  it('deleted the Ingress as the fallback', () => {
-    const m = renderRollbackOutcome(rollbackOutcome('deleted-ingress', { source: 'status' }));
+  it('removed the canary route as the fallback', () => {
+    const m = renderRollbackOutcome(rollbackOutcome('route-removed', { source: 'status' }));
     const text = allText(m);
-    expect(m.blocks[0]).toMatchObject({ text: { text: ':rewind: Canary Ingress deleted (fallback)' } });
-    expect(text).toContain('Setting the weight to 0 failed (Internal error occurred: failed calling webhook "validate.nginx.ingress.kubernetes.io")');
-    expect(text).toContain('all traffic goes to Python. *Re-apply the canary Ingress before ramping again.*');
+    expect(m.blocks[0]).toMatchObject({ text: { text: ':rewind: Canary route removed (fallback)' } });
+    expect(text).toContain('Setting the canary to 0% failed (Internal error occurred: failed calling webhook "validate.nginx.ingress.kubernetes.io")');
+    expect(text).toContain('all traffic goes to Python. *Put the canary route back (`/mcp-canary route apply`) before ramping again.*');
     expect(text).toContain('the Roll back button on a status message');
-    expect(text).toContain('• patch attempt 2 failed');
+    expect(text).toContain('• write attempt 2 failed');
+    expect(text).toContain('a copy was kept, `/mcp-canary route apply` puts it back at 0%');
   });
 
   it('already rolled back', () => {
     const m = renderRollbackOutcome(rollbackOutcome('already-rolled-back'));
     expect(m.blocks[0]).toMatchObject({ text: { text: ':information_source: Already rolled back' } });
-    expect(allText(m)).toContain('nothing to do. ingress/mcp-gateway-canary in stoa-system is already at weight 0 with no header or cookie rules.');
+    expect(allText(m)).toContain('nothing to do, Ingress `mcp-gateway-canary` is already at 0% with no routing rules.');
     expect(m.text).toContain('Already rolled back');
   });
 
@@ -40,8 +40,9 @@ describe('renderRollbackOutcome', () => {
     const text = allText(m);
     expect(m.blocks[0]).toMatchObject({ text: { text: ':rotating_light: Rollback FAILED' } });
     expect(text).toContain('FAILED: traffic may still go to Rust.');
-    expect(text).toContain('• patch: connect ECONNREFUSED 10.0.0.1:443');
-    expect(text).toContain('• delete: connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('• connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('• write attempt 1 failed: connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('• removal attempt 1 failed: connect ECONNREFUSED 10.0.0.1:443');
     if (outcome.kind !== 'failed') throw new Error('fixture');
     expect(text).toContain(`\`\`\`${outcome.manualCommands.join('\n')}\`\`\``);
     expect(m.text).toMatch(/^Rollback FAILED: traffic may still go to Rust/);
@@ -58,8 +59,8 @@ describe('renderRollbackOutcome', () => {
 
   it('escapes a hostile user-given reason and stays within limits', () => {
     const reason = `<!channel> <script>alert(1)</script> & <https://evil.example|click> ${HUGE}`;
-    for (const kind of ['rolled-back', 'deleted-ingress', 'already-rolled-back', 'failed'] as const) {
-      const m = renderRollbackOutcome(rollbackOutcome(kind, { reason, actions: Array.from({ length: 100 }, () => reason) }));
+    for (const kind of ['rolled-back', 'route-removed', 'already-rolled-back', 'failed'] as const) {
+      const m = renderRollbackOutcome(rollbackOutcome(kind, { reason, steps: Array.from({ length: 100 }, () => ({ kind: 'write-failed' as const, attempt: 1, error: reason })) }));
       const text = allText(m);
       expect(text).not.toContain('<!channel>');
       expect(text).not.toContain('<script>');

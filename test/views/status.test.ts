@@ -8,7 +8,7 @@ import {
   assessment,
   buttonFor,
   buttons,
-  canary,
+  route,
   checks,
   expectOnlySafeTokens,
   expectWithinLimits,
@@ -38,7 +38,7 @@ describe('renderStatus', () => {
     expect(text).toContain('open · Mon-Fri 09:00-18:00 UTC');
     expect(text).toContain('mcp-gateway-rust: *3/3* ready · rollout complete');
     expect(text).toContain('none pending');
-    expect(text).toMatch(/Checked <!date\^\d+\^[^|]+\|2025-03-04 10:15 UTC> · stoa-system\/mcp-gateway-canary/);
+    expect(text).toMatch(/Checked <!date\^\d+\^[^|]+\|2025-03-04 10:15 UTC> · Ingress `mcp-gateway-canary` in `stoa-system` \(ingress-nginx\)/);
     expect(m.text).toBe('GO: canary 5% (step 2 of 6)');
     expectWithinLimits(m);
     expectOnlySafeTokens(m);
@@ -111,58 +111,76 @@ describe('renderStatus', () => {
     expect(allText(m)).toContain('*DRY RUN*: the bot reads the real cluster and writes nothing');
   });
 
-  it('explains a missing canary Ingress', () => {
+  it('explains a missing canary route', () => {
     const m = renderStatus(
       statusReport({
-        canary: canary({ exists: false, weight: 0, lastApplied: undefined, routingRules: {} }),
+        route: route({ exists: false, percent: 0, lastApplied: undefined, routingRules: [] }),
         percent: 0,
         position: { percent: 0, stepNumber: 0, stepCount: 6, onStep: false, nextStep: 1, isFinal: false },
         hold: { satisfied: true },
         next: {
           targetPercent: 1,
           assessment: assessment(
-            checks({ 'Canary Ingress': { pass: false, detail: 'the canary Ingress does not exist (deleted by a rollback?): re-apply it first' } }),
+            checks({ 'Canary route': { pass: false, detail: 'the canary route is absent (removed by a rollback?): put it in place first (/mcp-canary route apply)' } }),
           ),
         },
       }),
     );
     const text = allText(m);
-    expect(text).toContain('*0%* of traffic to Rust (no canary Ingress) — ▱▱▱▱▱▱ not started (6 steps)');
-    expect(text).toContain('The canary Ingress *stoa-system/mcp-gateway-canary* does not exist: all traffic goes to Python');
+    expect(text).toContain('*0%* of traffic to Rust (no canary route) — ▱▱▱▱▱▱ not started (6 steps)');
+    expect(text).toContain('The canary route Ingress `mcp-gateway-canary` in `stoa-system` (ingress-nginx) is absent: all traffic goes to Python');
     expect(text).toContain('not needed from 0%');
-    expect(m.text).toBe('GO: canary Ingress does not exist, all traffic goes to Python');
+    expect(m.text).toBe('GO: the canary route is absent, all traffic goes to Python');
   });
 
-  it('warns about header/cookie routing rules and a non-default weight total', () => {
+  it('warns about header/cookie routing rules', () => {
     const m = renderStatus(
       statusReport({
-        canary: canary({
-          weight: 50,
-          weightTotal: 1000,
-          lastApplied: { weight: 50, at: new Date(NOW.getTime() - 26 * 3_600_000).toISOString(), by: 'U1' },
-          routingRules: { 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary', 'nginx.ingress.kubernetes.io/canary-by-cookie': 'rust<&>' },
+        route: route({
+          routingRules: [
+            { kind: 'header', name: 'X-Canary', value: 'always' },
+            { kind: 'cookie', name: 'rust<&>' },
+          ],
         }),
       }),
     );
     const text = allText(m);
     expect(text).toContain('*Header/cookie routing rules are set*: matching requests go to Rust whatever the weight');
-    expect(text).toContain('`canary-by-header=X-Canary`');
-    expect(text).toContain('`canary-by-cookie=rust&lt;&amp;&gt;`');
-    expect(text).toContain('raw `canary-weight` 50 of `canary-weight-total` 1000');
+    expect(text).toContain('`header X-Canary: always`');
+    expect(text).toContain('`cookie rust&lt;&amp;&gt;`');
     expectOnlySafeTokens(m);
   });
 
-  it('warns when the Ingress is not marked as a canary and when the weight is off the ramp', () => {
+  it('shows a route its traffic layer has not accepted, with the reasons, and split rules that disagree', () => {
     const m = renderStatus(
       statusReport({
-        canary: canary({ canaryEnabled: false, weight: 7 }),
+        routeRef: { router: 'gateway-api', kind: 'HTTPRoute', name: 'mcp-gateway', namespace: 'stoa-system' },
+        route: route({
+          splitPercents: [5, 20],
+          conditions: [
+            { type: 'Accepted', ok: false, reason: 'NoMatchingParent', message: 'no listener matches', reporter: 'public-gw' },
+            { type: 'ResolvedRefs', ok: true, reason: 'ResolvedRefs' },
+          ],
+        }),
+      }),
+    );
+    const text = allText(m);
+    expect(text).toContain(':no_entry: *Accepted is False* (public-gw): NoMatchingParent: no listener matches. Increases are NO-GO');
+    expect(text).toContain('The split rules disagree: 5%, 20% (the first one counts).');
+    expect(text).toContain('HTTPRoute `mcp-gateway` in `stoa-system` (gateway-api)');
+  });
+
+  it('warns when the route is not set up to split and when the weight is off the ramp', () => {
+    const m = renderStatus(
+      statusReport({
+        route: route({ splitProblem: 'the Ingress is not marked as a canary', percent: 7 }),
         percent: 7,
         position: { percent: 7, stepNumber: 2, stepCount: 6, onStep: false, nextStep: 10, isFinal: false },
         hold: { satisfied: false, unknownReason: 'the live weight (7) differs from the one mcp-canary applied (5): it was changed outside the bot' },
       }),
     );
     const text = allText(m);
-    expect(text).toContain('is not marked `nginx.ingress.kubernetes.io/canary: "true"`');
+    expect(text).toContain(':warning: Ingress `mcp-gateway-canary` in `stoa-system` (ingress-nginx): the Ingress is not marked as a canary.');
     expect(text).toContain('(7% is between ramp steps)');
     expect(text).toContain(':warning: unknown: the live weight (7) differs from the one mcp-canary applied (5): it was changed outside the bot');
     expect(text).toContain('❌ cannot be confirmed');
@@ -171,7 +189,7 @@ describe('renderStatus', () => {
   it('shows each part that could not be read, and still the rest', () => {
     const m = renderStatus(
       statusReport({
-        canary: { error: 'connect ECONNREFUSED 10.0.0.1:443' },
+        route: { error: 'connect ECONNREFUSED 10.0.0.1:443' },
         percent: undefined,
         position: undefined,
         hold: undefined,
@@ -182,21 +200,21 @@ describe('renderStatus', () => {
       }),
     );
     const text = allText(m);
-    expect(text).toContain('*Weight unknown.* Kubernetes: could not read ingress stoa-system/mcp-gateway-canary: connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('*Weight unknown.* Kubernetes: could not read Ingress `mcp-gateway-canary`: connect ECONNREFUSED 10.0.0.1:443');
     expect(text).toContain('Kubernetes: could not read mcp-gateway-rust: deployments.apps "mcp-gateway-rust" is forbidden');
     expect(text).toContain('unknown: state store unreachable (Redis connection refused)');
     expect(text).toContain('❌ closed · Mon-Fri 09:00-18:00 UTC\nopens <!date^1741165200^');
-    expect(text).toContain('Request next step not offered: the canary Ingress could not be read.');
+    expect(text).toContain('Request next step not offered: the canary route could not be read.');
     expect(text).toContain('*GO*'); // the go/no-go still stands on its own
     expect(buttonFor(m.blocks, ACTION.rollback)).toBeDefined();
-    expect(m.text).toBe('GO: canary weight unknown (Kubernetes: could not read the canary Ingress)');
+    expect(m.text).toBe('GO: canary weight unknown (Kubernetes: could not read the canary route)');
     expectWithinLimits(m);
   });
 
   it('says when the ramp is complete', () => {
     const m = renderStatus(
       statusReport({
-        canary: canary({ weight: 100, lastApplied: { weight: 100, at: NOW.toISOString(), by: 'U1' } }),
+        route: route({ percent: 100, lastApplied: { percent: 100, at: NOW.toISOString(), by: 'U1' } }),
         percent: 100,
         position: { percent: 100, stepNumber: 6, stepCount: 6, onStep: true, isFinal: true },
         next: undefined,
@@ -223,13 +241,14 @@ describe('renderStatus', () => {
       statusReport({
         dryRun: true,
         goNoGo: g,
-        canary: canary({ routingRules: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}${hostile}`, hostile])) }),
+        route: route({ routingRules: Array.from({ length: 30 }, (_, i) => ({ kind: 'header' as const, name: `k${i}${hostile}`, value: hostile })), conditions: [{ type: hostile, ok: false, reason: hostile, message: hostile }] }),
         hold: { satisfied: false, unknownReason: hostile },
         rust: { error: hostile },
         pendingError: hostile,
         window: { open: false, description: hostile },
         next: { targetPercent: 10, assessment: assessment(Array.from({ length: 40 }, () => ({ label: hostile, pass: false, detail: hostile }))) },
-        targets: { namespace: hostile, canaryIngress: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+        targets: { namespace: hostile, rustDeployment: hostile, pythonDeployment: hostile },
+        routeRef: { router: hostile, kind: hostile, name: hostile, namespace: hostile },
       }),
     );
     expectWithinLimits(m);

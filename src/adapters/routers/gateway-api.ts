@@ -1,0 +1,284 @@
+// The Gateway API router: one HTTPRoute (gateway.networking.k8s.io/v1). Its split rules are the rules with
+// a backendRef to the primary (Python) Service; the canary percent is the Rust backendRef's weight over the
+// rule's weight sum (an unset weight counts 1), read on the first split rule. Rules whose only backend is
+// Rust (header matches) are the routing rules. Writes are JSON Patches that change only the weights and
+// rules they mean to, each guarded by `test` ops on what was read (a CRD takes no strategic merge patch,
+// and a merge patch would replace spec.rules whole); the route itself is never deleted.
+import * as k8s from '@kubernetes/client-node';
+import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RoutingRule } from '../../core/entities.js';
+import { ClusterError } from '../../core/errors.js';
+import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
+import { APPLIED_ANNOTATIONS, toClusterError, type KubeApi } from '../kubernetes.js';
+
+const GROUP = 'gateway.networking.k8s.io';
+const VERSION = 'v1';
+const PLURAL = 'httproutes';
+
+export interface BackendRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+  weight?: number;
+  [key: string]: unknown;
+}
+
+export interface HttpRouteRule {
+  matches?: Array<{ path?: { type?: string; value?: string }; headers?: Array<{ type?: string; name: string; value: string }>; queryParams?: unknown[]; method?: string }>;
+  backendRefs?: BackendRef[];
+  [key: string]: unknown;
+}
+
+export interface HttpRoute {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string>; [key: string]: unknown };
+  spec: { rules?: HttpRouteRule[]; [key: string]: unknown };
+  status?: { parents?: Array<{ controllerName?: string; parentRef?: { name?: string }; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> }> };
+}
+
+export interface GatewayApiOptions {
+  namespace: string;
+  httpRoute: string;
+  pythonService: string;
+  rustService: string;
+  rustServicePort: number;
+}
+
+type JsonPatchOp = { op: 'test' | 'replace' | 'add' | 'remove'; path: string; value?: unknown };
+
+export class GatewayApiRouter implements TrafficRouter {
+  readonly ref: RouteRef;
+  /** One HTTPRoute carries both. */
+  readonly primaryRef: RouteRef;
+  readonly dryRun: boolean;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly options: GatewayApiOptions,
+  ) {
+    this.ref = { router: 'gateway-api', kind: 'HTTPRoute', name: options.httpRoute, namespace: options.namespace };
+    this.primaryRef = this.ref;
+    this.dryRun = api.dryRun;
+  }
+
+  private async read(): Promise<HttpRoute> {
+    const { namespace, httpRoute: name } = this.options;
+    try {
+      return (await this.api.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, this.api.options())) as HttpRoute;
+    } catch (error) {
+      throw toClusterError(error, { verb: 'get', resource: PLURAL, name });
+    }
+  }
+
+  private async patch(ops: JsonPatchOp[], options: WriteOptions): Promise<HttpRoute> {
+    const { namespace, httpRoute: name } = this.options;
+    try {
+      return (await this.api.custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: ops, dryRun: this.api.dryRunParam(options) },
+        this.api.options(k8s.PatchStrategy.JsonPatch),
+      )) as HttpRoute;
+    } catch (error) {
+      throw toClusterError(error, { verb: 'patch', resource: PLURAL, name });
+    }
+  }
+
+  private isPython(ref: BackendRef): boolean {
+    return isService(ref) && ref.name === this.options.pythonService;
+  }
+
+  private isRust(ref: BackendRef): boolean {
+    return isService(ref) && ref.name === this.options.rustService;
+  }
+
+  /** Indexes of the split rules: those with a backendRef to the primary Service. */
+  private splitRules(route: HttpRoute): number[] {
+    return (route.spec.rules ?? []).flatMap((rule, i) => ((rule.backendRefs ?? []).some((b) => this.isPython(b)) ? [i] : []));
+  }
+
+  /** Indexes of the routing rules: every backend is the canary Service. */
+  private canaryOnlyRules(route: HttpRoute): number[] {
+    return (route.spec.rules ?? []).flatMap((rule, i) => {
+      const refs = rule.backendRefs ?? [];
+      return refs.length > 0 && refs.every((b) => this.isRust(b)) ? [i] : [];
+    });
+  }
+
+  async readRoute(): Promise<CanaryRoute> {
+    let route: HttpRoute;
+    try {
+      route = await this.read();
+    } catch (error) {
+      if (error instanceof ClusterError && error.kind === 'not-found') return { ref: this.ref, exists: false, percent: 0, routingRules: [], conditions: [], splitProblem: `HTTPRoute ${this.options.httpRoute} not found` };
+      throw error;
+    }
+    return this.routeOf(route);
+  }
+
+  routeOf(route: HttpRoute): CanaryRoute {
+    const rules = route.spec.rules ?? [];
+    const split = this.splitRules(route);
+    const percents = split.map((i) => percentOfRule(rules[i]!, (b) => this.isRust(b)));
+    const hasCanary = split.some((i) => (rules[i]!.backendRefs ?? []).some((b) => this.isRust(b)));
+    const routingRules: RoutingRule[] = this.canaryOnlyRules(route).flatMap((i) => routingRulesOf(rules[i]!));
+    const annotations = route.metadata.annotations ?? {};
+    const appliedPercent = annotations[APPLIED_ANNOTATIONS.weight];
+    const appliedAt = annotations[APPLIED_ANNOTATIONS.at];
+    return {
+      ref: this.ref,
+      exists: hasCanary || routingRules.length > 0,
+      splitProblem: split.length ? undefined : `HTTPRoute ${this.options.httpRoute} has no rule with a backendRef to Service ${this.options.pythonService}`,
+      percent: percents[0] ?? 0,
+      splitPercents: percents.length > 1 ? percents : undefined,
+      routingRules,
+      lastApplied: appliedPercent !== undefined && appliedAt !== undefined ? { percent: Number(appliedPercent), at: appliedAt, by: annotations[APPLIED_ANNOTATIONS.by] ?? 'unknown' } : undefined,
+      version: route.metadata.resourceVersion,
+      conditions: conditionsOf(route),
+    };
+  }
+
+  /** Rust N and Python 100−N on every split rule (Rust's backendRef added where missing); nothing else changes. */
+  private weightOps(route: HttpRoute, percent: number): JsonPatchOp[] {
+    const rules = route.spec.rules ?? [];
+    const ops: JsonPatchOp[] = [];
+    for (const i of this.splitRules(route)) {
+      const refs = rules[i]!.backendRefs ?? [];
+      let hasRust = false;
+      refs.forEach((b, j) => {
+        const path = `/spec/rules/${i}/backendRefs/${j}`;
+        if (this.isPython(b)) ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: 100 - percent });
+        else if (this.isRust(b)) {
+          hasRust = true;
+          ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: percent });
+        }
+      });
+      if (!hasRust) ops.push({ op: 'add', path: `/spec/rules/${i}/backendRefs/-`, value: { name: this.options.rustService, port: this.options.rustServicePort, weight: percent } });
+    }
+    return ops;
+  }
+
+  private appliedOps(route: HttpRoute, percent: number, by: { appliedBy: string; appliedAt: string }): JsonPatchOp[] {
+    const ops: JsonPatchOp[] = [];
+    if (!route.metadata.annotations) ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
+    const key = (k: string) => `/metadata/annotations/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    ops.push(
+      { op: 'add', path: key(APPLIED_ANNOTATIONS.weight), value: String(percent) },
+      { op: 'add', path: key(APPLIED_ANNOTATIONS.at), value: by.appliedAt },
+      { op: 'add', path: key(APPLIED_ANNOTATIONS.by), value: by.appliedBy },
+    );
+    return ops;
+  }
+
+  async setPercent(change: PercentChange, options: WriteOptions = {}): Promise<CanaryRoute> {
+    const route = await this.read();
+    if (change.expectedVersion && route.metadata.resourceVersion !== change.expectedVersion) {
+      throw new ClusterError('conflict', `HTTPRoute ${this.options.httpRoute} has been modified since it was read`, { status: 409, verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    }
+    if (!this.splitRules(route).length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    // The resourceVersion read makes the patch a precondition: 409 when the route changed in between.
+    const ops: JsonPatchOp[] = [
+      { op: 'replace', path: '/metadata/resourceVersion', value: route.metadata.resourceVersion },
+      ...this.weightOps(route, change.percent),
+      ...this.appliedOps(route, change.percent, change),
+    ];
+    return this.routeOf(await this.patch(ops, options));
+  }
+
+  async resetToPrimary(by: { appliedBy: string; appliedAt: string }, options: WriteOptions = {}): Promise<CanaryRoute> {
+    const route = await this.read();
+    if (!this.splitRules(route).length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    const rules = route.spec.rules ?? [];
+    // Rust-only rules go (highest index first, so the others keep theirs); each removal is guarded by a test
+    // of what was read, so a rule that moved meanwhile is never removed by mistake.
+    const removals = this.canaryOnlyRules(route)
+      .sort((a, b) => b - a)
+      .flatMap((i): JsonPatchOp[] => [{ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs }, { op: 'remove', path: `/spec/rules/${i}` }]);
+    // Weights first (their indexes are those read), removals after; split rules never become canary-only.
+    const ops = [...this.weightOps(route, 0).filter((op) => !(op.op === 'add' && op.path.endsWith('/backendRefs/-'))), ...removals, ...this.appliedOps(route, 0, by)];
+    return this.routeOf(await this.patch(ops, options));
+  }
+
+  async copyRoute(): Promise<RouteCopy | undefined> {
+    const route = await this.read();
+    return { savedAt: new Date().toISOString(), object: route };
+  }
+
+  async applyCanaryRoute(_copy: RouteCopy | undefined, by: { appliedBy: string; appliedAt: string }, options: WriteOptions = {}): Promise<RouteApplied> {
+    const route = await this.read();
+    const rules = route.spec.rules ?? [];
+    const split = this.splitRules(route);
+    if (!split.length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    const missing = split.filter((i) => !(rules[i]!.backendRefs ?? []).some((b) => this.isRust(b)));
+    if (!missing.length) return { kind: 'already-present' };
+    const ops: JsonPatchOp[] = [{ op: 'replace', path: '/metadata/resourceVersion', value: route.metadata.resourceVersion }];
+    for (const i of missing) {
+      ops.push({ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs });
+      ops.push({ op: 'add', path: `/spec/rules/${i}/backendRefs/-`, value: { name: this.options.rustService, port: this.options.rustServicePort, weight: 0 } });
+    }
+    await this.patch([...ops, ...this.appliedOps(route, 0, by)], options);
+    return { kind: 'canary-added', rules: missing.length };
+  }
+
+  async promoteCanaryToPrimary(options: WriteOptions = {}): Promise<number> {
+    const route = await this.read();
+    const rules = route.spec.rules ?? [];
+    const ops: JsonPatchOp[] = [{ op: 'replace', path: '/metadata/resourceVersion', value: route.metadata.resourceVersion }];
+    let changed = 0;
+    for (const i of this.splitRules(route)) {
+      const refs = rules[i]!.backendRefs ?? [];
+      const next = refs.filter((b) => !this.isPython(b)).map((b) => (this.isRust(b) ? { ...b, weight: 1 } : b));
+      if (!next.some((b) => this.isRust(b))) next.push({ name: this.options.rustService, port: this.options.rustServicePort, weight: 1 });
+      changed += refs.length - refs.filter((b) => !this.isPython(b)).length;
+      ops.push({ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: refs }, { op: 'replace', path: `/spec/rules/${i}/backendRefs`, value: next });
+    }
+    if (changed) await this.patch(ops, options);
+    return changed;
+  }
+
+  async removeCanaryParts(options: WriteOptions = {}): Promise<void> {
+    // After the promotion Rust serves every rule; the header rules that sent only some requests there are redundant.
+    const route = await this.read();
+    const rules = route.spec.rules ?? [];
+    const indexes = this.canaryOnlyRules(route).filter((i) => (rules[i]!.matches ?? []).some((m) => (m.headers ?? []).length > 0));
+    if (!indexes.length) return;
+    const ops = indexes.sort((a, b) => b - a).flatMap((i): JsonPatchOp[] => [{ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs }, { op: 'remove', path: `/spec/rules/${i}` }]);
+    await this.patch(ops, options);
+  }
+
+  manualRollbackCommands(): string[] {
+    const { namespace, httpRoute: name } = this.options;
+    return [
+      `kubectl -n ${namespace} get httproute ${name} -o yaml   # find the ${this.options.rustService} backendRefs`,
+      `kubectl -n ${namespace} edit httproute ${name}   # set ${this.options.rustService} weight 0 and ${this.options.pythonService} weight 100 on every rule; delete the rules whose only backend is ${this.options.rustService}`,
+    ];
+  }
+}
+
+function isService(ref: BackendRef): boolean {
+  return (ref.group === undefined || ref.group === '') && (ref.kind === undefined || ref.kind === 'Service');
+}
+
+/** The share of a rule's traffic that goes to the matching backends: weight over the weight sum (unset = 1). */
+export function percentOfRule(rule: HttpRouteRule, isCanary: (ref: BackendRef) => boolean): number {
+  const refs = rule.backendRefs ?? [];
+  const weightOf = (b: BackendRef) => (b.weight === undefined ? 1 : Math.max(0, b.weight));
+  const total = refs.reduce((sum, b) => sum + weightOf(b), 0);
+  if (total === 0) return 0;
+  const canary = refs.filter(isCanary).reduce((sum, b) => sum + weightOf(b), 0);
+  return Math.round((canary / total) * 10_000) / 100;
+}
+
+function routingRulesOf(rule: HttpRouteRule): RoutingRule[] {
+  const headers = (rule.matches ?? []).flatMap((m) => m.headers ?? []);
+  if (!headers.length) return [{ kind: 'header', name: '(any request matching this rule)' }];
+  return headers.map((h) => (h.name.toLowerCase() === 'cookie' ? { kind: 'cookie' as const, name: h.value } : { kind: 'header' as const, name: h.name, value: h.value }));
+}
+
+function conditionsOf(route: HttpRoute): RouteCondition[] {
+  return (route.status?.parents ?? []).flatMap((parent) =>
+    (parent.conditions ?? [])
+      .filter((c) => c.type === 'Accepted' || c.type === 'ResolvedRefs')
+      .map((c) => ({ type: c.type, ok: c.status === 'True', reason: c.reason, message: c.message, reporter: parent.parentRef?.name ?? parent.controllerName })),
+  );
+}

@@ -1,0 +1,318 @@
+// What the core knows, in its own terms: the canary route and its percent, routing rules, deployments,
+// metric samples, alerts, approval requests, audit entries and what each use case decided. Plain data:
+// ids, numbers, times (ISO strings) and reasons; the views word them, and no traffic layer's vocabulary
+// (annotations, route fields) appears here.
+
+// ---------- The traffic split ----------
+
+/** Which route the bot drives: the router (TRAFFIC_ROUTER), the kind of object and its name, for messages. */
+export interface RouteRef {
+  router: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/** A rule that sends requests to the canary whatever the percent (a header or cookie match). */
+export interface RoutingRule {
+  kind: 'header' | 'cookie';
+  /** Header or cookie name. */
+  name: string;
+  /** The value (or pattern) it must have, when the rule says one. */
+  value?: string;
+}
+
+/** A condition the traffic layer reports on the route (e.g. accepted by its gateway, references resolved). */
+export interface RouteCondition {
+  type: string;
+  ok: boolean;
+  reason?: string;
+  message?: string;
+  /** Who reported it (the gateway controller), when several do. */
+  reporter?: string;
+}
+
+/** The canary route as the core sees it, whatever the router. */
+export interface CanaryRoute {
+  ref: RouteRef;
+  /** The canary part of the route exists (it may be absent after a fallback rollback, or never applied). */
+  exists: boolean;
+  /** Set up to split traffic; `problem` says why not (it blocks increases). */
+  splitProblem?: string;
+  /** Share of requests the canary gets by the split, 0..100 (may be fractional). */
+  percent: number;
+  /** Every split rule's own percent, when the route has several: they must agree. */
+  splitPercents?: number[];
+  routingRules: RoutingRule[];
+  /** What the bot recorded on the route when it last changed the percent (survives a Redis loss). */
+  lastApplied?: { percent: number; at: string; by: string };
+  /** Opaque version for optimistic concurrency (the object's resourceVersion). */
+  version?: string;
+  conditions: RouteCondition[];
+}
+
+/** A copy of the canary route object, kept before the bot removes it, so it can be put back. */
+export interface RouteCopy {
+  savedAt: string;
+  object: unknown;
+}
+
+export interface DeploymentReadiness {
+  name: string;
+  desired: number;
+  ready: number;
+  available: number;
+  updated: number;
+  /** What `kubectl rollout status` calls complete. */
+  rolloutComplete: boolean;
+}
+
+export interface ContainerEnv {
+  container: string;
+  env: Record<string, string>;
+}
+
+// ---------- Metrics and alerts ----------
+
+/** A single instant value. Missing, NaN and unreachable values are failures with a reason: fail closed. */
+export type Sample = { ok: true; value: number } | { ok: false; reason: string };
+
+/** A range of one series; null marks a gap (no sample, or NaN). */
+export type RangeSeries = { ok: true; points: Array<[atMs: number, value: number | null]> } | { ok: false; reason: string };
+
+/** Several labelled series at one instant. */
+export type LabelledSamples = { ok: true; samples: Array<{ labels: Record<string, string>; value: number }> } | { ok: false; reason: string };
+
+export interface AlertSilence {
+  id: string;
+  createdBy?: string;
+  endsAt?: string;
+}
+
+export interface FiringAlert {
+  name: string;
+  severity: string;
+  summary?: string;
+  startsAt: string;
+  fingerprint: string;
+  labels: Record<string, string>;
+  generatorURL?: string;
+  /** Muted in Alertmanager: still firing for the go/no-go and the guard, which a silence never opens. */
+  suppressed?: { silences: AlertSilence[]; inhibited: boolean };
+}
+
+export type AlertQuery = { ok: true; alerts: FiringAlert[] } | { ok: false; reason: string };
+
+export interface SilenceRequest {
+  /** Label equality matchers. */
+  matchers: Record<string, string>;
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: string;
+  comment: string;
+}
+
+export interface AlertInstance {
+  fingerprint: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  summary?: string;
+  description?: string;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+  labels: Record<string, string>;
+}
+
+/** An Alertmanager webhook notification, parsed by its adapter. */
+export interface AlertNotification {
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  externalURL?: string;
+  truncatedAlerts: number;
+  alerts: AlertInstance[];
+}
+
+/** One Alertmanager group as the channel sees it: one message, updated in place. */
+export interface AlertGroupRecord {
+  id: string;
+  /** Alertmanager's group, or the guard's page (GUARD=page) that escalates the same way. */
+  origin?: 'alertmanager' | 'guard';
+  /** The guard's readings, on its page. */
+  evidence?: EvidenceSnapshot;
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  alerts: AlertInstance[];
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  externalURL?: string;
+  truncatedAlerts: number;
+  critical: boolean;
+  channel?: string;
+  ts?: string;
+  /** Start of the current firing episode (a re-fire after resolution starts a new one). */
+  firingSince: string;
+  episode: number;
+  resolvedAt?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  acknowledgedVia?: 'button' | 'rollback' | 'auto-rollback';
+  /** Escalation levels already mentioned in this episode. */
+  escalated: number[];
+  silence?: { id: string; by: string; until: string };
+  autoRollback?: { at: string; outcome: RollbackOutcome['kind'] };
+  /** Fingerprint of what the message shows, to skip no-op updates on repeated notifications. */
+  renderedHash?: string;
+}
+
+/** What happens to an alert group that the channel should read in the group's thread. */
+export type AlertThreadEvent =
+  | { kind: 'resolved'; at: string }
+  | { kind: 'refired'; at: string; names: string[] }
+  | { kind: 'joined'; names: string[] }
+  | { kind: 'escalation'; level: number; target: string; names: string[]; action?: string }
+  | { kind: 'auto-rollback'; outcome: RollbackOutcome }
+  | { kind: 'acknowledged'; by: string; at: string; via: 'button' | 'rollback' | 'auto-rollback' }
+  | { kind: 'silenced'; by: string; until: string; silenceId: string };
+
+export interface AlertMessageContext {
+  /** Live canary percent when the message was rendered, or why it is unknown. */
+  canaryPercent?: number;
+  canaryError?: string;
+  /** The runbook's action for each alert name in the group. */
+  actions: Record<string, string>;
+  rollbackAlerts: string[];
+  /** When the next escalation is due, if one is. */
+  nextEscalation?: { level: number; at: string };
+  dryRun: boolean;
+}
+
+// ---------- Rollback ----------
+
+export type RollbackSource = 'command' | 'status' | 'approval' | 'alert' | 'home' | 'digest' | 'auto' | 'weight-0' | 'guard' | 'cli';
+
+/** What the rollback did, step by step, in order. */
+export type RollbackStep =
+  | { kind: 'read-failed'; error: string }
+  | { kind: 'reset'; fromPercent?: number; removedRules: RoutingRule[]; nowPercent: number }
+  | { kind: 'write-failed'; attempt: number; error: string }
+  | { kind: 'route-removed'; copyKept: boolean }
+  | { kind: 'route-already-gone' }
+  | { kind: 'remove-failed'; attempt: number; error: string };
+
+interface RollbackCommon {
+  actor: string;
+  reason?: string;
+  source: RollbackSource;
+  at: string;
+  dryRun: boolean;
+  route: RouteRef;
+  steps: RollbackStep[];
+}
+
+export type RollbackOutcome =
+  | (RollbackCommon & { kind: 'rolled-back'; fromPercent?: number; removedRules: RoutingRule[] })
+  /** The runbook's fallback: the canary route was removed because writing 0 kept failing. */
+  | (RollbackCommon & { kind: 'route-removed'; fromPercent?: number; writeError: string })
+  | (RollbackCommon & { kind: 'already-rolled-back'; why: 'route-absent' | 'at-zero' })
+  | (RollbackCommon & { kind: 'failed'; errors: string[]; manualCommands: string[] });
+
+// ---------- Requests, evidence and the audit trail ----------
+
+export type RequestStatus = 'pending' | 'applying' | 'applied' | 'rejected' | 'refused' | 'expired' | 'failed' | 'cancelled';
+
+export interface EvidenceSnapshot {
+  verdict: 'GO' | 'NO-GO';
+  evaluatedAt: string;
+  criteria: Array<{ label: string; value: string; threshold: string; pass: boolean }>;
+  reasons: string[];
+}
+
+/** One step of the post-migration cleanup. */
+export interface CleanupStep {
+  id: 'delete-python-deployment' | 'delete-python-service' | 'promote-canary-route' | 'remove-canary-route';
+  /** The object it acts on, e.g. "deployment/mcp-gateway-python". */
+  target: string;
+}
+
+export interface StepResult {
+  step: CleanupStep;
+  ok: boolean;
+  detail: string;
+}
+
+/** How a request ended, as data: the views word it. */
+export type RequestDecision =
+  | { kind: 'applied'; dryRun: boolean }
+  | { kind: 'refused'; reasons: string[] }
+  | { kind: 'failed'; error: string; conflict: boolean }
+  | { kind: 'rejected'; withdrawn: boolean }
+  | { kind: 'expired' }
+  | { kind: 'cancelled'; cause: 'rolled-back' | 'not-posted' }
+  | { kind: 'cleanup'; results: StepResult[]; notDone: CleanupStep[]; dryRun: boolean };
+
+export interface ApprovalRequest {
+  id: string;
+  /** A weight increase (default) or the post-migration cleanup. */
+  kind?: 'weight' | 'finalize';
+  status: RequestStatus;
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  fromPercent: number;
+  toPercent: number;
+  evidence: EvidenceSnapshot;
+  channel?: string;
+  messageTs?: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  decision?: RequestDecision;
+  /** Evidence at decision time, when the go/no-go was evaluated again. */
+  decisionEvidence?: EvidenceSnapshot;
+}
+
+export type AuditAction =
+  | 'weight-change-requested'
+  | 'weight-change-approved'
+  | 'weight-change-rejected'
+  | 'weight-change-refused'
+  | 'weight-change-expired'
+  | 'weight-change-failed'
+  | 'weight-decreased'
+  | 'rollback'
+  | 'rollback-noop'
+  | 'rollback-failed'
+  | 'route-applied'
+  | 'shadow-toggled'
+  | 'alert-acknowledged'
+  | 'alert-silenced'
+  | 'drift-detected'
+  | 'guard-breach'
+  | 'finalize-requested'
+  | 'finalize-step'
+  | 'finalize-finished'
+  | 'job-undeliverable';
+
+/** Who, what, when, and the evidence. `summary` is plain text for logs and terminals (no chat markup). */
+export interface AuditEntry {
+  at: string;
+  /** A chat user ID, `mcp-canary`, `guard`, `cli:<user>@<host>` or `outside the bot`. */
+  actor: string;
+  action: AuditAction;
+  summary: string;
+  fromPercent?: number;
+  toPercent?: number;
+  requestId?: string;
+  /** Who asked, when the actor decided on someone else's request. */
+  requestedBy?: string;
+  evidence?: EvidenceSnapshot;
+  /** The canary route as it was before the bot removed it (rollback fallback), to put it back. */
+  routeCopy?: RouteCopy;
+  dryRun?: boolean;
+}
+
+export type CreateRequestResult = { created: true; request: ApprovalRequest } | { created: false; pending: ApprovalRequest };
