@@ -31,14 +31,14 @@ export function announcementChannel(ctx: HandlerContext, origin: Origin): string
   return ctx.channel ?? origin.channel;
 }
 
-async function announceRollback(
+export async function announceRollback(
   ctx: HandlerContext,
   client: WebClient,
   outcome: RollbackOutcome,
   origin: Origin,
+  message: SlackMessage = renderRollbackOutcome(outcome),
 ): Promise<{ outcome: RollbackOutcome; posted: boolean; message: SlackMessage }> {
   ctx.metrics.rollbacks.inc({ outcome: outcome.kind, source: outcome.source });
-  const message = renderRollbackOutcome(outcome);
   const channel = announcementChannel(ctx, origin);
   // "Already rolled back" changed nothing: only the person who asked needs to hear it.
   const announce = channel !== undefined && outcome.kind !== 'already-rolled-back';

@@ -1,6 +1,6 @@
 // What the bot does without being asked: expiring stale approval requests, the daily digest, telling
-// the channel when someone changed the canary weight outside the bot (drift), and the due alert
-// escalations. Each posts through the same views as the listeners.
+// the channel when someone changed the canary weight outside the bot (drift), the due alert escalations,
+// and the guard watching the rollback conditions. Each posts through the same views as the listeners.
 import type { WebClient } from '@slack/web-api';
 import { repeatWithoutOverlap, scheduleOncePerTick, type CronJob, type RepeatingJob } from '../src/adapters/scheduler.js';
 import { runDueEscalations } from '../src/core/alerts.js';
@@ -10,6 +10,7 @@ import { renderDrift } from '../views/lifecycle.js';
 import { refreshRequestMessage } from './announce.js';
 import { postToChannel, type HandlerContext } from './context.js';
 import { postDigest } from './digest.js';
+import { guardLoop } from './guard.js';
 
 export interface BackgroundWorkOptions {
   /** Where the digest and drift notices go; without it neither runs. */
@@ -36,6 +37,10 @@ export function startBackgroundWork(ctx: HandlerContext, client: WebClient, opti
     }),
     repeatWithoutOverlap({ name: 'escalation run', everyMs: options.escalationPollMs, logger, run: () => runDueEscalations(core) }),
   ];
+  // GUARD=off: only `status` shows the conditions; nothing runs.
+  if (core.policy.guard.mode !== 'off') {
+    loops.push(repeatWithoutOverlap({ name: 'guard', everyMs: core.policy.guard.intervalMs, logger, run: guardLoop(ctx, client) }));
+  }
   let digestJob: CronJob | undefined;
   if (channel) {
     digestJob = scheduleOncePerTick({

@@ -7,6 +7,7 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import { boltLoggerFrom, createLogger } from './adapters/logging.js';
 import { BotMetrics } from './adapters/metrics.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
+import { observeRoutes } from './adapters/routers/index.js';
 import { composeCore } from './compose.js';
 import { ConfigError, type Config } from './config.js';
 import type { AlertDeps } from './core/deps.js';
@@ -77,6 +78,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   const { store, audit } = deps;
   const botMetrics = new BotMetrics({ defaultMetrics: true });
+  // Every route the bot reads or writes sets the weight gauge: /metrics shows the live percent it last saw.
+  deps.router = observeRoutes(deps.router, (route) => botMetrics.weightPercent.set(route.exists ? route.percent : 0));
 
   let slackAuthOk = false;
   const customRoutes = [

@@ -9,6 +9,7 @@ import { renderRollbackOutcome } from './rollback.js';
 const MAX_ALERTS_SHOWN = 10;
 
 export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageContext): Message {
+  if (record.origin === 'guard') return renderGuardPage(record, ctx);
   const firing = record.alerts.filter((a) => a.status === 'firing');
   const shown = record.status === 'firing' && firing.length ? firing : record.alerts;
   const names = [...new Set(shown.map((a) => a.name))];
@@ -130,4 +131,31 @@ export function renderAlertThreadEvent(event: AlertThreadEvent): Message {
   }
 }
 
-
+/**
+ * GUARD=page: the guard saw the runbook's rollback conditions breached and wrote nothing. One message asks
+ * people to roll back now, with the evidence; it escalates like a critical alert until acknowledged or rolled back.
+ */
+function renderGuardPage(record: AlertGroupRecord, ctx: AlertMessageContext): Message {
+  const resolved = record.status === 'resolved';
+  const evidence = record.evidence;
+  const blocks: KnownBlock[] = [
+    header(resolved ? ':white_check_mark: Guard: the rollback conditions cleared' : ':rotating_light: Roll back now: the guard saw the rollback conditions breached'),
+  ];
+  const readings = evidence ? evidence.criteria.map((c) => `${c.pass ? ':white_check_mark:' : ':x:'} ${escapeMrkdwn(c.label)}: *${escapeMrkdwn(c.value)}* (rollback when ${escapeMrkdwn(c.threshold)})`) : [];
+  blocks.push(
+    section(
+      `${resolved ? `Cleared ${slackTime(record.resolvedAt ?? record.firingSince)}.` : `GUARD=page: the bot writes nothing itself. *Press Roll back* (or run \`/mcp-canary rollback\`) unless you know better.`}\n*What the guard saw* (${slackTime(evidence?.evaluatedAt ?? record.firingSince)}):\n${readings.join('\n') || '_no readings_'}`,
+    ),
+  );
+  const facts = [ctx.canaryPercent !== undefined ? `*Canary weight now:* ${formatPercent(ctx.canaryPercent)}` : `*Canary weight:* unknown (${escapeMrkdwn(ctx.canaryError ?? 'not read')})`];
+  if (record.acknowledgedAt) facts.push(`:ok_hand: Acknowledged by ${mention(record.acknowledgedBy ?? '')} ${slackTime(record.acknowledgedAt)}: escalation stopped`);
+  else if (!resolved) facts.push(`:bell: *Not acknowledged* — escalating in the thread${record.escalated.length ? ` (L${Math.max(...record.escalated)} notified)` : ''}${ctx.nextEscalation ? `; L${ctx.nextEscalation.level} ${slackTime(ctx.nextEscalation.at)}` : ''}`);
+  blocks.push(section(facts.join('\n')));
+  if (ctx.dryRun) blocks.push(dryRunContext());
+  const buttons = [];
+  if (!resolved && !record.acknowledgedAt) buttons.push(button({ text: ':ok_hand: Acknowledge', actionId: ACTION.acknowledgeAlert, value: record.id, style: 'primary' }));
+  buttons.push(rollbackButton(rollbackButtonValue('alert', record.id)));
+  blocks.push(actions(buttons));
+  const reasons = evidence?.reasons.join('; ') ?? '';
+  return message(resolved ? 'Guard: the rollback conditions cleared' : `Roll back now: ${reasons || 'the rollback conditions are breached'}`, blocks);
+}

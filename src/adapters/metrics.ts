@@ -1,5 +1,5 @@
 // The bot's own Prometheus metrics (GET /metrics). One registry per bot instance so tests can run several.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class BotMetrics {
   readonly registry = new Registry();
@@ -25,6 +25,23 @@ export class BotMetrics {
     name: 'mcp_canary_alert_notifications_total',
     help: 'Alertmanager webhook deliveries by result (posted, updated, unchanged, degraded, rejected, failed)',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly weightPercent = new Gauge({
+    name: 'mcp_canary_weight_percent',
+    help: 'The live canary percent the bot last read from its route (0 when the canary route is absent)',
+    registers: [this.registry],
+  });
+  readonly guardChecks = new Counter({
+    name: 'mcp_canary_guard_checks_total',
+    help: 'Guard checks of the rollback conditions, by result (breach, clear, no-data)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly guardActions = new Counter({
+    name: 'mcp_canary_guard_actions_total',
+    help: 'Times the guard acted on a breach episode, by GUARD mode (rollback, page)',
+    labelNames: ['mode'] as const,
     registers: [this.registry],
   });
   readonly ackLatency = new Histogram({

@@ -1,4 +1,5 @@
 // TRAFFIC_ROUTER picks the router; both implement the core's TrafficRouter port.
+import type { CanaryRoute } from '../../core/entities.js';
 import type { TrafficRouter } from '../../core/ports.js';
 import type { KubeApi } from '../kubernetes.js';
 import { GatewayApiRouter } from './gateway-api.js';
@@ -18,4 +19,21 @@ export interface RouterConfig {
 
 export function createRouter(api: KubeApi, config: RouterConfig): TrafficRouter {
   return config.kind === 'gateway-api' ? new GatewayApiRouter(api, { ...config, httpRoute: config.httpRoute }) : new IngressNginxRouter(api, config);
+}
+
+/** The router, telling `onRoute` every route it reads or writes (the bot's weight gauge). */
+export function observeRoutes(router: TrafficRouter, onRoute: (route: CanaryRoute) => void): TrafficRouter {
+  const observed = new Set<PropertyKey>(['readRoute', 'setPercent', 'resetToPrimary']);
+  return new Proxy(router, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!observed.has(property)) return value.bind(target);
+      return async (...args: unknown[]) => {
+        const route = (await value.apply(target, args)) as CanaryRoute;
+        onRoute(route);
+        return route;
+      };
+    },
+  });
 }
