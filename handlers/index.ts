@@ -11,6 +11,7 @@ import { appHomeOpened, refreshHomeButton } from './events/app-home.js';
 import type { HandlerContext } from './context.js';
 import { deliveredOnce } from './dedupe.js';
 import { shadowToggleButton, type RolloutWatch } from './lifecycle.js';
+import { routeApplyButton } from './route.js';
 
 export function registerListeners(app: App, ctx: HandlerContext, rollout: RolloutWatch): void {
   app.use(deliveredOnce(ctx.core.store, (key) => ctx.logger.info({ key }, 'duplicate Slack delivery ignored')));
@@ -24,6 +25,7 @@ export function registerListeners(app: App, ctx: HandlerContext, rollout: Rollou
   app.action(ACTION.silenceAlert, silenceAlertButton(ctx, ctx.core));
   app.action(ACTION.refreshHome, refreshHomeButton(ctx));
   app.action(ACTION.shadowToggle, shadowToggleButton(ctx, rollout));
+  app.action(ACTION.routeApply, routeApplyButton(ctx));
   app.event('app_home_opened', appHomeOpened(ctx));
   // Buttons this version does not know (an old message, a crafted payload): answered, logged, nothing done.
   const known = new Set<string>(Object.values(ACTION));

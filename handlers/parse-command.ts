@@ -9,11 +9,12 @@ export type CanaryCommand =
   | { kind: 'history' }
   | { kind: 'digest' }
   | { kind: 'finalize' }
+  | { kind: 'route'; action: 'show' | 'apply' }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
 /** Every subcommand word the parser knows: help and the manifest's usage hint must name each one. */
-export const SUBCOMMANDS = ['status', 'promote', 'weight', 'rollback', 'shadow', 'history', 'digest', 'finalize', 'help'] as const;
+export const SUBCOMMANDS = ['status', 'promote', 'weight', 'rollback', 'shadow', 'route', 'history', 'digest', 'finalize', 'help'] as const;
 
 const MAX_REASON_LENGTH = 500;
 
@@ -57,6 +58,12 @@ export function parseCommand(text: string | undefined): CanaryCommand {
         return { kind: 'invalid', problem: '`shadow` takes one of `on`, `off` or `status`.' };
       }
       return { kind: 'shadow', action: action as 'on' | 'off' | 'status' };
+    }
+    case 'route': {
+      const action = (args[0] ?? '').toLowerCase();
+      if (args.length === 0) return { kind: 'route', action: 'show' };
+      if (args.length !== 1 || action !== 'apply') return { kind: 'invalid', problem: '`route` takes nothing (show the live route) or `apply` (put the canary route back at 0%).' };
+      return { kind: 'route', action: 'apply' };
     }
     default:
       return { kind: 'invalid', problem: `Unknown subcommand "${clip(word)}".` };

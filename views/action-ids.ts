@@ -9,6 +9,7 @@ export const ACTION = {
   acknowledgeAlert: 'canary_alert_ack',
   silenceAlert: 'canary_alert_silence',
   shadowToggle: 'canary_shadow_toggle',
+  routeApply: 'canary_route_apply',
 } as const;
 
 /** Rollback button values say where the click came from (for the audit log): "status", "approval:<id>", "alert:<key>". */

@@ -11,6 +11,7 @@ export const USAGE: Array<[usage: string, does: string]> = [
   ['weight <N>', 'request weight N, an integer 0..100. Increases need approval; decreases apply at once; 0 is a rollback'],
   ['rollback [reason]', 'immediate rollback to 0% (all traffic to Python), no approval needed; anyone may roll back'],
   ['shadow on|off|status', 'shadow mode on the Python deployment, and its match / error / timeout rates'],
+  ['route [apply]', 'the live canary route (router, weights, routing rules, conditions); `apply` puts it back at 0% after a rollback removed it (approvers only)'],
   ['history', 'recent audited actions'],
   ['digest', 'post the go/no-go digest now'],
   ['finalize', 'after 14 days at 100%: request the post-migration cleanup (needs approval)'],

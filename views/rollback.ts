@@ -2,8 +2,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { RollbackOutcome, RollbackSource, RollbackStep, RouteRef } from '../src/core/entities.js';
 import { formatPercent } from '../src/core/format.js';
-import { bullets, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, truncate, type Message } from './blocks.js';
-import { routeLabel, routingRuleText } from './route.js';
+import { actions, bullets, context, dryRunContext, escapeMrkdwn, header, mention, message, section, slackTime, truncate, type Message } from './blocks.js';
+import { routeApplyButton, routeLabel, routingRuleText } from './route.js';
 
 const SOURCES: Record<RollbackSource, string> = {
   command: '`/mcp-canary rollback`',
@@ -75,6 +75,7 @@ export function renderRollbackOutcome(outcome: RollbackOutcome): Message {
         ),
       );
       text = `Canary route removed (rollback fallback) by ${who}: all traffic goes to Python`;
+      if (!outcome.dryRun) blocks.push(actions([routeApplyButton(outcome.route, outcome.dryRun)]));
       break;
     }
     case 'already-rolled-back': {

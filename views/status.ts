@@ -26,7 +26,7 @@ import {
 } from './blocks.js';
 import { criterionLine, FAIL, mark, PASS, ruleCheckLine, transition, verdictBadge } from './evidence.js';
 import { guardText } from './guard.js';
-import { routeLabel, routingRuleText } from './route.js';
+import { routeApplyButton, routeLabel, routingRuleText } from './route.js';
 
 const MAX_ALERTS = 10;
 
@@ -82,6 +82,8 @@ export function renderStatus(report: StatusReport): Message {
   if (offer.notOffered.length) blocks.push(context(offer.notOffered));
 
   const buttons: Button[] = offer.button ? [offer.button] : [];
+  // After a rollback removed the canary route, the way back is one click (approvers only).
+  if (!('error' in route) && !route.exists) buttons.push(routeApplyButton(report.routeRef, report.dryRun));
   buttons.push(button({ text: ':arrows_counterclockwise: Refresh', actionId: ACTION.refreshStatus, value: 'refresh' }));
   buttons.push(rollbackButton(rollbackButtonValue('status')));
   blocks.push(actions(buttons));

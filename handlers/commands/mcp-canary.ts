@@ -12,6 +12,7 @@ import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
 import { postDigest } from '../digest.js';
 import { finalizeCommand, shadowConfirmReply, shadowStatusReply } from '../lifecycle.js';
 import { parseCommand } from '../parse-command.js';
+import { routeApplyConfirmReply, routeReply } from '../route.js';
 
 const HISTORY_LIMIT = 20;
 
@@ -97,6 +98,9 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         await respond({ response_type: 'ephemeral', ...reply });
         return;
       }
+      case 'route':
+        await respond({ response_type: 'ephemeral', ...(parsed.action === 'show' ? await routeReply(ctx) : await routeApplyConfirmReply(ctx, actor)) });
+        return;
       case 'finalize':
         await respond({ response_type: 'ephemeral', ...(await finalizeCommand(ctx, client, actor, ctx.channel ?? channel)) });
         return;
