@@ -37,4 +37,26 @@ describe('deploy/ manifests', () => {
     expect(fallback?.spec.publishNotReadyAddresses).toBe(true);
     expect(fallback.metadata.namespace).toBe(ingress.metadata.namespace);
   });
+
+  it('grants the bot exactly the objects its env names, and never a delete or create of the HTTPRoute', () => {
+    const role = docs('rbac.yaml').find((d) => d.kind === 'Role');
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    const rule = (group: string, resource: string, name: string) => role.rules.filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource) && (r.resourceNames ?? []).includes(name));
+    expect(role.metadata.namespace).toBe(env.K8S_NAMESPACE);
+    expect(rule('networking.k8s.io', 'ingresses', env.CANARY_INGRESS).flatMap((r: any) => r.verbs).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(rule('gateway.networking.k8s.io', 'httproutes', env.HTTPROUTE).flatMap((r: any) => r.verbs).sort()).toEqual(['get', 'patch', 'update']);
+    expect(role.rules.filter((r: any) => r.resources.includes('httproutes')).flatMap((r: any) => r.verbs)).not.toContain('delete');
+    expect(role.rules.filter((r: any) => !r.resourceNames).flatMap((r: any) => r.verbs)).not.toContain('create');
+  });
+
+  it('has example canary routes whose names match the env, an HTTPRoute with a split rule and a header rule', () => {
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    const [ingress] = docs('canary-ingress.example.yaml');
+    expect(ingress.metadata.name).toBe(env.CANARY_INGRESS);
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/canary']).toBe('true');
+    const [route] = docs('httproute.example.yaml');
+    expect(route.metadata.name).toBe(env.HTTPROUTE);
+    const backends = route.spec.rules.map((r: any) => r.backendRefs.map((b: any) => b.name).sort().join('+'));
+    expect(backends).toEqual(['mcp-gateway-rust', 'mcp-gateway-python+mcp-gateway-rust']);
+  });
 });
