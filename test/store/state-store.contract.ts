@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StoreLimits } from '../../src/adapters/store/limits.js';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, EvidenceSnapshot } from '../../src/adapters/store/port-types.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, EvidenceSnapshot } from '../../src/core/entities.js';
 import type { StateStore } from '../../src/core/ports.js';
 
 export interface StateStoreHarness {
@@ -111,13 +111,17 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         await expect(store.ping()).resolves.toBeUndefined();
       });
 
-      test.skipIf(!harness.unreachable)('rejects, quickly, when the store cannot be reached', async ({ opened }) => {
-        const store = await harness.unreachable!();
-        opened.push(store);
-        const started = Date.now();
-        await expect(store.ping()).rejects.toThrow();
-        expect(Date.now() - started).toBeLessThan(3000);
-      });
+      // Only a store behind a network can be unreachable: the memory store has no such case.
+      if (harness.unreachable) {
+        const unreachable = harness.unreachable;
+        test('rejects, quickly, when the store cannot be reached', async ({ opened }) => {
+          const store = await unreachable();
+          opened.push(store);
+          const started = Date.now();
+          await expect(store.ping()).rejects.toThrow();
+          expect(Date.now() - started).toBeLessThan(3000);
+        });
+      }
     });
 
     describe('approval requests', () => {

@@ -4,7 +4,7 @@
 // claim and lock it ever took.
 import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../../core/ports.js';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestChanges, RequestStatus } from './port-types.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus } from '../../core/entities.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
 const SWEEP_EVERY_MS = 60_000;
@@ -94,7 +94,7 @@ export class MemoryStateStore implements StateStore {
   async transitionRequest(
     id: string,
     from: RequestStatus,
-    changes: RequestChanges,
+    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
   ): Promise<ApprovalRequest | undefined> {
     const current = this.requests.get(id);
     if (!current || current.status !== from) return undefined;

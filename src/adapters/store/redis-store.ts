@@ -4,7 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../../core/ports.js';
-import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestChanges, RequestStatus } from './port-types.js';
+import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus } from '../../core/entities.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
 const CREATE_REQUEST = `
@@ -112,7 +112,7 @@ export class RedisStateStore implements StateStore {
   async transitionRequest(
     id: string,
     from: RequestStatus,
-    changes: RequestChanges,
+    changes: Partial<ApprovalRequest> & { status?: RequestStatus },
   ): Promise<ApprovalRequest | undefined> {
     // Optimistic loop: re-read when another writer bumped the version between our read and our write.
     for (let attempt = 0; attempt < 8; attempt++) {
