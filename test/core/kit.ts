@@ -2,12 +2,13 @@
 // the real in-memory store and audit trail, and the policy from configuration defaults. Core use cases run
 // against it in milliseconds; every port records what it was asked and can be made to fail.
 import { MemoryStateStore } from '../../src/adapters/store/memory-store.js';
-import { readConfig } from '../../src/config.js';
+import { readConfig, type Config } from '../../src/config.js';
 import { AuditTrail } from '../../src/core/audit.js';
 import type { AlertDeps } from '../../src/core/deps.js';
 import type {
   AlertGroupRecord,
   AlertMessageContext,
+  AuditEntry,
   AlertQuery,
   AlertThreadEvent,
   CanaryRoute,
@@ -34,6 +35,7 @@ import type {
   MetricsSource,
   PercentChange,
   RouteApplied,
+  StateStore,
   TrafficRouter,
   WriteOptions,
 } from '../../src/core/ports.js';
@@ -50,25 +52,47 @@ export class TestClock implements Clock {
   }
 }
 
-type RouterOp = 'readRoute' | 'setPercent' | 'resetToPrimary' | 'removeCanaryRoute' | 'applyCanaryRoute' | 'copyRoute';
+type RouterOp = 'readRoute' | 'setPercent' | 'resetToPrimary' | 'removeCanaryRoute' | 'applyCanaryRoute' | 'copyRoute' | 'promoteCanaryToPrimary' | 'removeCanaryParts';
+
+/** Which calls a planned failure hits: every call (default), only real writes, or only server-side dry runs. */
+export interface FailureFilter {
+  dryRun?: boolean;
+}
+
+interface PlannedFailure<Op> {
+  op: Op;
+  error: Error;
+  times: number;
+  filter: FailureFilter;
+}
+
+/** What two router objects of two replicas share: the one route in the cluster, and what was done to it. */
+interface SharedRouteState {
+  route: CanaryRoute;
+  writes: Array<{ op: RouterOp; args: unknown; dryRun: boolean }>;
+  failures: Array<PlannedFailure<RouterOp>>;
+  hooks: Array<{ op: RouterOp; run: () => void }>;
+}
 
 /** The canary route in memory: a percent, routing rules, a version; every write recorded. */
 export class InMemoryRouter implements TrafficRouter {
   readonly ref: RouteRef = { router: 'in-memory', kind: 'Route', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
   readonly primaryRef: RouteRef = { ...this.ref, name: 'mcp-gateway-primary' };
-  route: CanaryRoute = { ref: this.ref, exists: true, percent: 0, routingRules: [], conditions: [], version: '1' };
-  readonly writes: Array<{ op: RouterOp; args: unknown; dryRun: boolean }> = [];
-  private readonly failures: Array<{ op: RouterOp; error: Error; times: number }> = [];
+  private readonly shared: SharedRouteState;
+  /** How many backends `promoteCanaryToPrimary` repoints (0: the primary route has none on the Python service). */
+  promoteChanges = 1;
   /** Without it, the router has no last resort (like Gateway API, which never deletes the route). */
   removeCanaryRoute?: (options?: WriteOptions) => Promise<void>;
 
   constructor(
     readonly dryRun = false,
-    options: { canRemoveRoute?: boolean } = {},
+    private readonly options: { canRemoveRoute?: boolean } = {},
+    shared?: SharedRouteState,
   ) {
+    this.shared = shared ?? { route: { ref: this.ref, exists: true, percent: 0, routingRules: [], conditions: [], version: '1' }, writes: [], failures: [], hooks: [] };
     if (options.canRemoveRoute !== false) {
       this.removeCanaryRoute = async (opts?: WriteOptions) => {
-        this.fail('removeCanaryRoute');
+        this.fail('removeCanaryRoute', opts);
         if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
         if (this.write('removeCanaryRoute', {}, opts)) return;
         this.route = { ...this.route, exists: false, percent: 0, routingRules: [], version: this.bump() };
@@ -76,9 +100,40 @@ export class InMemoryRouter implements TrafficRouter {
     }
   }
 
-  /** The next `times` calls of `op` throw `error` (a ClusterError by default). */
-  failNext(op: RouterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1): void {
-    this.failures.push({ op, error, times });
+  /** The live route (shared with every replica's router). */
+  get route(): CanaryRoute {
+    return this.shared.route;
+  }
+  set route(route: CanaryRoute) {
+    this.shared.route = route;
+  }
+
+  /** Every write, in order, with its dry-run flag (shared with every replica's router). */
+  get writes(): Array<{ op: RouterOp; args: unknown; dryRun: boolean }> {
+    return this.shared.writes;
+  }
+
+  /** Another replica's router: its own object (own in-process serialisation), the same route in the same cluster. */
+  replica(): InMemoryRouter {
+    return new InMemoryRouter(this.dryRun, this.options, this.shared);
+  }
+
+  /**
+   * The next `times` calls of `op` throw `error` (a ClusterError by default); `filter.dryRun` limits it to
+   * real writes (false) or server-side dry runs (true).
+   */
+  failNext(op: RouterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1, filter: FailureFilter = {}): void {
+    this.shared.failures.push({ op, error, times, filter });
+  }
+
+  /** Runs `run` just before the next call of `op` does anything: someone else acting at that very moment. */
+  beforeNext(op: RouterOp, run: () => void): void {
+    this.shared.hooks.push({ op, run });
+  }
+
+  /** Someone changed another field of the route (the version moves, the percent does not). */
+  touch(): void {
+    this.route = { ...this.route, version: this.bump() };
   }
 
   setWeight(percent: number, lastApplied?: { hoursAgo: number; clock: Clock }): void {
@@ -90,8 +145,11 @@ export class InMemoryRouter implements TrafficRouter {
     return String(Number(this.route.version ?? 0) + 1);
   }
 
-  private fail(op: RouterOp): void {
-    const failure = this.failures.find((f) => f.op === op && f.times > 0);
+  private fail(op: RouterOp, options?: WriteOptions): void {
+    const hook = this.shared.hooks.findIndex((h) => h.op === op);
+    if (hook >= 0) this.shared.hooks.splice(hook, 1)[0]!.run();
+    const dryRun = this.dryRun || options?.dryRun === true;
+    const failure = this.shared.failures.find((f) => f.op === op && f.times > 0 && (f.filter.dryRun === undefined || f.filter.dryRun === dryRun));
     if (!failure) return;
     failure.times--;
     throw failure.error;
@@ -109,7 +167,7 @@ export class InMemoryRouter implements TrafficRouter {
   }
 
   async setPercent(change: PercentChange, options?: WriteOptions): Promise<CanaryRoute> {
-    this.fail('setPercent');
+    this.fail('setPercent', options);
     if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
     if (change.expectedVersion && change.expectedVersion !== this.route.version) throw new ClusterError('conflict', 'the object has been modified');
     if (this.write('setPercent', change, options)) return structuredClone(this.route);
@@ -118,7 +176,7 @@ export class InMemoryRouter implements TrafficRouter {
   }
 
   async resetToPrimary(by: { appliedBy: string; appliedAt: string }, options?: WriteOptions): Promise<CanaryRoute> {
-    this.fail('resetToPrimary');
+    this.fail('resetToPrimary', options);
     if (!this.route.exists) throw new ClusterError('not-found', 'route not found');
     if (this.write('resetToPrimary', by, options)) return structuredClone(this.route);
     this.route = { ...this.route, percent: 0, routingRules: [], lastApplied: { percent: 0, at: by.appliedAt, by: by.appliedBy }, version: this.bump() };
@@ -131,7 +189,7 @@ export class InMemoryRouter implements TrafficRouter {
   }
 
   async applyCanaryRoute(copy: RouteCopy | undefined, by: { appliedBy: string; appliedAt: string }, options?: WriteOptions): Promise<RouteApplied> {
-    this.fail('applyCanaryRoute');
+    this.fail('applyCanaryRoute', options);
     if (this.route.exists) return { kind: 'already-present' };
     if (!copy) throw new ClusterError('not-found', 'no copy and no manifest');
     if (this.write('applyCanaryRoute', { copy, by }, options)) return { kind: 'created', from: 'kept-copy' };
@@ -139,11 +197,18 @@ export class InMemoryRouter implements TrafficRouter {
     return { kind: 'created', from: 'kept-copy' };
   }
 
-  async promoteCanaryToPrimary(): Promise<number> {
-    return 1;
+  async promoteCanaryToPrimary(options?: WriteOptions): Promise<number> {
+    this.fail('promoteCanaryToPrimary', options);
+    this.write('promoteCanaryToPrimary', {}, options);
+    return this.promoteChanges;
   }
 
-  async removeCanaryParts(): Promise<void> {}
+  /** The cleanup's last step: the canary route goes (as ingress-nginx's canary Ingress does). */
+  async removeCanaryParts(options?: WriteOptions): Promise<void> {
+    this.fail('removeCanaryParts', options);
+    if (this.write('removeCanaryParts', {}, options)) return;
+    this.route = { ...this.route, exists: false, percent: 0, routingRules: [], version: this.bump() };
+  }
 
   manualRollbackCommands(): string[] {
     return ['kubectl edit route mcp-gateway-canary'];
@@ -153,26 +218,30 @@ export class InMemoryRouter implements TrafficRouter {
 type ClusterOp = 'readDeployment' | 'readDeploymentEnv' | 'setDeploymentEnv' | 'deleteDeployment' | 'deleteService';
 
 export class InMemoryCluster implements Cluster {
-  readonly targets: ClusterTargets = readConfig({}).kube;
   readonly deployments = new Map<string, DeploymentReadiness>();
   readonly env = new Map<string, ContainerEnv[]>();
   /** Every write, in order, with its dry-run flag. */
   readonly writes: Array<{ op: ClusterOp; args: unknown; dryRun: boolean }> = [];
-  private readonly failures: Array<{ op: ClusterOp; error: Error; times: number }> = [];
+  private readonly failures: Array<PlannedFailure<ClusterOp>> = [];
 
-  constructor(readonly dryRun = false) {
+  constructor(
+    readonly dryRun = false,
+    readonly targets: ClusterTargets = readConfig({}).kube,
+  ) {
     for (const name of [this.targets.rustDeployment, this.targets.pythonDeployment]) {
       this.deployments.set(name, { name, desired: 3, ready: 3, available: 3, updated: 3, rolloutComplete: true });
     }
     this.env.set(this.targets.pythonDeployment, [{ container: 'gateway', env: { LOG_LEVEL: 'info' } }]);
   }
 
-  failNext(op: ClusterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1): void {
-    this.failures.push({ op, error, times });
+  /** The next `times` calls of `op` throw; `filter.dryRun` limits it to real writes (false) or dry runs (true). */
+  failNext(op: ClusterOp, error: Error = new ClusterError('unavailable', 'Kubernetes API unreachable (test)'), times = 1, filter: FailureFilter = {}): void {
+    this.failures.push({ op, error, times, filter });
   }
 
-  private fail(op: ClusterOp): void {
-    const failure = this.failures.find((f) => f.op === op && f.times > 0);
+  private fail(op: ClusterOp, options?: WriteOptions): void {
+    const dryRun = this.dryRun || options?.dryRun === true;
+    const failure = this.failures.find((f) => f.op === op && f.times > 0 && (f.filter.dryRun === undefined || f.filter.dryRun === dryRun));
     if (!failure) return;
     failure.times--;
     throw failure.error;
@@ -197,19 +266,19 @@ export class InMemoryCluster implements Cluster {
   }
 
   async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options?: WriteOptions): Promise<void> {
-    this.fail('setDeploymentEnv');
+    this.fail('setDeploymentEnv', options);
     if (this.write('setDeploymentEnv', { name, container, env }, options)) return;
     const target = (this.env.get(name) ?? []).find((c) => c.container === container);
     if (target) Object.assign(target.env, env);
   }
 
   async deleteDeployment(name: string, options?: WriteOptions): Promise<void> {
-    this.fail('deleteDeployment');
+    this.fail('deleteDeployment', options);
     if (!this.write('deleteDeployment', { name }, options)) this.deployments.delete(name);
   }
 
   async deleteService(name: string, options?: WriteOptions): Promise<void> {
-    this.fail('deleteService');
+    this.fail('deleteService', options);
     this.write('deleteService', { name }, options);
   }
 }
@@ -334,6 +403,67 @@ export class RecordingLogger implements Logger {
   }
 }
 
+/** The store's methods that talk to the store (everything but close). */
+export type StoreMethod = Exclude<keyof StateStore, 'close'>;
+
+const STORE_METHODS: StoreMethod[] = [
+  'ping',
+  'createRequest',
+  'getRequest',
+  'getPendingRequest',
+  'transitionRequest',
+  'appendAudit',
+  'recentAudit',
+  'getAlertGroup',
+  'saveAlertGroup',
+  'acquireLock',
+  'releaseLock',
+  'scheduleJob',
+  'cancelJobs',
+  'claimDueJobs',
+  'claimOnce',
+  'getValue',
+  'setValue',
+];
+
+/**
+ * Makes the store fail as Redis does: `down` rejects at once (connection refused), `stall` never answers
+ * (a reachable but stuck Redis); `only` limits it to some methods. `heal` puts it back.
+ */
+export class StoreFault {
+  private mode: 'ok' | 'down' | 'stall' = 'ok';
+  private only: Set<StoreMethod> | undefined;
+  /** Calls made while faulty, by method. */
+  readonly hits: StoreMethod[] = [];
+
+  constructor(store: MemoryStateStore) {
+    for (const name of STORE_METHODS) {
+      const original = (store[name] as (...args: unknown[]) => Promise<unknown>).bind(store);
+      (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        if (this.mode === 'ok' || (this.only && !this.only.has(name))) return original(...args);
+        this.hits.push(name);
+        if (this.mode === 'stall') return new Promise(() => undefined);
+        return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379 (test)'));
+      };
+    }
+  }
+
+  down(only?: StoreMethod[]): void {
+    this.mode = 'down';
+    this.only = only && new Set(only);
+  }
+
+  stall(only?: StoreMethod[]): void {
+    this.mode = 'stall';
+    this.only = only && new Set(only);
+  }
+
+  heal(): void {
+    this.mode = 'ok';
+    this.only = undefined;
+  }
+}
+
 export interface Kit {
   deps: AlertDeps;
   router: InMemoryRouter;
@@ -347,6 +477,18 @@ export interface Kit {
   logger: RecordingLogger;
   /** Healthy metrics, no alerts: GO. */
   makeHealthy(): void;
+  /** The canary at `percent`, applied by the bot `hoursAgo` hours ago (past the 48 h hold by default). */
+  holdAt(percent: number, hoursAgo?: number): void;
+  /** Shadow mode's exit criterion met: the last SHADOW_REQUIRED_DAYS days each above SHADOW_MATCH_MIN. */
+  meetShadowCriterion(): void;
+  /** The audit trail, newest first (entries not yet written to the store included). */
+  auditEntries(): Promise<AuditEntry[]>;
+  /** The configuration the kit was built from (queries, thresholds). */
+  config: Config;
+  /** Makes the store fail on demand (down or stalled). */
+  storeFault: StoreFault;
+  /** Another replica of the bot: its own router object and audit trail, the same store, cluster, clock and Slack. */
+  replica(): AlertDeps;
 }
 
 /** The core wired to in-memory ports; `env` is read like the bot's environment (defaults are the runbook's). */
@@ -354,10 +496,11 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   const config = readConfig({ BUSINESS_HOURS: 'always', CANARY_APPROVERS: 'U0BOB,S0APPROVERS', ESCALATION_L1: 'U0ONCALL', ESCALATION_L2: 'S0LEAD', ESCALATION_L3: 'U0RUST', ...env });
   const clock = new TestClock();
   const router = new InMemoryRouter(config.dryRun, { canRemoveRoute: config.router.kind === 'ingress-nginx' });
-  const cluster = new InMemoryCluster(config.dryRun);
+  const cluster = new InMemoryCluster(config.dryRun, config.kube);
   const metrics = new InMemoryMetrics();
   const alerts = new InMemoryAlerts();
   const store = new MemoryStateStore();
+  const storeFault = new StoreFault(store);
   const directory = new InMemoryDirectory();
   directory.groups.set('S0APPROVERS', ['U0CAROL']);
   const announcer = new RecordingAnnouncer();
@@ -413,6 +556,21 @@ export function coreKit(env: Record<string, string> = {}): Kit {
       metrics.set(config.goNoGo.pythonP99Query, 0.1);
       alerts.alerts = [];
     },
+    holdAt(percent, hoursAgo = 60) {
+      router.setWeight(percent, { hoursAgo, clock });
+    },
+    meetShadowCriterion() {
+      const day = 86_400_000;
+      const end = Math.floor(clock.now().getTime() / day) * day;
+      const points: Array<[number, number]> = Array.from({ length: config.shadow.requiredDays }, (_, i) => [end - (config.shadow.requiredDays - 1 - i) * day, 0.9995]);
+      metrics.ranges.set(config.shadow.dailyMatchQuery, { ok: true, points });
+    },
+    async auditEntries() {
+      return (await deps.audit.recent(1000)).entries;
+    },
+    config,
+    storeFault,
+    replica: () => ({ ...deps, router: router.replica(), audit: new AuditTrail(store, logger) }),
   };
   kit.makeHealthy();
   return kit;
