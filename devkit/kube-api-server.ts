@@ -1,7 +1,10 @@
 // A small Kubernetes API server over plain HTTP: the playground's simulated cluster and the tests' fake.
-// Good enough for @kubernetes/client-node 2.x:
+// Good enough for @kubernetes/client-node 2.x and for kubectl:
 // namespaced objects under /api/v1 and /apis/{group}/{version}, GET/PUT/PATCH/DELETE/POST,
-// the three patch types, resourceVersion preconditions, dryRun=All and k8s Status errors.
+// the three patch types, resourceVersion preconditions, dryRun=All and k8s Status errors;
+// API discovery (legacy and aggregated), label and field selectors on lists, the HTTPRoute custom
+// resource (gateway.networking.k8s.io/v1: no strategic merge patch, CRD defaults and validation),
+// pod logs (pods/{name}/log), EndpointSlices and the service proxy (services/{name}:{port}/proxy/...).
 // It answers the way the real apiserver does where the bot depends on it (status codes,
 // Status bodies, no-op writes keep the resourceVersion, spec changes bump generation).
 import { randomUUID } from 'node:crypto';
@@ -27,6 +30,60 @@ export interface FakeKubeApiOptions {
    * Set false to drive status by hand through `objects`.
    */
   autoRollout?: boolean;
+  /**
+   * The HTTPRoute `mcp-gateway` (gateway.networking.k8s.io/v1) in the namespace: `false` seeds none; an object
+   * is stored instead of the default (its metadata completed: name [mcp-gateway], namespace, uid,
+   * resourceVersion, generation, creationTimestamp; CRD defaults applied). Default: parentRefs Gateway
+   * `public-gw`, hostnames [mcp.example.com], a split rule (PathPrefix /: mcp-gateway-python 100,
+   * mcp-gateway-rust 0), a header rule (X-Canary: always -> mcp-gateway-rust only), and status.parents[0]
+   * from example.net/gateway-controller with Accepted=True and ResolvedRefs=True.
+   */
+  httpRoute?: false | Record<string, any>;
+}
+
+/** What a Service answers through the API server's service proxy. */
+export interface ServiceProxyAnswer {
+  /** HTTP status [200]. */
+  status?: number;
+  /** The body: a string as is, anything else as JSON [`{"status":"ok"}`]. */
+  body?: unknown;
+  /** [application/json when the body is JSON, else text/plain; charset=utf-8] */
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** The Service takes this long to answer. */
+  delayMs?: number;
+  /** No pod accepts the connection: the API server answers 503 "error trying to reach service: ... connection refused". */
+  refused?: boolean;
+}
+
+export interface ServiceProxyRequest {
+  method: string;
+  /** The path on the Service, with its leading slash (`/health`). */
+  path: string;
+  query: Record<string, string>;
+  /** The port part of `{name}:{port}` as sent ('' when none). */
+  port: string;
+}
+
+export type ServiceProxyHandler = ServiceProxyAnswer | ((req: ServiceProxyRequest) => ServiceProxyAnswer | Promise<ServiceProxyAnswer>);
+
+/** A log line; a plain string is stamped with the time it was set. */
+export type PodLogLine = string | { text: string; at: Date | string | number };
+
+export interface FakeEventInput {
+  involvedObject: { kind: string; name: string; namespace?: string; apiVersion?: string; uid?: string; fieldPath?: string };
+  /** [Normal] */
+  type?: string;
+  reason: string;
+  message: string;
+  /** [now] */
+  lastTimestamp?: Date | string | number;
+  /** [lastTimestamp] */
+  firstTimestamp?: Date | string | number;
+  /** [1] */
+  count?: number;
+  /** source.component [by kind: deployment-controller, kubelet, gateway-controller, ...] */
+  source?: string;
 }
 
 export interface KubeRequest {
@@ -56,14 +113,39 @@ export interface FakeKubeApi {
     pythonDeployment: string;
     rustService: string;
     pythonService: string;
+    /** The seeded HTTPRoute (where it would be when `httpRoute: false`). */
+    httpRoute: string;
+    rustEndpointSlice: string;
+    pythonEndpointSlice: string;
   };
+  /** Names of the seeded pods (two per deployment, labels app=<deployment>, Running and Ready). */
+  podNames: { python: string[]; rust: string[] };
   get(path: string): any;
   requests: KubeRequest[];
   /** The next `times` requests matching answer a k8s Status error with `status` (before routing). */
+  /** `pathIncludes` matches the path as sent or URL-decoded (client-node sends `name:8080` as `name%3A8080`). */
   /** `dryRun: false` matches only real writes, `true` only server-side dry runs; unset matches both. */
   failNext(match: { method?: string; pathIncludes?: string; dryRun?: boolean }, status: number, times?: number): void;
   setDelay(ms: number): void;
-  /** Re-seed objects and clear requests, failures and delay. */
+  /**
+   * Replace the log of a pod's container ([its first container]): what GET .../pods/{pod}/log serves
+   * (tailLines, limitBytes, sinceSeconds, sinceTime, timestamps honoured). Throws when the pod does not exist.
+   */
+  setPodLog(pod: string, lines: PodLogLine[], options?: { container?: string }): void;
+  /** Store a core/v1 Event in the namespace (as a controller would) and return it. */
+  addEvent(event: FakeEventInput): any;
+  /**
+   * Rewrite the EndpointSlice of a Service: `ready` ready endpoints and `notReady` [0] not-ready ones (an
+   * empty slice has `endpoints: null`, as the API server serves it). A real write: resourceVersion and generation move.
+   */
+  setEndpoints(service: string, counts: { ready: number; notReady?: number }): void;
+  /**
+   * What a Service answers through GET .../services/{name}:{port}/proxy/{path}; `undefined` restores the
+   * default (200 `{"status":"ok"}` on /health, 404 "404 page not found" elsewhere). An answer object
+   * answers every path; a function gets the request.
+   */
+  setServiceProxy(service: string, handler: ServiceProxyHandler | undefined): void;
+  /** Re-seed objects (and pod logs, proxies) and clear requests, failures and delay. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -76,17 +158,40 @@ interface ResourceInfo {
   version: string;
   resource: string; // plural
   kind: string;
+  singular: string;
+  shortNames?: string[];
+  categories?: string[];
+  /** Served from a CustomResourceDefinition (unstructured objects, no strategic merge patch, status subresource). */
+  custom?: boolean;
+  /** Subresources listed in discovery (status is accepted on every resource, as before). */
+  subresources?: Array<{ name: string; kind: string; verbs: string[] }>;
 }
 
+const STATUS_SUB = (kind: string) => ({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+
 const RESOURCES: ResourceInfo[] = [
-  { group: '', version: 'v1', resource: 'services', kind: 'Service' },
-  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap' },
-  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret' },
-  { group: '', version: 'v1', resource: 'pods', kind: 'Pod' },
-  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment' },
-  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress' },
-  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease' },
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', shortNames: ['svc'], categories: ['all'], subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['get'] }, STATUS_SUB('Service')] },
+  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap', shortNames: ['cm'] },
+  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret' },
+  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', singular: 'pod', shortNames: ['po'], categories: ['all'], subresources: [{ name: 'log', kind: 'Pod', verbs: ['get'] }, STATUS_SUB('Pod')] },
+  { group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', shortNames: ['ev'] },
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', shortNames: ['deploy'], categories: ['all'], subresources: [STATUS_SUB('Deployment')] },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', singular: 'ingress', shortNames: ['ing'], subresources: [STATUS_SUB('Ingress')] },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', singular: 'lease' },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', kind: 'EndpointSlice', singular: 'endpointslice' },
+  {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    resource: 'httproutes',
+    kind: 'HTTPRoute',
+    singular: 'httproute',
+    categories: ['gateway-api'],
+    custom: true,
+    subresources: [STATUS_SUB('HTTPRoute')],
+  },
 ];
+/** The verbs this server implements (no watch, no deletecollection), advertised as such in discovery. */
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update'];
 
 const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
 const groupResource = (r: ResourceInfo) => (r.group ? `${r.resource}.${r.group}` : r.resource);
@@ -103,6 +208,8 @@ interface Route {
   ns: string;
   name?: string;
   sub?: string;
+  /** services/{name}/proxy/...: the path on the Service, with its leading slash. */
+  proxyPath?: string;
 }
 
 function parsePath(pathname: string): Route | undefined {
@@ -118,11 +225,17 @@ function parsePath(pathname: string): Route | undefined {
   } else {
     return undefined;
   }
-  // rest = [ns, resource, name?, sub?]
-  if (!info || rest.length < 2 || rest.length > 4) return undefined;
+  // rest = [ns, resource, name?, sub?] (services/{name}/proxy/{path...} goes on)
+  const isProxy = info?.resource === 'services' && rest[3] === 'proxy';
+  if (!info || rest.length < 2 || (rest.length > 4 && !isProxy)) return undefined;
   const route: Route = { info, ns: rest[0]! };
   if (rest[2] !== undefined) route.name = rest[2];
   if (rest[3] !== undefined) route.sub = rest[3];
+  if (isProxy) {
+    // The rest of the raw path, decoded once (client-node sends `health` as is and `a/b` as `a%2Fb`).
+    // /api/v1/namespaces/{ns}/services/{name}/proxy/... : the path starts after the 8th segment.
+    route.proxyPath = `/${decodeURIComponent(pathname.split('/').slice(8).join('/'))}`;
+  }
   return route;
 }
 
@@ -177,11 +290,56 @@ const REASONS: Record<number, string> = {
   504: 'Timeout',
 };
 
-function injectedError(code: number, route: Route | undefined): KubeError {
+/** The identity the kubeconfig's token stands for, as RBAC denials name it. */
+const USER = (ns: string) => `system:serviceaccount:${ns}:mcp-canary`;
+
+/** The RBAC verb of a request (what a Role must grant). */
+function verbOf(method: string, route: Route, query: URLSearchParams): string {
+  if (route.sub === 'proxy') return ({ GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[method] ?? method.toLowerCase();
+  if (method === 'GET' || method === 'HEAD') return route.name === undefined ? (query.get('watch') === 'true' ? 'watch' : 'list') : 'get';
+  return ({ POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: route.name === undefined ? 'deletecollection' : 'delete' } as Record<string, string>)[method] ?? method.toLowerCase();
+}
+
+/** 403 as the apiserver's authorizer answers it (apierrors.NewForbidden around the RBAC message). */
+function forbidden(route: Route, method: string, query: URLSearchParams): KubeError {
+  const { info, ns, name } = route;
+  const res = route.sub ? `${info.resource}/${route.sub}` : info.resource;
+  const why = `User "${USER(ns)}" cannot ${verbOf(method, route, query)} resource "${res}" in API group "${info.group}" in the namespace "${ns}"`;
+  const d: Obj = name ? details(info, name) : info.group ? { group: info.group, kind: info.resource } : { kind: info.resource };
+  return new KubeError(403, 'Forbidden', name ? `${groupResource(info)} "${name}" is forbidden: ${why}` : `${groupResource(info)} is forbidden: ${why}`, d);
+}
+
+/** The service name of a proxy request's `[scheme:]name[:port]`. */
+const proxyServiceName = (id: string) => {
+  const parts = id.split(':');
+  return parts.length === 3 ? parts[1]! : parts[0]!;
+};
+
+/** Resources and subresources added for Gateway API and diagnostics: their injected failures read like the real ones. */
+function isNewSurface(route: Route): boolean {
+  return route.sub === 'log' || route.sub === 'proxy' || ['pods', 'events', 'endpointslices', 'httproutes'].includes(route.info.resource);
+}
+
+function injectedError(code: number, route: Route | undefined, method: string, query: URLSearchParams): KubeError {
+  if (route && isNewSurface(route)) {
+    const name = route.name && route.sub === 'proxy' ? proxyServiceName(route.name) : route.name;
+    if (code === 403) return forbidden(route, method, query);
+    if (code === 404 && name) return notFound(route.info, name);
+    if (code === 503 && route.sub === 'proxy' && name) return new KubeError(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`);
+  }
   if (code === 409 && route?.name) return conflict(route.info, route.name);
   if (code === 404 && route?.name) return notFound(route.info, route.name);
   const reason = REASONS[code] ?? (code >= 500 ? 'InternalError' : 'BadRequest');
   return new KubeError(code, reason, `injected failure (fake-kube-api): HTTP ${code} ${reason}`);
+}
+
+/** 422 as apierrors.NewInvalid writes it: `Kind.group "name" is invalid: field: Invalid value: ...`. */
+function invalid(r: ResourceInfo, name: string, errors: Array<{ field: string; message: string; reason?: string }>): KubeError {
+  const gk = r.group ? `${r.kind}.${r.group}` : r.kind;
+  const text = (e: { field: string; message: string }) => `${e.field}: ${e.message}`;
+  const all = errors.length === 1 ? text(errors[0]!) : `[${errors.map(text).join(', ')}]`;
+  const d: Obj = { name, ...(r.group ? { group: r.group } : {}), kind: r.kind, causes: errors.map((e) => ({ reason: e.reason ?? 'FieldValueInvalid', message: e.message, field: e.field })) };
+  return new KubeError(422, 'Invalid', `${gk} "${name}" is invalid: ${all}`, d);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,6 +426,17 @@ function mergeList(base: unknown[], patchList: unknown[], key: string): unknown[
 
 class JsonPatchError extends Error {}
 
+/** JSON equality, object keys in any order (what a JSON Patch `test` compares). */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (isObj(a) || isObj(b)) {
+    if (!isObj(a) || !isObj(b)) return false;
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
 /** RFC 6902 JSON patch: add, remove, replace, test, move, copy. */
 export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
@@ -334,7 +503,7 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
         }
         break;
       case 'test':
-        if (JSON.stringify(read(path, op)) !== JSON.stringify(raw.value)) {
+        if (!jsonEqual(read(path, op), raw.value)) {
           throw new JsonPatchError(`testing value /${path.join('/')} failed: test failed`);
         }
         break;
@@ -387,6 +556,12 @@ function validate(r: ResourceInfo, obj: Obj): void {
       }
     }
   }
+  // The HTTPRoute CRD's schema: its defaults are applied to the stored object (so they show in reads and
+  // make equivalent writes no-ops), then its validations.
+  if (r.kind === 'HTTPRoute') {
+    defaultHttpRoute(obj);
+    validateHttpRoute(r, obj);
+  }
   if (r.kind === 'Deployment' && obj.spec?.replicas !== undefined) {
     const n = obj.spec.replicas;
     if (!Number.isInteger(n) || n < 0) {
@@ -398,6 +573,211 @@ function validate(r: ResourceInfo, obj: Obj): void {
       );
     }
   }
+}
+
+/** The defaults of the Gateway API v1 HTTPRoute CRD (standard channel) that matter here. */
+function defaultHttpRoute(obj: Obj): void {
+  const spec = obj.spec;
+  if (!isObj(spec)) return;
+  const defaultMatch = () => ({ path: { type: 'PathPrefix', value: '/' } });
+  if (Array.isArray(spec.parentRefs)) {
+    for (const p of spec.parentRefs) {
+      if (!isObj(p)) continue;
+      p.group ??= 'gateway.networking.k8s.io';
+      p.kind ??= 'Gateway';
+    }
+  }
+  if (spec.rules === undefined) spec.rules = [{ matches: [defaultMatch()] }];
+  if (!Array.isArray(spec.rules)) return;
+  for (const rule of spec.rules) {
+    if (!isObj(rule)) continue;
+    if (rule.matches === undefined) rule.matches = [defaultMatch()];
+    for (const m of Array.isArray(rule.matches) ? rule.matches : []) {
+      if (!isObj(m)) continue;
+      if (m.path === undefined) m.path = defaultMatch().path;
+      else if (isObj(m.path)) {
+        m.path.type ??= 'PathPrefix';
+        m.path.value ??= '/';
+      }
+      for (const h of Array.isArray(m.headers) ? m.headers : []) if (isObj(h)) h.type ??= 'Exact';
+    }
+    for (const b of Array.isArray(rule.backendRefs) ? rule.backendRefs : []) {
+      if (!isObj(b)) continue;
+      b.group ??= '';
+      b.kind ??= 'Service';
+      b.weight ??= 1;
+    }
+  }
+}
+
+/** The HTTPRoute CRD's OpenAPI and CEL validations the bot could trip, with the apiserver's messages. */
+function validateHttpRoute(r: ResourceInfo, obj: Obj): void {
+  const errors: Array<{ field: string; message: string; reason?: string }> = [];
+  const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'boolean' : typeof v);
+  const typeError = (field: string, v: unknown, type: string) =>
+    errors.push({ field, message: `Invalid value: "${jsonType(v)}": ${field} in body must be of type ${type}: "${jsonType(v)}"`, reason: 'FieldValueTypeInvalid' });
+  const integer = (field: string, v: unknown, min: number, max: number) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) return typeError(field, v, 'integer');
+    if (v < min) errors.push({ field, message: `Invalid value: ${v}: ${field} in body should be greater than or equal to ${min}` });
+    else if (v > max) errors.push({ field, message: `Invalid value: ${v}: ${field} in body should be less than or equal to ${max}` });
+  };
+  const spec = obj.spec;
+  if (!isObj(spec)) {
+    if (spec !== undefined) typeError('spec', spec, 'object');
+  } else {
+    if (spec.hostnames !== undefined) {
+      if (!Array.isArray(spec.hostnames)) typeError('spec.hostnames', spec.hostnames, 'array');
+      else spec.hostnames.forEach((h: unknown, i: number) => typeof h !== 'string' && typeError(`spec.hostnames[${i}]`, h, 'string'));
+    }
+    if (!Array.isArray(spec.rules)) typeError('spec.rules', spec.rules, 'array');
+    else {
+      if (spec.rules.length > 16) errors.push({ field: 'spec.rules', message: `Too many: ${spec.rules.length}: must have at most 16 items`, reason: 'FieldValueTooMany' });
+      spec.rules.forEach((rule: unknown, i: number) => {
+        const at = `spec.rules[${i}]`;
+        if (!isObj(rule)) return typeError(at, rule, 'object');
+        if (rule.backendRefs === undefined) return;
+        if (!Array.isArray(rule.backendRefs)) return typeError(`${at}.backendRefs`, rule.backendRefs, 'array');
+        if (rule.backendRefs.length > 16) errors.push({ field: `${at}.backendRefs`, message: `Too many: ${rule.backendRefs.length}: must have at most 16 items`, reason: 'FieldValueTooMany' });
+        rule.backendRefs.forEach((b: unknown, j: number) => {
+          const ref = `${at}.backendRefs[${j}]`;
+          if (!isObj(b)) return typeError(ref, b, 'object');
+          if (b.name === undefined || b.name === '') errors.push({ field: `${ref}.name`, message: 'Required value', reason: 'FieldValueRequired' });
+          else if (typeof b.name !== 'string') typeError(`${ref}.name`, b.name, 'string');
+          if (b.weight !== undefined) integer(`${ref}.weight`, b.weight, 0, 1_000_000);
+          if (b.port !== undefined) integer(`${ref}.port`, b.port, 1, 65_535);
+          else if ((b.group === '' || b.group === 'core') && b.kind === 'Service') errors.push({ field: ref, message: 'Invalid value: "object": Must have port for Service reference' });
+        });
+      });
+    }
+  }
+  if (errors.length) throw invalid(r, String(obj.metadata?.name ?? ''), errors);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selectors: labelSelector and fieldSelector on lists, as the apiserver parses and applies them.
+
+type LabelRequirement = (labels: Record<string, string>) => boolean;
+
+function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+export function parseLabelSelector(selector: string): LabelRequirement[] {
+  const KEY = '((?:[A-Za-z0-9][-A-Za-z0-9_.]*/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)';
+  const VALUE = '((?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?)';
+  const reqs: LabelRequirement[] = [];
+  if (selector.trim() === '') return reqs;
+  for (const raw of splitTopLevel(selector)) {
+    const term = raw.trim();
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^!\\s*${KEY}$`).exec(term))) {
+      const k = m[1]!;
+      reqs.push((l) => !(k in l));
+    } else if ((m = new RegExp(`^${KEY}\\s*(==|=|!=)\\s*${VALUE}$`).exec(term))) {
+      const [, k, op, v] = m as unknown as [string, string, string, string];
+      reqs.push(op === '!=' ? (l) => l[k] !== v : (l) => l[k] === v);
+    } else if ((m = new RegExp(`^${KEY}\\s+(in|notin)\\s*\\(([^)]*)\\)$`).exec(term))) {
+      const [, k, op, list] = m as unknown as [string, string, string, string];
+      const values = list.split(',').map((v) => v.trim());
+      reqs.push(op === 'in' ? (l) => k in l && values.includes(l[k]!) : (l) => !(k in l) || !values.includes(l[k]!));
+    } else if ((m = new RegExp(`^${KEY}\\s*(>|<)\\s*(-?\\d+)$`).exec(term))) {
+      const [, k, op, n] = m as unknown as [string, string, string, string];
+      reqs.push((l) => k in l && /^-?\d+$/.test(l[k]!) && (op === '>' ? Number(l[k]) > Number(n) : Number(l[k]) < Number(n)));
+    } else if ((m = new RegExp(`^${KEY}$`).exec(term))) {
+      const k = m[1]!;
+      reqs.push((l) => k in l);
+    } else {
+      throw badRequest(`unable to parse requirement: invalid label selector: ${JSON.stringify(selector)}`);
+    }
+  }
+  return reqs;
+}
+
+/** fields.ParseSelector: `a=b,c!=d` (also `==`), with `\,` `\=` `\!` `\\` escapes in values. */
+export function parseFieldSelector(selector: string): Array<{ field: string; op: '=' | '!='; value: string }> {
+  const terms: string[] = [];
+  let cur = '';
+  for (let i = 0; i < selector.length; i++) {
+    const ch = selector[i]!;
+    if (ch === '\\' && i + 1 < selector.length) {
+      cur += ch + selector[++i];
+    } else if (ch === ',') {
+      terms.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  terms.push(cur);
+  const unescape = (v: string) => v.replace(/\\(.)/g, '$1');
+  return terms
+    .filter((t) => t.trim() !== '')
+    .map((t) => {
+      const m = /^([^=!]*?)\s*(!=|==|=)\s*(.*)$/.exec(t);
+      if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${t}'`);
+      return { field: m[1]!.trim(), op: m[2] === '!=' ? ('!=' as const) : ('=' as const), value: unescape(m[3]!) };
+    });
+}
+
+/** The field labels the apiserver accepts per kind (undefined: "field label not supported"). */
+function fieldValue(r: ResourceInfo, obj: Obj, field: string): string | undefined {
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  if (field === 'metadata.name') return str(obj.metadata?.name);
+  if (field === 'metadata.namespace') return str(obj.metadata?.namespace);
+  if (r.kind === 'Event') {
+    const io = obj.involvedObject ?? {};
+    const fields: Record<string, unknown> = {
+      'involvedObject.kind': io.kind,
+      'involvedObject.namespace': io.namespace,
+      'involvedObject.name': io.name,
+      'involvedObject.uid': io.uid,
+      'involvedObject.apiVersion': io.apiVersion,
+      'involvedObject.resourceVersion': io.resourceVersion,
+      'involvedObject.fieldPath': io.fieldPath,
+      reason: obj.reason,
+      reportingComponent: obj.reportingComponent,
+      source: obj.source?.component,
+      type: obj.type,
+    };
+    return field in fields ? str(fields[field]) : undefined;
+  }
+  if (r.kind === 'Pod') {
+    const fields: Record<string, unknown> = {
+      'spec.nodeName': obj.spec?.nodeName,
+      'spec.restartPolicy': obj.spec?.restartPolicy,
+      'spec.schedulerName': obj.spec?.schedulerName,
+      'spec.serviceAccountName': obj.spec?.serviceAccountName,
+      'spec.hostNetwork': String(obj.spec?.hostNetwork ?? false),
+      'status.phase': obj.status?.phase,
+      'status.podIP': obj.status?.podIP,
+      'status.nominatedNodeName': obj.status?.nominatedNodeName,
+    };
+    return field in fields ? str(fields[field]) : undefined;
+  }
+  return undefined;
+}
+
+function selectorFilter(r: ResourceInfo, query: URLSearchParams): (obj: Obj) => boolean {
+  const labelReqs = parseLabelSelector(query.get('labelSelector') ?? '');
+  const fieldReqs = parseFieldSelector(query.get('fieldSelector') ?? '');
+  for (const f of fieldReqs) {
+    if (fieldValue(r, { metadata: {} }, f.field) === undefined) throw badRequest(`field label not supported: ${f.field}`);
+  }
+  return (obj) => {
+    const labels: Record<string, string> = isObj(obj.metadata?.labels) ? obj.metadata.labels : {};
+    if (!labelReqs.every((req) => req(labels))) return false;
+    return fieldReqs.every((f) => (fieldValue(r, obj, f.field) === f.value) === (f.op === '='));
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,7 +873,160 @@ function seed(ns: string, opts: FakeKubeApiOptions, nextRv: () => string): Map<s
   );
   objects.set(objectPath(svc, ns, 'mcp-gateway-python'), service('mcp-gateway-python', 8000));
   objects.set(objectPath(svc, ns, 'mcp-gateway-rust'), service('mcp-gateway-rust', 8080));
+
+  // Added for Gateway API and diagnostics, after the objects above so their resourceVersions stay as they were.
+  const route = resource('gateway.networking.k8s.io', 'v1', 'httproutes')!;
+  if (opts.httpRoute !== false) {
+    const given: Obj = opts.httpRoute ? clone(opts.httpRoute) : defaultHttpRouteSeed();
+    const name = String(given.metadata?.name ?? HTTPROUTE);
+    const obj: Obj = { ...given, apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { ...given.metadata, ...meta(name) } };
+    if (!opts.httpRoute) obj.status = httpRouteStatus(created);
+    validate(route, obj);
+    objects.set(objectPath(route, ns, name), obj);
+  }
+  const pod = resource('', 'v1', 'pods')!;
+  const slice = resource('discovery.k8s.io', 'v1', 'endpointslices')!;
+  for (const app of ['mcp-gateway-python', 'mcp-gateway-rust'] as const) {
+    const d = objects.get(objectPath(dep, ns, app))!;
+    SEED_PODS[app].names.forEach((name, i) => {
+      objects.set(objectPath(pod, ns, name), seedPod(ns, app, SEED_PODS[app].hash, name, i, d.spec.template.spec.containers, meta(name), created));
+    });
+    const s = objects.get(objectPath(svc, ns, app))!;
+    const sliceName = SEED_SLICES[app];
+    objects.set(objectPath(slice, ns, sliceName), {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        ...meta(sliceName, {
+          generateName: `${app}-`,
+          labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': app },
+          annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': created },
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: app, uid: s.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        }),
+      },
+      addressType: 'IPv4',
+      endpoints: endpointsFor(ns, app, 3, 0),
+      ports: [{ name: 'http', protocol: 'TCP', port: s.spec.ports[0].targetPort }],
+    });
+  }
   return objects;
+}
+
+const HTTPROUTE = 'mcp-gateway';
+// Pod and EndpointSlice names as the controllers make them (pod-template-hash, 5-character suffixes).
+const SEED_PODS = {
+  'mcp-gateway-python': { hash: '6f7c9d8b54', names: ['mcp-gateway-python-6f7c9d8b54-2xkqp', 'mcp-gateway-python-6f7c9d8b54-7hzbm'] },
+  'mcp-gateway-rust': { hash: '59c8d7f6b4', names: ['mcp-gateway-rust-59c8d7f6b4-4vwtn', 'mcp-gateway-rust-59c8d7f6b4-9rlsj'] },
+} as const;
+const SEED_SLICES = { 'mcp-gateway-python': 'mcp-gateway-python-tq7m4', 'mcp-gateway-rust': 'mcp-gateway-rust-8x2kq' } as const;
+
+function defaultHttpRouteSeed(): Obj {
+  const svcRef = (name: string, port: number, weight: number) => ({ group: '', kind: 'Service', name, port, weight });
+  return {
+    metadata: { name: HTTPROUTE },
+    spec: {
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public-gw' }],
+      hostnames: ['mcp.example.com'],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          // The Python Service listens on 8000 (its seeded Service), the Rust one on 8080.
+          backendRefs: [svcRef('mcp-gateway-python', 8000, 100), svcRef('mcp-gateway-rust', 8080, 0)],
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ type: 'Exact', name: 'X-Canary', value: 'always' }] }],
+          backendRefs: [svcRef('mcp-gateway-rust', 8080, 1)],
+        },
+      ],
+    },
+  };
+}
+
+function httpRouteStatus(since: string): Obj {
+  return {
+    parents: [
+      {
+        parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public-gw' },
+        controllerName: 'example.net/gateway-controller',
+        conditions: [
+          { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Route is accepted', observedGeneration: 1, lastTransitionTime: since },
+          { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Resolved all the Object references for the Route', observedGeneration: 1, lastTransitionTime: since },
+        ],
+      },
+    ],
+  };
+}
+
+const podIp = (app: string, i: number) => `10.244.${app.endsWith('rust') ? 2 : 1}.${11 + i}`;
+const nodeOf = (i: number) => `node-${(i % 2) + 1}`;
+
+function seedPod(ns: string, app: string, hash: string, name: string, i: number, containers: Obj[], metadata: Obj, since: string): Obj {
+  const { generation: _, ...m } = metadata; // pods carry no generation
+  const cond = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: since });
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...m,
+      generateName: `${app}-${hash}-`,
+      labels: { app, 'pod-template-hash': hash },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-${hash}`, uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      containers: containers.map((c) => ({ ...clone(c), resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' })),
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      serviceAccount: 'default',
+      nodeName: nodeOf(i),
+      securityContext: {},
+      schedulerName: 'default-scheduler',
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
+      priority: 0,
+    },
+    status: {
+      phase: 'Running',
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(cond),
+      hostIP: `172.18.0.${(i % 2) + 2}`,
+      hostIPs: [{ ip: `172.18.0.${(i % 2) + 2}` }],
+      podIP: podIp(app, i),
+      podIPs: [{ ip: podIp(app, i) }],
+      startTime: since,
+      containerStatuses: containers.map((c) => ({
+        name: c.name,
+        state: { running: { startedAt: since } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: c.image,
+        imageID: `${String(c.image).split(':')[0]}@sha256:${'0'.repeat(64)}`,
+        containerID: `containerd://${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`,
+        started: true,
+      })),
+      qosClass: 'BestEffort',
+    },
+  };
+}
+
+/** EndpointSlice endpoints: `ready` serving ones then `notReady` ones; none is `null`, as the API server serves an empty list. */
+function endpointsFor(ns: string, app: string, ready: number, notReady: number): Obj[] | null {
+  const hash = SEED_PODS[app as keyof typeof SEED_PODS]?.hash ?? 'xxxxxxxxxx';
+  const names = SEED_PODS[app as keyof typeof SEED_PODS]?.names ?? [];
+  const SUFFIX = 'bcdfghjklmnpqrstvwxz2456789';
+  const out: Obj[] = [];
+  for (let i = 0; i < ready + notReady; i++) {
+    const isReady = i < ready;
+    const podName = names[i] ?? `${app}-${hash}-${[0, 1, 2, 3, 4].map((k) => SUFFIX[(i * 7 + k * 3) % SUFFIX.length]).join('')}`;
+    out.push({
+      addresses: [podIp(app, i)],
+      conditions: { ready: isReady, serving: isReady, terminating: false },
+      nodeName: nodeOf(i),
+      targetRef: { kind: 'Pod', namespace: ns, name: podName },
+    });
+  }
+  return out.length ? out : null;
 }
 
 function rolledOutStatus(replicas: number, generation: number, since: string): Obj {
@@ -514,6 +1047,183 @@ function rolledOutStatus(replicas: number, generation: number, since: string): O
 // The server.
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/** A custom resource takes no strategic merge patch (kubernetes/kubernetes#53558); server-side apply is not implemented here. */
+const CUSTOM_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
+const CUSTOM_PATCH_TYPES_ADVERTISED = [...CUSTOM_PATCH_TYPES, 'application/apply-patch+yaml'];
+
+// ---------------------------------------------------------------------------------------------
+// Server-side printing (what `kubectl get` asks for with `Accept: application/json;as=Table;...`), for the
+// kinds kubectl is pointed at here: Ingress (the apiserver's printer) and HTTPRoute (its CRD's
+// additionalPrinterColumns). Other kinds answer plain JSON, which kubectl prints as NAME and AGE.
+
+/** k8s.io/apimachinery duration.HumanDuration: the AGE column. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.floor(days / 365)}y` : `${Math.floor(days / 365)}y${days % 365}d`;
+  return `${Math.floor(days / 365)}y`;
+}
+
+/** The Table version the Accept header asks for first (undefined: plain JSON). */
+function tableVersion(accept: string): string | undefined {
+  for (const part of accept.split(',')) {
+    const params = Object.fromEntries(part.split(';').slice(1).map((kv) => kv.trim().split('=') as [string, string]));
+    if (params.as === 'Table' && params.g === 'meta.k8s.io' && (params.v === 'v1' || params.v === 'v1beta1')) return params.v;
+    if (!params.as) return undefined;
+  }
+  return undefined;
+}
+
+const NAME_COLUMN = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  priority: 0,
+};
+const AGE_DESCRIPTION =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+
+function tableOf(r: ResourceInfo, items: Obj[], resourceVersion: string, version: string): Obj | undefined {
+  const age = (o: Obj) => humanDuration(Date.now() - Date.parse(o.metadata?.creationTimestamp ?? ''));
+  let columns: Obj[];
+  let cells: (o: Obj) => unknown[];
+  if (r.kind === 'Ingress') {
+    columns = [
+      NAME_COLUMN,
+      { name: 'Class', type: 'string', format: '', description: 'The name of the IngressClass resource.', priority: 0 },
+      { name: 'Hosts', type: 'string', format: '', description: 'Hosts that incoming requests are matched against before the ingress rule', priority: 0 },
+      { name: 'Address', type: 'string', format: '', description: 'Address is a list containing ingress points for the load-balancer', priority: 0 },
+      { name: 'Ports', type: 'string', format: '', description: 'Ports of TLS configurations that open', priority: 0 },
+      { name: 'Age', type: 'string', format: '', description: AGE_DESCRIPTION, priority: 0 },
+    ];
+    cells = (o) => {
+      const hosts: string[] = (o.spec?.rules ?? []).map((x: Obj) => x.host).filter(Boolean);
+      const shown = hosts.length === 0 ? '*' : hosts.length > 3 ? `${hosts.slice(0, 3).join(',')} + ${hosts.length - 3} more...` : hosts.join(',');
+      const lb: string[] = (o.status?.loadBalancer?.ingress ?? []).map((x: Obj) => x.ip || x.hostname).filter(Boolean);
+      const address = lb.join(',').length > 16 ? `${lb.join(',').slice(0, 13)}...` : lb.join(',');
+      return [o.metadata.name, o.spec?.ingressClassName ?? '<none>', shown, address, o.spec?.tls?.length ? '80, 443' : '80', age(o)];
+    };
+  } else if (r.kind === 'HTTPRoute') {
+    columns = [
+      NAME_COLUMN,
+      { name: 'Hostnames', type: 'string', format: '', description: 'Custom resource definition column (in JSONPath format): .spec.hostnames', priority: 0 },
+      { name: 'Age', type: 'date', format: '', description: 'Custom resource definition column (in JSONPath format): .metadata.creationTimestamp', priority: 0 },
+    ];
+    // A `string` column of a list prints it as JSON, as the CRD table convertor's jsonpath printer does.
+    cells = (o) => [o.metadata.name, o.spec?.hostnames === undefined ? null : JSON.stringify(o.spec.hostnames), age(o)];
+  } else {
+    return undefined;
+  }
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${version}`,
+    metadata: { resourceVersion },
+    columnDefinitions: columns,
+    rows: items.map((o) => ({
+      cells: cells(o),
+      object: { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: clone(o.metadata) },
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// API discovery, as a 1.31 apiserver serves it: aggregated (apidiscovery.k8s.io/v2, one document for
+// /api and one for /apis, when the Accept header asks for it) and the legacy documents kubectl falls
+// back to (/api, /apis, /api/v1, /apis/{group}, /apis/{group}/{version}).
+
+const GROUPS = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+const AGGREGATED_TYPES = ['v2', 'v2beta1'].map((v) => ({ v, mediaType: `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList` }));
+
+/** The aggregated discovery version the Accept header prefers (undefined: plain JSON), in the client's order. */
+function aggregatedVersion(accept: string): string | undefined {
+  for (const part of accept.split(',')) {
+    const params = Object.fromEntries(
+      part
+        .split(';')
+        .slice(1)
+        .map((kv) => kv.trim().split('=') as [string, string]),
+    );
+    const type = part.split(';')[0]!.trim();
+    if (params.g === 'apidiscovery.k8s.io' && params.as === 'APIGroupDiscoveryList' && (params.v === 'v2' || params.v === 'v2beta1')) return params.v;
+    if (type === 'application/json' && !params.as) return undefined;
+    if (type === '*/*') return undefined;
+  }
+  return undefined;
+}
+
+function aggregatedDiscovery(core: boolean, version: string): Obj {
+  const groups = core ? [''] : GROUPS;
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: `apidiscovery.k8s.io/${version}`,
+    metadata: {},
+    items: groups.map((group) => ({
+      metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
+      versions: [
+        {
+          version: 'v1',
+          resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
+            resource: r.resource,
+            responseKind: { group: r.group, version: r.version, kind: r.kind },
+            scope: 'Namespaced',
+            singularResource: r.singular,
+            verbs: VERBS,
+            ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+            ...(r.categories ? { categories: r.categories } : {}),
+            ...(r.subresources
+              ? { subresources: r.subresources.map((sr) => ({ subresource: sr.name, responseKind: { group: sr.kind === r.kind ? r.group : '', version: r.version, kind: sr.kind }, verbs: sr.verbs })) }
+              : {}),
+          })),
+          freshness: 'Current',
+        },
+      ],
+    })),
+  };
+}
+
+function legacyDiscovery(pathname: string, serverAddress: string): Obj | undefined {
+  const gv = (g: string) => ({ groupVersion: `${g}/v1`, version: 'v1' });
+  if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  if (pathname === '/apis') {
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map((name) => ({ name, versions: [gv(name)], preferredVersion: gv(name) })) };
+  }
+  const group = /^\/apis\/([^/]+)$/.exec(pathname)?.[1];
+  if (group !== undefined) return GROUPS.includes(group) ? { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: [gv(group)], preferredVersion: gv(group) } : undefined;
+  const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(pathname);
+  if (!m) return undefined;
+  const g = m[1] ?? '';
+  if (g && !GROUPS.includes(g)) return undefined;
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: g ? `${g}/v1` : 'v1',
+    resources: RESOURCES.filter((r) => r.group === g).flatMap((r) => [
+      {
+        name: r.resource,
+        singularName: r.singular,
+        namespaced: true,
+        kind: r.kind,
+        verbs: VERBS,
+        ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+        ...(r.categories ? { categories: r.categories } : {}),
+      },
+      ...(r.subresources ?? []).map((sr) => ({ name: `${r.resource}/${sr.name}`, singularName: '', namespaced: true, kind: sr.kind, verbs: sr.verbs })),
+    ]),
+  };
+}
 
 /** A kubeconfig with one context on `server` and a dummy token; TLS: a CA, no verification, or no setting. */
 export function kubeconfigYaml(options: { server: string; namespace: string; tls: 'skip-verify' | 'none' | { caData: string } }): string {
@@ -562,7 +1272,132 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
     pythonDeployment: objectPath(dep, namespace, 'mcp-gateway-python'),
     rustService: objectPath(svc, namespace, 'mcp-gateway-rust'),
     pythonService: objectPath(svc, namespace, 'mcp-gateway-python'),
+    httpRoute: objectPath(resource('gateway.networking.k8s.io', 'v1', 'httproutes')!, namespace, String((opts.httpRoute && opts.httpRoute.metadata?.name) || HTTPROUTE)),
+    rustEndpointSlice: objectPath(resource('discovery.k8s.io', 'v1', 'endpointslices')!, namespace, SEED_SLICES['mcp-gateway-rust']),
+    pythonEndpointSlice: objectPath(resource('discovery.k8s.io', 'v1', 'endpointslices')!, namespace, SEED_SLICES['mcp-gateway-python']),
   };
+  const podNames = { python: [...SEED_PODS['mcp-gateway-python'].names], rust: [...SEED_PODS['mcp-gateway-rust'].names] };
+  let eventSeq = 0;
+  const podInfo = resource('', 'v1', 'pods')!;
+  const eventInfo = resource('', 'v1', 'events')!;
+  const sliceInfo = resource('discovery.k8s.io', 'v1', 'endpointslices')!;
+
+  // What is not an API object: container logs (pod -> container -> lines) and what Services answer.
+  const podLogs = new Map<string, Map<string, Array<{ text: string; at: number }>>>();
+  const proxyHandlers = new Map<string, ServiceProxyHandler>();
+  const defaultProxy: ServiceProxyHandler = (req) => (req.path === '/health' ? { status: 200, body: { status: 'ok' } } : { status: 404, body: '404 page not found\n', contentType: 'text/plain; charset=utf-8' });
+
+  /** The garbage collector, reduced to the owners the fake knows: a Service's EndpointSlices, a Deployment's pods. */
+  function collectGarbage(info: ResourceInfo, deleted: Obj): void {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      for (const [k, o] of [...objects.entries()]) {
+        const ns = `/namespaces/${deleted.metadata.namespace}/`;
+        if (!k.includes(ns)) continue;
+        const owners: Obj[] = o.metadata?.ownerReferences ?? [];
+        const ownedSlice = info.kind === 'Service' && o.kind === 'EndpointSlice' && owners.some((ref) => ref.kind === 'Service' && ref.uid === deleted.metadata.uid);
+        const ownedPod =
+          info.kind === 'Deployment' && o.kind === 'Pod' && owners.some((ref) => ref.kind === 'ReplicaSet' && String(ref.name).startsWith(`${deleted.metadata.name}-`));
+        if (ownedSlice || ownedPod) {
+          objects.delete(k);
+          if (ownedPod) podLogs.delete(o.metadata.name);
+          nextRv();
+        }
+      }
+    }, 0);
+    t.unref();
+    timers.add(t);
+  }
+
+  function sendText(res: ServerResponse, code: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
+    res.writeHead(code, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.end(text);
+  }
+
+  /** GET pods/{name}/log: the container's lines, filtered like the kubelet does (since, then tail, then limitBytes). */
+  function podLog(route: Route, query: URLSearchParams, res: ServerResponse): void {
+    const name = route.name!;
+    const pod = objects.get(objectPath(podInfo, route.ns, name));
+    if (!pod) throw notFound(podInfo, name);
+    const names = (list: unknown) => (Array.isArray(list) ? list.map((c: Obj) => String(c.name)) : []);
+    const containers = names(pod.spec?.containers);
+    const inits = names(pod.spec?.initContainers);
+    let container = query.get('container') ?? '';
+    if (!container) {
+      if (containers.length === 1) container = containers[0]!;
+      else if (containers.length === 0) throw badRequest(`a container name must be specified for pod ${name}`);
+      else {
+        let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
+        if (inits.length) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+        throw badRequest(msg);
+      }
+    } else if (!containers.includes(container) && !inits.includes(container)) {
+      throw badRequest(`container ${container} is not valid for pod ${name}`);
+    }
+    const int = (key: string): number | undefined => {
+      const v = query.get(key);
+      if (v === null) return undefined;
+      if (!/^-?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+      return Number(v);
+    };
+    const tailLines = int('tailLines');
+    const limitBytes = int('limitBytes');
+    const sinceSeconds = int('sinceSeconds');
+    const sinceTime = query.get('sinceTime');
+    const errors: Array<{ field: string; message: string }> = [];
+    if (tailLines !== undefined && tailLines < 0) errors.push({ field: 'tailLines', message: `Invalid value: ${tailLines}: must be greater than or equal to 0` });
+    if (limitBytes !== undefined && limitBytes < 1) errors.push({ field: 'limitBytes', message: `Invalid value: ${limitBytes}: must be greater than 0` });
+    if (sinceSeconds !== undefined && sinceSeconds < 1) errors.push({ field: 'sinceSeconds', message: `Invalid value: ${sinceSeconds}: must be greater than 0` });
+    if (sinceSeconds !== undefined && sinceTime !== null) errors.push({ field: 'sinceSeconds', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+    if (errors.length) throw invalid({ ...podInfo, kind: 'PodLogOptions' }, name, errors);
+    if (query.get('previous') === 'true') throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    let lines = podLogs.get(name)?.get(container) ?? [];
+    const since = sinceSeconds !== undefined ? Date.now() - sinceSeconds * 1000 : sinceTime !== null ? Date.parse(sinceTime) : undefined;
+    if (since !== undefined && !Number.isNaN(since)) lines = lines.filter((l) => l.at >= since);
+    if (tailLines !== undefined) lines = tailLines === 0 ? [] : lines.slice(-tailLines);
+    const stamp = query.get('timestamps') === 'true';
+    // RFC3339Nano, as Go prints it (trailing zeros of the fraction dropped).
+    const rfc3339Nano = (ms: number) => new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
+    let text = lines.map((l) => `${stamp ? `${rfc3339Nano(l.at)} ` : ''}${l.text}\n`).join('');
+    if (limitBytes !== undefined) text = Buffer.from(text).subarray(0, limitBytes).toString('utf8');
+    sendText(res, 200, text, 'text/plain');
+  }
+
+  /** GET services/{[scheme:]name[:port]}/proxy/{path}: the API server finds a ready endpoint and relays what the Service answers. */
+  async function serviceProxy(route: Route, method: string, url: URL, res: ServerResponse): Promise<void> {
+    const id = route.name!;
+    const parts = id.split(':');
+    if (parts.length > 3 || (parts.length === 3 && !['', 'http', 'https'].includes(parts[0]!)) || !parts[parts.length === 3 ? 1 : 0]) {
+      throw badRequest(`invalid service request ${JSON.stringify(id)}`);
+    }
+    const svcName = parts.length === 3 ? parts[1]! : parts[0]!;
+    const port = parts.length === 3 ? parts[2]! : (parts[1] ?? '');
+    const service = objects.get(objectPath(svc, route.ns, svcName));
+    if (!service) throw notFound(svc, svcName);
+    const ports: Obj[] = service.spec?.ports ?? [];
+    let portName = port;
+    if (/^\d+$/.test(port)) {
+      const sp = ports.find((p) => String(p.port) === port);
+      if (!sp) throw new KubeError(503, 'ServiceUnavailable', `no service port ${port} found for service ${JSON.stringify(svcName)}`);
+      portName = sp.name ?? '';
+    }
+    const ready = [...objects.values()]
+      .filter((o) => o.kind === 'EndpointSlice' && o.metadata?.namespace === route.ns && o.metadata?.labels?.['kubernetes.io/service-name'] === svcName)
+      .flatMap((sl) => {
+        const p = (sl.ports ?? []).find((x: Obj) => (x.name ?? '') === portName);
+        return p ? (sl.endpoints ?? []).filter((e: Obj) => e.conditions?.ready !== false).map((e: Obj) => `${e.addresses?.[0]}:${p.port}`) : [];
+      });
+    if (!ready.length) throw new KubeError(503, 'ServiceUnavailable', `no endpoints available for service ${JSON.stringify(svcName)}`);
+    const handler = proxyHandlers.get(svcName) ?? defaultProxy;
+    const req: ServiceProxyRequest = { method, path: route.proxyPath ?? '/', query: Object.fromEntries(url.searchParams), port };
+    const answer = typeof handler === 'function' ? await handler(req) : handler;
+    if (answer.delayMs) await sleep(answer.delayMs);
+    if (answer.refused) throw new KubeError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ready[0]}: connect: connection refused`);
+    const body = answer.body === undefined ? { status: 'ok' } : answer.body;
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const isJson = typeof body !== 'string' || (() => { try { JSON.parse(body); return true; } catch { return false; } })();
+    sendText(res, answer.status ?? 200, text, answer.contentType ?? (isJson ? 'application/json' : 'text/plain; charset=utf-8'), answer.headers);
+  }
 
   // The Deployment controller, reduced to "the new ReplicaSet is instantly healthy".
   function scheduleRollout(key: string, generation: number): void {
@@ -662,6 +1497,8 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       },
     };
     delete obj.metadata.resourceVersion;
+    // A custom resource with a status subresource: create cannot set status.
+    if (info.custom) delete obj.status;
     validate(info, obj);
     if (info.kind === 'Deployment') obj.status = {};
     if (dryRun) return obj;
@@ -669,6 +1506,24 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
     objects.set(key, obj);
     if (info.kind === 'Deployment') scheduleRollout(key, 1);
     return clone(obj);
+  }
+
+  const safeDecode = (path: string) => {
+    try {
+      return decodeURIComponent(path);
+    } catch {
+      return path;
+    }
+  };
+
+  /** A custom resource is decoded as unstructured: its body must say what it is. */
+  function checkTypeMeta(info: ResourceInfo, body: unknown, raw: string): void {
+    if (!info.custom || !isObj(body)) return;
+    if (!body.kind) throw badRequest(`the object provided is unrecognized (must be of type ${info.kind}): Object 'Kind' is missing in '${raw}'`);
+    if (body.apiVersion !== apiVersionOf(info)) {
+      throw badRequest(`the API version in the data (${String(body.apiVersion ?? '')}) does not match the expected API version (${apiVersionOf(info)})`);
+    }
+    if (body.kind !== info.kind) throw badRequest(`the object provided is unrecognized (must be of type ${info.kind}): kind ${String(body.kind)}`);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -697,12 +1552,12 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       const failure = failures.find(
         (f) =>
           (!f.method || f.method.toUpperCase() === method) &&
-          (!f.pathIncludes || url.pathname.includes(f.pathIncludes)) &&
+          (!f.pathIncludes || url.pathname.includes(f.pathIncludes) || safeDecode(url.pathname).includes(f.pathIncludes)) &&
           (f.dryRun === undefined || f.dryRun === (url.searchParams.get('dryRun') === 'All')),
       );
       if (failure) {
         if (--failure.times <= 0) failures = failures.filter((f) => f !== failure);
-        const err = injectedError(failure.status, route);
+        const err = injectedError(failure.status, route, method, url.searchParams);
         return sendJson(res, err.code, err.toStatus(), err.code === 429 ? { 'retry-after': '1' } : {});
       }
 
@@ -724,6 +1579,23 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       if (!/application\/json|\*\/\*|application\/\*/.test(accept)) {
         throw new KubeError(406, 'NotAcceptable', `only the following media types are accepted: application/json`);
       }
+      if (method === 'GET' && (url.pathname === '/api' || url.pathname === '/apis')) {
+        const v = aggregatedVersion(accept);
+        if (v) {
+          const mt = AGGREGATED_TYPES.find((t) => t.v === v)!.mediaType;
+          return sendJson(res, 200, aggregatedDiscovery(url.pathname === '/api', v), { 'content-type': mt, vary: 'Accept' });
+        }
+      }
+      const discovery = method === 'GET' ? legacyDiscovery(url.pathname, `${String(req.headers.host ?? '127.0.0.1')}`) : undefined;
+      if (discovery) return reply(200, discovery);
+
+      if (route?.sub === 'log' && route.info.resource === 'pods' && route.name !== undefined) {
+        if (method !== 'GET') throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        return podLog(route, url.searchParams, res);
+      }
+      if (route?.sub === 'proxy' && route.info.resource === 'services' && route.name !== undefined) {
+        return await serviceProxy(route, method, url, res);
+      }
       if (!route || (route.sub !== undefined && route.sub !== 'status')) {
         throw new KubeError(404, 'NotFound', 'the server could not find the requested resource', {});
       }
@@ -742,17 +1614,27 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       if (route.name === undefined) {
         if (method === 'GET') {
           const prefix = collectionPath(route.info, route.ns) + '/';
+          const selected = selectorFilter(route.info, url.searchParams);
           const items = [...objects.entries()]
-            .filter(([k]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
+            .filter(([k, o]) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/') && selected(o))
             .map(([, o]) => {
               const c = clone(o);
-              delete c.apiVersion;
-              delete c.kind;
+              // Built-in lists carry typed items (no apiVersion/kind); a custom resource's are unstructured and keep them.
+              if (!route.info.custom) {
+                delete c.apiVersion;
+                delete c.kind;
+              }
               return c;
             });
+          const tv = tableVersion(accept);
+          const table = tv ? tableOf(route.info, items, String(rvCounter), tv) : undefined;
+          if (table) return sendJson(res, 200, table, { 'content-type': `application/json;as=Table;v=${tv};g=meta.k8s.io` });
           return reply(200, { kind: `${route.info.kind}List`, apiVersion: apiVersionOf(route.info), metadata: { resourceVersion: String(rvCounter) }, items });
         }
-        if (method === 'POST') return reply(201, create(route, body, dryRun));
+        if (method === 'POST') {
+          checkTypeMeta(route.info, body, raw);
+          return reply(201, create(route, body, dryRun));
+        }
         throw new KubeError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       }
 
@@ -761,12 +1643,30 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       if (!current) throw notFound(route.info, route.name);
 
       switch (method) {
-        case 'GET':
+        case 'GET': {
+          const tv = route.sub === undefined ? tableVersion(accept) : undefined;
+          const table = tv ? tableOf(route.info, [current], current.metadata.resourceVersion, tv) : undefined;
+          if (table) return sendJson(res, 200, table, { 'content-type': `application/json;as=Table;v=${tv};g=meta.k8s.io` });
           return reply(200, current);
+        }
         case 'PUT':
           if (body === undefined) throw badRequest('the body of the request is empty');
+          if (route.info.custom) {
+            checkTypeMeta(route.info, body, raw);
+            // Custom resources allow no unconditional update.
+            if (isObj(body) && !(isObj(body.metadata) && body.metadata.resourceVersion)) {
+              throw invalid(route.info, route.name, [{ field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+            }
+          }
           return reply(200, update(route, key, current, clone(body), dryRun));
         case 'PATCH': {
+          if (route.info.custom && !CUSTOM_PATCH_TYPES.includes(contentType)) {
+            throw new KubeError(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_PATCH_TYPES_ADVERTISED.join(', ')}`,
+            );
+          }
           if (!PATCH_TYPES.includes(contentType)) {
             throw new KubeError(
               415,
@@ -780,6 +1680,11 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
             try {
               patched = applyJsonPatch(current, body);
             } catch (err) {
+              // The apiserver answers any failed JSON Patch (a `test` that does not hold, a missing path) with
+              // this generic 422 (NewGenericServerResponse, no resource): it does not say which operation failed.
+              if (err instanceof JsonPatchError && route.info.custom) {
+                throw new KubeError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+              }
               if (err instanceof JsonPatchError) throw new KubeError(422, 'UnprocessableEntity', err.message);
               throw err;
             }
@@ -810,6 +1715,8 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
           if (!dryRun) {
             objects.delete(key);
             nextRv();
+            if (route.info.kind === 'Service' || route.info.kind === 'Deployment') collectGarbage(route.info, current);
+            if (route.info.kind === 'Pod') podLogs.delete(route.name);
           }
           return reply(200, {
             kind: 'Status',
@@ -847,6 +1754,7 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
     namespace,
     objects,
     paths,
+    podNames,
     get: (path: string) => objects.get(path),
     requests,
     failNext(match, status, times = 1) {
@@ -855,12 +1763,95 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
     setDelay(ms) {
       delayMs = ms;
     },
+    setPodLog(pod, lines, options = {}) {
+      const obj = objects.get(objectPath(podInfo, namespace, pod));
+      if (!obj) throw new Error(`fake-kube-api: no pod ${pod} in ${namespace} (seeded: ${[...podNames.python, ...podNames.rust].join(', ')})`);
+      const container = options.container ?? obj.spec?.containers?.[0]?.name;
+      const now = Date.now();
+      const stored = lines.map((l) => (typeof l === 'string' ? { text: l, at: now } : { text: l.text, at: new Date(l.at).getTime() }));
+      if (!podLogs.has(pod)) podLogs.set(pod, new Map());
+      podLogs.get(pod)!.set(container, stored);
+    },
+    addEvent(input) {
+      const io = input.involvedObject;
+      const ns = io.namespace ?? namespace;
+      const last = input.lastTimestamp !== undefined ? new Date(input.lastTimestamp) : new Date();
+      const first = input.firstTimestamp !== undefined ? new Date(input.firstTimestamp) : last;
+      const info = RESOURCES.find((r) => r.kind === io.kind);
+      const target = info ? objects.get(objectPath(info, ns, io.name)) : undefined;
+      const SOURCES: Record<string, string> = { Deployment: 'deployment-controller', ReplicaSet: 'replicaset-controller', Pod: 'kubelet', Service: 'service-controller', Ingress: 'nginx-ingress-controller', HTTPRoute: 'gateway-controller', EndpointSlice: 'endpoint-slice-controller' };
+      // Named as client-go's recorder names them: <object>.<unix nanoseconds in hex>, so they sort by time.
+      const nano = BigInt(last.getTime()) * 1_000_000n + BigInt(++eventSeq);
+      const name = `${io.name}.${nano.toString(16)}`;
+      const event: Obj = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: ns, uid: randomUUID(), resourceVersion: nextRv(), creationTimestamp: k8sTime(first) },
+        involvedObject: {
+          kind: io.kind,
+          namespace: ns,
+          name: io.name,
+          uid: io.uid ?? target?.metadata?.uid ?? randomUUID(),
+          apiVersion: io.apiVersion ?? (info ? apiVersionOf(info) : 'v1'),
+          ...(target ? { resourceVersion: target.metadata.resourceVersion } : {}),
+          ...(io.fieldPath ? { fieldPath: io.fieldPath } : {}),
+        },
+        reason: input.reason,
+        message: input.message,
+        source: { component: input.source ?? SOURCES[io.kind] ?? 'fake-controller' },
+        firstTimestamp: k8sTime(first),
+        lastTimestamp: k8sTime(last),
+        count: input.count ?? 1,
+        type: input.type ?? 'Normal',
+        eventTime: null,
+        reportingComponent: '',
+        reportingInstance: '',
+      };
+      objects.set(objectPath(eventInfo, ns, name), event);
+      return clone(event);
+    },
+    setEndpoints(service, counts) {
+      const existing = [...objects.entries()].find(([, o]) => o.kind === 'EndpointSlice' && o.metadata?.namespace === namespace && o.metadata?.labels?.['kubernetes.io/service-name'] === service);
+      const owner = objects.get(objectPath(svc, namespace, service));
+      if (!existing && !owner) throw new Error(`fake-kube-api: no Service ${service} in ${namespace}`);
+      const endpoints = endpointsFor(namespace, service, counts.ready, counts.notReady ?? 0);
+      if (existing) {
+        const [key, slice] = existing;
+        objects.set(key, { ...slice, metadata: { ...slice.metadata, resourceVersion: nextRv(), generation: (slice.metadata.generation ?? 1) + 1 }, endpoints });
+        return;
+      }
+      const name = SEED_SLICES[service as keyof typeof SEED_SLICES] ?? `${service}-${randomUUID().slice(0, 5)}`;
+      objects.set(objectPath(sliceInfo, namespace, name), {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name,
+          generateName: `${service}-`,
+          namespace,
+          uid: randomUUID(),
+          resourceVersion: nextRv(),
+          generation: 1,
+          creationTimestamp: k8sTime(new Date()),
+          labels: { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io', 'kubernetes.io/service-name': service },
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: service, uid: owner!.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        },
+        addressType: 'IPv4',
+        endpoints,
+        ports: [{ name: owner!.spec?.ports?.[0]?.name ?? 'http', protocol: 'TCP', port: owner!.spec?.ports?.[0]?.targetPort ?? 8080 }],
+      });
+    },
+    setServiceProxy(service, handler) {
+      if (handler === undefined) proxyHandlers.delete(service);
+      else proxyHandlers.set(service, handler);
+    },
     reset() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
       rvCounter = 0;
       objects.clear();
       for (const [k, v] of seed(namespace, opts, nextRv)) objects.set(k, v);
+      podLogs.clear();
+      proxyHandlers.clear();
       requests.length = 0;
       failures = [];
       delayMs = 0;

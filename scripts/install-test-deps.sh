@@ -14,6 +14,7 @@ DEPS=(
   "prometheus-alertmanager prometheus-alertmanager"
   "amtool prometheus-alertmanager"
   "chromium chromium"
+  "kubectl kubernetes-client"
 )
 
 log() { printf '[install-test-deps] %s\n' "$*"; }
