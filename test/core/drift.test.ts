@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { approveRequest, requestWeightChange } from '../../src/core/approvals.js';
 import { checkDrift, KNOWN_ROUTE_KEY, type KnownRoute } from '../../src/core/drift.js';
 import { rollbackCanary } from '../../src/core/rollback.js';
+import { putCanaryRouteInPlace } from '../../src/core/route.js';
 import { coreKit, type Kit } from './kit.js';
 
 /** The canary at `percent`, set by the bot and known to it. */
@@ -124,6 +125,18 @@ describe("the bot's own changes never drift", () => {
 
     kit.clock.advance(60_000);
     expect((await rollbackCanary(kit.deps, { actor: 'U0ALICE', source: 'status' })).kind).toBe('rolled-back');
+    expect(await checkDrift(kit.deps)).toBeUndefined();
+    expect(await drifts(kit)).toEqual([]);
+  });
+
+  it('putting the canary route back after the rollback fallback removed it (route apply)', async () => {
+    const kit = coreKit();
+    kit.holdAt(25);
+    kit.router.failNext('resetToPrimary', undefined, 2);
+    expect((await rollbackCanary(kit.deps, { actor: 'U0ALICE', source: 'status' }, { writeAttempts: 2, retryDelayMs: 1 })).kind).toBe('route-removed');
+    expect(await checkDrift(kit.deps)).toBeUndefined();
+    expect(await putCanaryRouteInPlace(kit.deps, { actor: 'U0BOB' })).toMatchObject({ kind: 'applied' });
+    expect(kit.router.route).toMatchObject({ exists: true, percent: 0 });
     expect(await checkDrift(kit.deps)).toBeUndefined();
     expect(await drifts(kit)).toEqual([]);
   });

@@ -154,6 +154,8 @@ describe('the approval', () => {
       ['remove-canary-route', true, 4, 4],
     ]);
     expect(kit.cluster.deployments.has('mcp-gateway-python')).toBe(false);
+    expect(kit.cluster.services.has('mcp-gateway-python')).toBe(false);
+    expect(kit.cluster.services.has('mcp-gateway-rust')).toBe(true);
     expect(kit.router.route.exists).toBe(false);
     const actions = (await kit.auditEntries()).map((e) => e.action);
     expect(actions.slice(0, 5)).toEqual(['finalize-finished', 'finalize-step', 'finalize-step', 'finalize-step', 'finalize-step']);

@@ -252,6 +252,18 @@ describe('runGuardTick', () => {
     expect(threadKinds(kit)).toEqual(['escalation L1 U0ONCALL', 'resolved']);
   });
 
+  it('GUARD=page: someone rolling back ends the episode, and its page is resolved', async () => {
+    const kit = coreKit({ GUARD: 'page' });
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    expect((await tick(kit)).kind).toBe('paged');
+    kit.holdAt(0);
+    expect(await tick(kit)).toEqual({ kind: 'skipped', why: 'canary-at-zero' });
+    expect(threadKinds(kit)).toEqual(['escalation L1 U0ONCALL', 'resolved']);
+    expect(kit.announcer.updates.at(-1)).toMatchObject({ origin: 'guard', status: 'resolved' });
+  });
+
   it('GUARD=page: an unacknowledged page escalates to L2 on the alert timers', async () => {
     const kit = coreKit({ GUARD: 'page', ESCALATE_L2_AFTER: '15m', ESCALATE_L3_AFTER: '30m' });
     kit.holdAt(10);

@@ -220,6 +220,8 @@ type ClusterOp = 'readDeployment' | 'readDeploymentEnv' | 'setDeploymentEnv' | '
 export class InMemoryCluster implements Cluster {
   readonly deployments = new Map<string, DeploymentReadiness>();
   readonly env = new Map<string, ContainerEnv[]>();
+  /** The Services that exist. */
+  readonly services = new Set<string>();
   /** Every write, in order, with its dry-run flag. */
   readonly writes: Array<{ op: ClusterOp; args: unknown; dryRun: boolean }> = [];
   private readonly failures: Array<PlannedFailure<ClusterOp>> = [];
@@ -232,6 +234,7 @@ export class InMemoryCluster implements Cluster {
       this.deployments.set(name, { name, desired: 3, ready: 3, available: 3, updated: 3, rolloutComplete: true });
     }
     this.env.set(this.targets.pythonDeployment, [{ container: 'gateway', env: { LOG_LEVEL: 'info' } }]);
+    this.services.add(this.targets.pythonService).add(this.targets.rustService);
   }
 
   /** The next `times` calls of `op` throw; `filter.dryRun` limits it to real writes (false) or dry runs (true). */
@@ -272,14 +275,17 @@ export class InMemoryCluster implements Cluster {
     if (target) Object.assign(target.env, env);
   }
 
+  /** As the API server does: deleting what is not there is a 404, dry run or not. */
   async deleteDeployment(name: string, options?: WriteOptions): Promise<void> {
     this.fail('deleteDeployment', options);
+    if (!this.deployments.has(name)) throw new ClusterError('not-found', `deployments.apps "${name}" not found`, { status: 404, verb: 'delete', resource: 'deployments', name });
     if (!this.write('deleteDeployment', { name }, options)) this.deployments.delete(name);
   }
 
   async deleteService(name: string, options?: WriteOptions): Promise<void> {
     this.fail('deleteService', options);
-    this.write('deleteService', { name }, options);
+    if (!this.services.has(name)) throw new ClusterError('not-found', `services "${name}" not found`, { status: 404, verb: 'delete', resource: 'services', name });
+    if (!this.write('deleteService', { name }, options)) this.services.delete(name);
   }
 }
 

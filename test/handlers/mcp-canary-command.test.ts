@@ -44,7 +44,7 @@ describe('help', () => {
     { text: 'frobnicate now', problem: 'Unknown subcommand "frobnicate".' },
     { text: 'status please', problem: '`status` takes no arguments (got "please").' },
     { text: 'shadow maybe', problem: '`shadow` takes one of `on`, `off` or `status`.' },
-  ])('answers "$text" with the usage in the ack itself', async ({ text, problem }) => {
+  ])('answers $text with the usage in the ack itself', async ({ text, problem }) => {
     const h = handlerKit();
     const c = await command(h, text);
     expect(c.ackedAtOnce).toBe(true);
