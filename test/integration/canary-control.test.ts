@@ -218,6 +218,25 @@ describe('two-person rule', () => {
     await h.response(bob.responseId);
     expect(h.canaryAnnotations()[WEIGHT]).toBe('50');
   });
+
+  it('writes exactly the weight (and its own applied-* record) on the canary Ingress, nothing else', async () => {
+    h = await startHarness({ redis: redisServer() });
+    h.setCanary(5, { hoursAgo: 50, annotations: { 'nginx.ingress.kubernetes.io/canary-by-header': 'X-Canary' } });
+    const strip = (o: any) => {
+      const c = structuredClone(o);
+      for (const k of Object.keys(c.metadata.annotations)) if (k.startsWith('mcp-canary.stoa.dev/applied-') || k === WEIGHT) delete c.metadata.annotations[k];
+      delete c.metadata.resourceVersion;
+      delete c.metadata.generation;
+      return c;
+    };
+    const before = strip(h.kube.get(h.kube.paths.canaryIngress));
+    const { message, requestId } = await requestPromotion();
+    await h.response((await h.click('canary_approve', requestId, { user: USERS.bob, messageTs: message.ts })).responseId);
+    const after = h.kube.get(h.kube.paths.canaryIngress);
+    expect(after.metadata.annotations[WEIGHT]).toBe('10');
+    expect(after.metadata.annotations['mcp-canary.stoa.dev/applied-weight']).toBe('10');
+    expect(strip(after)).toEqual(before);
+  });
 });
 
 describe('rollback', () => {
