@@ -67,7 +67,8 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         const result = await requestAndAnnounce(ctx, client, { actor, target, origin: { channel } });
         // Announced in the channel: the requester gets a short confirmation; otherwise the whole answer.
         const reply =
-          result.reply ?? (!result.announced || result.outcome.kind === 'requested' ? renderWeightChangeOutcome(result.outcome) : undefined);
+          result.reply ??
+          (!result.announced || result.outcome.kind === 'requested' || (ctx.channel !== undefined && channel !== ctx.channel) ? renderWeightChangeOutcome(result.outcome) : undefined);
         if (reply) await respond({ response_type: 'ephemeral', ...reply });
         return;
       }
@@ -75,7 +76,8 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         const { outcome, posted, message } = await rollbackAndAnnounce(ctx, client, { actor, reason: parsed.reason, source: 'command', origin: { channel } });
         // Not in the channel (nothing changed, or the post failed: rate limit, bot not in channel): the person who asked still learns the outcome.
         if (!posted) await respond({ response_type: outcome.kind === 'already-rolled-back' ? 'ephemeral' : 'in_channel', ...message });
-        else if (channel !== ctx.channel) await respond({ response_type: 'ephemeral', text: `Rolled back: announced in <#${ctx.channel}>.` });
+        else if (ctx.channel !== undefined && channel !== ctx.channel)
+          await respond({ response_type: 'ephemeral', text: `${outcome.kind === 'failed' ? 'Rollback FAILED' : 'Rolled back'}: announced in <#${ctx.channel}>.` });
         return;
       }
       case 'history': {

@@ -61,6 +61,15 @@ export async function receiveAlertNotification(deps: AlertDeps, notification: Al
       await deps.store.cancelJobs(escalationJobIds(record));
     } else if (needsEscalation(record, deps.alertPolicy)) {
       await startEscalation(deps, record);
+      // The message says who was notified: updated now, not at Alertmanager's next repeat.
+      const escalated = await messageContext(deps, record);
+      const escalatedHash = renderedHash(record, escalated);
+      if (escalatedHash !== record.renderedHash) {
+        await deps.announcer
+          .update(record, escalated)
+          .then(() => (record.renderedHash = escalatedHash))
+          .catch((error: unknown) => deps.logger.warn({ err: describe(error), group: id }, 'could not update the alert message after L1'));
+      }
     }
     // Save before a possible auto-rollback so a crash there cannot repeat what was already posted.
     await deps.store.saveAlertGroup(record);
@@ -314,7 +323,7 @@ async function autoRollback(deps: AlertDeps, record: AlertGroupRecord): Promise<
   const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${names} firing` });
   record.autoRollback = { at: deps.clock.now().toISOString(), outcome: outcome?.kind ?? 'already-rolled-back' };
   // Only the rollback that moved traffic is announced: the guard or another replica may have done it already.
-  if (outcome && movedTraffic(outcome)) await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+  if (outcome && outcome.kind !== 'already-rolled-back') await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
   await deps.store.saveAlertGroup(record);
   if (outcome && movedTraffic(outcome)) {
     await cancelPendingAfterRollback(deps, 'mcp-canary');
@@ -346,7 +355,7 @@ async function receiveWithoutStore(deps: AlertDeps, n: AlertNotification, reason
   Object.assign(record, where);
   if (shouldAutoRollback(record, deps.alertPolicy)) {
     const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${alertNames(record)} firing` });
-    if (outcome && movedTraffic(outcome)) await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+    if (outcome && outcome.kind !== 'already-rolled-back') await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
   }
   return { kind: 'degraded', reason };
 }

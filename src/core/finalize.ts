@@ -5,7 +5,7 @@
 import type { CoreDeps } from './deps.js';
 import { rememberRoute } from './drift.js';
 import type { ApprovalRequest, CleanupStep, StepResult } from './entities.js';
-import { describe } from './errors.js';
+import { ClusterError, describe } from './errors.js';
 import { formatDuration } from './format.js';
 import { CLEANUP_AFTER_MS } from './phase.js';
 import type { WriteOptions } from './ports.js';
@@ -39,19 +39,28 @@ async function runStep(deps: Pick<CoreDeps, 'cluster' | 'router'>, step: Cleanup
   const t = deps.cluster.targets;
   switch (step.id) {
     case 'delete-python-deployment':
-      await deps.cluster.deleteDeployment(t.pythonDeployment, options);
-      return 'deleted';
+      return deleted(() => deps.cluster.deleteDeployment(t.pythonDeployment, options));
     case 'delete-python-service':
-      await deps.cluster.deleteService(t.pythonService, options);
-      return 'deleted';
+      return deleted(() => deps.cluster.deleteService(t.pythonService, options));
     case 'promote-canary-route': {
+      // 0: already done (a cleanup that stopped is run again); the router throws when there is nothing to point.
       const changed = await deps.router.promoteCanaryToPrimary(options);
-      if (changed === 0) throw new Error(`${step.target} has no backend on service ${t.pythonService}`);
-      return `${changed} backend${changed === 1 ? '' : 's'} repointed`;
+      return changed === 0 ? `already pointed at ${t.rustService}` : `${changed} backend${changed === 1 ? '' : 's'} repointed`;
     }
     case 'remove-canary-route':
       await deps.router.removeCanaryParts(options);
       return 'removed';
+  }
+}
+
+/** A delete is done when the object is gone, whoever deleted it (a cleanup that stopped can be run again). */
+async function deleted(remove: () => Promise<void>): Promise<string> {
+  try {
+    await remove();
+    return 'deleted';
+  } catch (error) {
+    if (error instanceof ClusterError && error.kind === 'not-found') return 'already deleted';
+    throw error;
   }
 }
 
@@ -157,7 +166,7 @@ export async function applyFinalize(
     await onStep(result, i + 1, plan.length).catch(() => undefined);
     if (!result.ok) return { kind: 'stopped', results, notDone: plan.slice(i + 1), reasons: [result.detail] };
   }
-  await rememberRoute(deps, { exists: false, percent: 0 });
+  if (!deps.policy.dryRun) await rememberRoute(deps, { exists: false, percent: 0 });
   deps.audit.record({ at: deps.clock.now().toISOString(), actor, action: 'finalize-finished', summary: 'cleanup finished: Rust serves all traffic through the primary route', requestId: request.id });
   return { kind: 'finished', results, notDone: [], reasons: [] };
 }

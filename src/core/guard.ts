@@ -18,7 +18,7 @@ import type { GoNoGoReadings } from './go-no-go.js';
 import type { GuardPolicy } from './policy.js';
 import type { AlertSource, MetricsSource } from './ports.js';
 import { percentOf } from './ramp.js';
-import { automaticRollback, movedTraffic } from './rollback.js';
+import { automaticRollback, movedTraffic, rollbackCanary } from './rollback.js';
 
 export const GUARD_STATE_KEY = 'guard:state';
 /** Checks in a row without data before the channel hears the guard cannot see. */
@@ -109,7 +109,7 @@ export interface GuardState {
   /** The "cannot see" warning was posted and data has not returned since. */
   noDataWarned: boolean;
   /** The current breach episode: when it began and what the guard did about it. */
-  episode?: { startedAt: string; actedAt?: string; action?: 'rollback' | 'page' | 'off' };
+  episode?: { startedAt: string; actedAt?: string; action?: 'rollback' | 'page' | 'off'; failedAt?: string };
 }
 
 export const INITIAL_GUARD_STATE: GuardState = { breachesInRow: 0, noDataInRow: 0, noDataWarned: false };
@@ -211,7 +211,7 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
   }
 
   // Act once per episode, on one replica, also when another replica or the alert path acts at the same time.
-  const acting = await settledWithin(deps.store.claimOnce(`guard:act:${decision.episodeStartedAt}`, 86_400_000), STORE_WAIT_MS);
+  const acting = await settledWithin(deps.store.claimOnce(`guard:act:${decision.episodeStartedAt}:${check.at}`, 86_400_000), STORE_WAIT_MS);
   state.episode = { ...state.episode!, actedAt: check.at, action: policy.mode };
   await save(deps, local, state);
   if (acting?.value === false) return { kind: 'checked', check, state, noData };
@@ -229,13 +229,19 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
     const page = await pageForGuard(deps, { episodeStartedAt: decision.episodeStartedAt, evidence, percent });
     return { kind: 'paged', check, state, page, noData };
   }
-  const outcome = await automaticRollback(deps, {
+  const retrying = previous.episode?.startedAt === decision.episodeStartedAt && previous.episode.failedAt !== undefined;
+  const outcome = await (retrying ? rollbackCanary : automaticRollback)(deps, {
     actor: 'guard',
     source: 'guard',
     reason: `${evidence.reasons.join('; ')} (${state.breachesInRow} checks in a row)`,
     evidence,
   });
-  return { kind: 'rolled-back', check, state, outcome: outcome && movedTraffic(outcome) ? outcome : undefined, noData };
+  if (outcome?.kind === 'failed') {
+    // Not done: the next breaching check tries again; the caller announces the manual commands now.
+    state.episode = { ...state.episode!, actedAt: undefined, failedAt: check.at };
+    await save(deps, local, state);
+  }
+  return { kind: 'rolled-back', check, state, outcome: outcome && outcome.kind !== 'already-rolled-back' ? outcome : undefined, noData };
 }
 
 /** An episode is over: a page it raised is resolved, so its escalation stops. */

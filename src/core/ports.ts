@@ -8,14 +8,19 @@ import type {
   ApprovalRequest,
   AuditEntry,
   CanaryRoute,
+  ClusterEvent,
   ContainerEnv,
   CreateRequestResult,
   DeploymentReadiness,
+  EndpointCounts,
   LabelledSamples,
+  PodSummary,
+  ProxyAnswer,
   RangeSeries,
   RequestStatus,
   RouteCopy,
   RouteRef,
+  RouteShapeCheck,
   Sample,
   SilenceRequest,
 } from './entities.js';
@@ -59,12 +64,20 @@ export interface TrafficRouter {
   removeCanaryRoute?(options?: WriteOptions): Promise<void>;
   /** Puts the canary route in place at 0 when absent (from the kept copy, else the configured manifest). */
   applyCanaryRoute(copy: RouteCopy | undefined, by: { appliedBy: string; appliedAt: string }, options?: WriteOptions): Promise<RouteApplied>;
-  /** Cleanup: the primary route sends everything to the canary service; returns how many backends changed. */
+  /**
+   * Cleanup: the primary route sends everything to the canary service; returns how many backends changed (0 when
+   * it already did). Throws when the primary route has a backend on neither service.
+   */
   promoteCanaryToPrimary(options?: WriteOptions): Promise<number>;
   /** Cleanup: the canary-only parts of the route go (its last step). */
   removeCanaryParts(options?: WriteOptions): Promise<void>;
   /** The commands an engineer runs by hand when the bot cannot write. */
   manualRollbackCommands(): string[];
+  /**
+   * Read-only, for diagnostics: does the canary route exist, match the primary route (what requests it
+   * serves) and get accepted by the traffic layer. One entry per aspect, in the traffic layer's words.
+   */
+  checkRouteShape(): Promise<RouteShapeCheck[]>;
 }
 
 // ---------- The cluster: the two deployments and their services ----------
@@ -174,4 +187,33 @@ export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+}
+
+// ---------- Diagnostics: what the runbook's troubleshooting reads from the cluster ----------
+
+export interface DiagnosticsSettings {
+  /** RUST_HEALTH_PATH: the Rust gateway's health endpoint, starting with '/'. */
+  rustHealthPath: string;
+  /** DIAGNOSE_LOG_LINES: the last lines read from each pod's log. */
+  logLines: number;
+  /** PYTHON_POD_SELECTOR: a label selector of the Python gateway's pods. */
+  pythonPodSelector: string;
+}
+
+/**
+ * Read-only: it never writes to the cluster. Every call has a deadline; a refused one throws a ClusterError
+ * 'forbidden' whose detail names the verb and the resource, so a missing permission becomes a finding.
+ */
+export interface ClusterDiagnostics {
+  readonly settings: DiagnosticsSettings;
+  /** Pods matching a label selector. */
+  listPods(selector: string): Promise<PodSummary[]>;
+  /** The last `tailLines` lines of one container's log. */
+  readPodLog(pod: string, container: string, tailLines: number): Promise<string>;
+  /** Events about one object (of one type, e.g. Warning, when given). */
+  events(object: { kind: string; name: string }, options?: { type?: string }): Promise<ClusterEvent[]>;
+  /** Ready and not-ready endpoints of a Service. */
+  endpoints(service: string): Promise<EndpointCounts>;
+  /** GET `path` on a Service through the API server's service proxy: whatever HTTP status it answers is an answer, not an error. */
+  proxyGet(service: string, port: number, path: string): Promise<ProxyAnswer>;
 }

@@ -122,9 +122,10 @@ async function rollbackNow(deps: RollbackDeps, request: RollbackRequest, tuning:
 }
 
 function finish(deps: RollbackDeps, request: RollbackRequest, outcome: RollbackOutcome, copy?: RouteCopy): Promise<RollbackOutcome> {
-  // Not awaited: the rollback never waits on the store. Remembered so drift detection knows it was us.
-  if (outcome.kind === 'rolled-back') void rememberRoute(deps, { exists: true, percent: 0 });
-  if (outcome.kind === 'route-removed') void rememberRoute(deps, { exists: false, percent: 0 });
+  // Not awaited: the rollback never waits on the store. Remembered so drift detection knows it was us
+  // (a dry run changed nothing, so there is nothing to remember).
+  if (outcome.kind === 'rolled-back' && !outcome.dryRun) void rememberRoute(deps, { exists: true, percent: 0 });
+  if (outcome.kind === 'route-removed' && !outcome.dryRun) void rememberRoute(deps, { exists: false, percent: 0 });
   if (copy) void deps.store.setValue(ROUTE_COPY_KEY, copy).catch((error: unknown) => deps.logger.warn({ err: describe(error) }, 'could not keep the copy of the canary route in the store; the audit entry has it'));
   deps.audit.record({
     at: outcome.at,

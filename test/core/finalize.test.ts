@@ -96,7 +96,7 @@ describe('the request', () => {
   it('refuses a primary route with no backend on the Python service', async () => {
     const kit = coreKit();
     kit.holdAt(100, 14 * DAY_H);
-    kit.router.promoteChanges = 0;
+    kit.router.promoteChanges = 'none';
     expect(await requestFinalize(kit.deps, { actor: 'U0ALICE' })).toMatchObject({
       kind: 'refused',
       reason: expect.stringContaining('route/mcp-gateway-primary has no backend on service mcp-gateway-python'),

@@ -22,6 +22,7 @@ import type {
   Sample,
   SilenceRequest,
 } from '../../src/core/entities.js';
+import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, RouteShapeCheck } from '../../src/core/entities.js';
 import { ClusterError } from '../../src/core/errors.js';
 import type { AlertPolicy, CorePolicy } from '../../src/core/policy.js';
 import type {
@@ -39,6 +40,7 @@ import type {
   TrafficRouter,
   WriteOptions,
 } from '../../src/core/ports.js';
+import type { ClusterDiagnostics, DiagnosticsSettings } from '../../src/core/ports.js';
 
 export const START = new Date('2026-03-03T10:00:00.000Z');
 
@@ -79,8 +81,8 @@ export class InMemoryRouter implements TrafficRouter {
   readonly ref: RouteRef = { router: 'in-memory', kind: 'Route', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
   readonly primaryRef: RouteRef = { ...this.ref, name: 'mcp-gateway-primary' };
   private readonly shared: SharedRouteState;
-  /** How many backends `promoteCanaryToPrimary` repoints (0: the primary route has none on the Python service). */
-  promoteChanges = 1;
+  /** How many backends `promoteCanaryToPrimary` repoints (0: already done); 'none': the primary route has no backend to point. */
+  promoteChanges: number | 'none' = 1;
   /** Without it, the router has no last resort (like Gateway API, which never deletes the route). */
   removeCanaryRoute?: (options?: WriteOptions) => Promise<void>;
 
@@ -199,6 +201,7 @@ export class InMemoryRouter implements TrafficRouter {
 
   async promoteCanaryToPrimary(options?: WriteOptions): Promise<number> {
     this.fail('promoteCanaryToPrimary', options);
+    if (this.promoteChanges === 'none') throw new ClusterError('invalid', 'route/mcp-gateway-primary has no backend on service mcp-gateway-python or mcp-gateway-rust');
     this.write('promoteCanaryToPrimary', {}, options);
     return this.promoteChanges;
   }
@@ -212,6 +215,16 @@ export class InMemoryRouter implements TrafficRouter {
 
   manualRollbackCommands(): string[] {
     return ['kubectl edit route mcp-gateway-canary'];
+  }
+
+  /** Read-only: present or absent, and, when present, the same host as the primary. Tests replace it on the instance for other shapes. */
+  async checkRouteShape(): Promise<RouteShapeCheck[]> {
+    this.fail('readRoute');
+    if (!this.route.exists) return [{ kind: 'present', aspect: `route ${this.ref.name}`, ok: false, actual: 'absent' }];
+    return [
+      { kind: 'present', aspect: `route ${this.ref.name}`, ok: true, actual: 'present' },
+      { kind: 'match', aspect: 'host', ok: true, expected: 'mcp.example.com', actual: 'mcp.example.com' },
+    ];
   }
 }
 
@@ -286,6 +299,77 @@ export class InMemoryCluster implements Cluster {
     this.fail('deleteService', options);
     if (!this.services.has(name)) throw new ClusterError('not-found', `services "${name}" not found`, { status: 404, verb: 'delete', resource: 'services', name });
     if (!this.write('deleteService', { name }, options)) this.services.delete(name);
+  }
+}
+
+type DiagnosticsOp = 'listPods' | 'readPodLog' | 'events' | 'endpoints' | 'proxyGet';
+
+/**
+ * The diagnostics' cluster reads in memory: pods with their containers' logs, events, endpoint counts and
+ * what the Rust Service answers. Every call is recorded; `failNext` makes calls throw, `hang` never answer.
+ */
+export class InMemoryDiagnostics implements ClusterDiagnostics {
+  readonly settings: DiagnosticsSettings;
+  /** Pod name -> container -> log text. */
+  readonly pods = new Map<string, { containers: string[]; logs: Map<string, string> }>();
+  readonly eventList: ClusterEvent[] = [];
+  readonly endpointCounts = new Map<string, EndpointCounts>();
+  health: ProxyAnswer = { status: 200, latencyMs: 4, body: '{"status":"ok"}' };
+  readonly calls: Array<{ op: DiagnosticsOp; args: unknown[] }> = [];
+  private readonly failures: Array<{ op: DiagnosticsOp; error: Error | 'hang'; times: number; match?: string }> = [];
+
+  constructor(settings: DiagnosticsSettings, rustService: string) {
+    this.settings = settings;
+    this.endpointCounts.set(rustService, { ready: 3, notReady: 0 });
+    for (const name of ['mcp-gateway-python-a', 'mcp-gateway-python-b']) this.pods.set(name, { containers: ['gateway', 'sidecar'], logs: new Map() });
+  }
+
+  /** The next `times` calls of `op` (whose first argument contains `match`, when given) throw `error`, or never answer ('hang'). */
+  failNext(op: DiagnosticsOp, error: Error | 'hang', times = 1, match?: string): void {
+    this.failures.push({ op, error, times, match });
+  }
+
+  private async call(op: DiagnosticsOp, args: unknown[]): Promise<void> {
+    this.calls.push({ op, args });
+    const failure = this.failures.find((f) => f.op === op && f.times > 0 && (f.match === undefined || String(args[0]).includes(f.match)));
+    if (!failure) return;
+    failure.times--;
+    if (failure.error === 'hang') await new Promise(() => undefined);
+    throw failure.error;
+  }
+
+  setLog(pod: string, lines: string[], container = 'gateway'): void {
+    this.pods.get(pod)!.logs.set(container, lines.map((l) => `${l}\n`).join(''));
+  }
+
+  async listPods(selector: string): Promise<PodSummary[]> {
+    await this.call('listPods', [selector]);
+    return [...this.pods.entries()].map(([name, p]) => ({ name, containers: [...p.containers], phase: 'Running', ready: true }));
+  }
+
+  async readPodLog(pod: string, container: string, tailLines: number): Promise<string> {
+    await this.call('readPodLog', [pod, container, tailLines]);
+    const found = this.pods.get(pod);
+    if (!found) throw new ClusterError('not-found', `pods "${pod}" not found`);
+    if (!found.containers.includes(container)) throw new ClusterError('invalid', `container ${container} is not valid for pod ${pod}`);
+    const lines = (found.logs.get(container) ?? '').split('\n');
+    lines.pop(); // every line ends with \n
+    return lines.slice(-tailLines).map((l) => `${l}\n`).join('');
+  }
+
+  async events(object: { kind: string; name: string }, options: { type?: string } = {}): Promise<ClusterEvent[]> {
+    await this.call('events', [object, options]);
+    return this.eventList.filter((e) => e.object.kind === object.kind && e.object.name === object.name && (!options.type || e.type === options.type));
+  }
+
+  async endpoints(service: string): Promise<EndpointCounts> {
+    await this.call('endpoints', [service]);
+    return { ...(this.endpointCounts.get(service) ?? { ready: 0, notReady: 0 }) };
+  }
+
+  async proxyGet(service: string, port: number, path: string): Promise<ProxyAnswer> {
+    await this.call('proxyGet', [service, port, path]);
+    return { ...this.health };
   }
 }
 
@@ -474,6 +558,8 @@ export interface Kit {
   deps: AlertDeps;
   router: InMemoryRouter;
   cluster: InMemoryCluster;
+  /** The diagnostics' cluster reads (pods, logs, events, endpoints, the Rust health answer). */
+  diagnostics: InMemoryDiagnostics;
   metrics: InMemoryMetrics;
   alerts: InMemoryAlerts;
   store: MemoryStateStore;
@@ -503,6 +589,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   const clock = new TestClock();
   const router = new InMemoryRouter(config.dryRun, { canRemoveRoute: config.router.kind === 'ingress-nginx' });
   const cluster = new InMemoryCluster(config.dryRun, config.kube);
+  const diagnostics = new InMemoryDiagnostics(config.diagnostics, config.kube.rustService);
   const metrics = new InMemoryMetrics();
   const alerts = new InMemoryAlerts();
   const store = new MemoryStateStore();
@@ -533,6 +620,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   const deps: AlertDeps = {
     router,
     cluster,
+    diagnostics,
     metrics,
     alerts,
     store,
@@ -549,6 +637,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
     deps,
     router,
     cluster,
+    diagnostics,
     metrics,
     alerts,
     store,

@@ -57,7 +57,8 @@ describe('GUARD=rollback (the default)', () => {
 
     h.prometheus.set(QUERIES.rustP99, 0.25);
     await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0', 8000);
-    expect(textOf(channelPosts(/guard rolled the canary back/i)[0] as never)).toMatch(/2\.50x\)\* \(rollback when &gt; 2x Python p99\)/);
+    const said = await h.slack.waitFor(() => channelPosts(/guard rolled the canary back/i)[0], 5000);
+    expect(textOf(said as never)).toMatch(/2\.50x\)\* \(rollback when &gt; 2x Python p99\)/);
   });
 
   it('does nothing for a breach shorter than GUARD_BREACHES checks', async () => {

@@ -5,7 +5,7 @@
 // rules they mean to, each guarded by `test` ops on what was read (a CRD takes no strategic merge patch,
 // and a merge patch would replace spec.rules whole); the route itself is never deleted.
 import * as k8s from '@kubernetes/client-node';
-import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RoutingRule } from '../../core/entities.js';
+import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
 import { APPLIED_ANNOTATIONS, toClusterError, type KubeApi } from '../kubernetes.js';
@@ -232,6 +232,9 @@ export class GatewayApiRouter implements TrafficRouter {
       changed += refs.length - refs.filter((b) => !this.isPython(b)).length;
       ops.push({ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: refs }, { op: 'replace', path: `/spec/rules/${i}/backendRefs`, value: next });
     }
+    if (!this.splitRules(route).length && !rules.some((r) => (r.backendRefs ?? []).some((b) => this.isRust(b)))) {
+      throw new ClusterError('invalid', `HTTPRoute ${this.options.httpRoute} has no backendRef to Service ${this.options.pythonService} or ${this.options.rustService}`, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    }
     if (changed) await this.patch(ops, options);
     return changed;
   }
@@ -252,6 +255,48 @@ export class GatewayApiRouter implements TrafficRouter {
       `kubectl -n ${namespace} get httproute ${name} -o yaml   # find the ${this.options.rustService} backendRefs`,
       `kubectl -n ${namespace} edit httproute ${name}   # set ${this.options.rustService} weight 0 and ${this.options.pythonService} weight 100 on every rule; delete the rules whose only backend is ${this.options.rustService}`,
     ];
+  }
+
+  /**
+   * One HTTPRoute carries the primary and the canary, so they share hostnames and matches by construction;
+   * what can be wrong is the route itself (absent, no split rule, no Rust backendRef on a split rule) and
+   * what each parent Gateway says of it: Accepted and ResolvedRefs, with their reasons. Read-only: one GET.
+   */
+  async checkRouteShape(): Promise<RouteShapeCheck[]> {
+    const { httpRoute: name, pythonService, rustService } = this.options;
+    let route: HttpRoute;
+    try {
+      route = await this.read();
+    } catch (error) {
+      if (error instanceof ClusterError && error.kind === 'not-found') return [{ kind: 'present', aspect: `HTTPRoute ${name}`, ok: false, actual: 'absent' }];
+      throw error;
+    }
+    const rules = route.spec.rules ?? [];
+    const split = this.splitRules(route);
+    const withRust = split.filter((i) => (rules[i]!.backendRefs ?? []).some((b) => this.isRust(b)));
+    const hostnames = Array.isArray(route.spec.hostnames) ? (route.spec.hostnames as string[]) : [];
+    const checks: RouteShapeCheck[] = [
+      { kind: 'present', aspect: `HTTPRoute ${name}`, ok: true, actual: 'present', detail: `hostnames ${hostnames.join(', ') || '(any)'}; one route carries the primary and the canary` },
+      { kind: 'split', aspect: 'split rules', ok: split.length > 0, expected: `rules with a backendRef to Service ${pythonService}`, actual: `${split.length} of ${rules.length} rules` },
+      { kind: 'split', aspect: 'canary backendRef', ok: split.length > 0 && withRust.length === split.length, expected: `Service ${rustService} on every split rule`, actual: `on ${withRust.length} of ${split.length} split rules` },
+    ];
+    const parents = route.status?.parents ?? [];
+    if (!parents.length) checks.push({ kind: 'condition', aspect: 'Accepted', ok: false, detail: 'no Gateway has reported on the route (status.parents is empty): check its parentRefs' });
+    for (const parent of parents) {
+      const gateway = parent.parentRef?.name ?? parent.controllerName ?? 'gateway';
+      for (const type of ['Accepted', 'ResolvedRefs']) {
+        const c = (parent.conditions ?? []).find((x) => x.type === type);
+        checks.push({
+          kind: 'condition',
+          aspect: `${type} (${gateway})`,
+          ok: c?.status === 'True',
+          expected: 'True',
+          actual: c ? `${c.status}${c.reason ? ` (${c.reason})` : ''}` : 'not reported',
+          detail: c?.message,
+        });
+      }
+    }
+    return checks;
   }
 }
 

@@ -3,7 +3,7 @@
 // annotations are the routing rules. Rollback's last resort deletes the canary Ingress, keeping a copy.
 import { readFile } from 'node:fs/promises';
 import * as k8s from '@kubernetes/client-node';
-import type { CanaryRoute, RouteCopy, RouteRef, RoutingRule } from '../../core/entities.js';
+import type { CanaryRoute, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
 import { APPLIED_ANNOTATIONS, portableCopy, toClusterError, type KubeApi } from '../kubernetes.js';
@@ -150,7 +150,11 @@ export class IngressNginxRouter implements TrafficRouter {
       http: rule.http && { ...rule.http, paths: rule.http.paths.map((p) => ({ ...p, backend: repoint(p.backend)! })) },
     }));
     const defaultBackend = repoint(spec.defaultBackend);
-    if (changed === 0) return 0;
+    if (changed === 0) {
+      const backends = [spec.defaultBackend, ...(spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))];
+      if (backends.some((b) => b?.service?.name === rustService)) return 0;
+      throw new ClusterError('invalid', `ingress ${name} has no backend on service ${pythonService} or ${rustService}`, { verb: 'patch', resource: 'ingresses', name });
+    }
     // Lists are replaced whole by a merge patch: send the complete rules, guarded by the version we read.
     const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { rules, ...(defaultBackend ? { defaultBackend } : {}) } };
     try {
@@ -172,6 +176,45 @@ export class IngressNginxRouter implements TrafficRouter {
       `kubectl delete ingress ${name} -n ${namespace}`,
     ];
   }
+
+  /**
+   * ingress-nginx sends a share of the primary's requests to the canary Ingress only when it is marked as a
+   * canary and has the primary's host, path and ingress class; its backend must be the Rust Service.
+   * Read-only: two GETs.
+   */
+  async checkRouteShape(): Promise<RouteShapeCheck[]> {
+    const { canaryIngress, primaryIngress, rustService } = this.options;
+    const [canary, primary] = await Promise.all([this.read(), this.read(primaryIngress)]);
+    if (!canary) return [{ kind: 'present', aspect: `canary Ingress ${canaryIngress}`, ok: false, actual: 'absent', detail: 'all traffic goes to the primary' }];
+    const checks: RouteShapeCheck[] = [
+      { kind: 'present', aspect: `canary Ingress ${canaryIngress}`, ok: true, actual: 'present' },
+      { kind: 'split', aspect: `${CANARY} annotation`, ok: canary.metadata?.annotations?.[CANARY] === 'true', expected: '"true"', actual: quoted(canary.metadata?.annotations?.[CANARY]) },
+    ];
+    if (!primary) {
+      checks.push({ kind: 'match', aspect: `primary Ingress ${primaryIngress}`, ok: false, actual: 'absent', detail: 'a canary Ingress only works beside a primary Ingress with the same host and path' });
+    } else {
+      const same = (aspect: string, of: (i: k8s.V1Ingress) => string) => {
+        const expected = of(primary);
+        const actual = of(canary);
+        checks.push({ kind: 'match', aspect, ok: expected === actual, expected, actual });
+      };
+      same('host', (i) => listText((i.spec?.rules ?? []).map((r) => r.host ?? '*')));
+      same('path', (i) => listText((i.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => `${p.path ?? '/'} (${p.pathType})`))));
+      same('ingress class', (i) => i.spec?.ingressClassName ?? i.metadata?.annotations?.['kubernetes.io/ingress.class'] ?? '(default)');
+    }
+    const backends = [...new Set((canary.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend.service?.name ?? '(none)')))];
+    checks.push({ kind: 'split', aspect: 'canary backend', ok: backends.length > 0 && backends.every((b) => b === rustService), expected: `Service ${rustService}`, actual: listText(backends.map((b) => `Service ${b}`)) });
+    return checks;
+  }
+}
+
+function quoted(value: string | undefined): string {
+  return value === undefined ? '(unset)' : JSON.stringify(value);
+}
+
+/** Distinct values, sorted, as one text: two lists with the same members read the same. */
+function listText(values: string[]): string {
+  return [...new Set(values)].sort().join(', ') || '(none)';
 }
 
 function applied(weight: string, by: { appliedBy: string; appliedAt: string }): Record<string, string | null> {
