@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import { AlertmanagerAlerts } from './adapters/alertmanager.js';
+import { KubeClusterDiagnostics } from './adapters/kube-diagnostics.js';
 import { KubeApi, KubernetesCluster, loadKubeConfig } from './adapters/kubernetes.js';
 import { createRouter } from './adapters/routers/index.js';
 import { PrometheusMetrics } from './adapters/prometheus.js';
@@ -39,12 +40,13 @@ export interface ComposedCore {
 export function composeCore(config: Config, options: CoreOptions): ComposedCore {
   const { logger } = options;
   const store = createStore(config, logger);
-  // One set of API clients and one connection pool for the router and the cluster.
+  // One set of API clients and one connection pool for the router, the cluster and the diagnostics.
   const kube = new KubeApi(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
   const audit = new AuditTrail(store, logger);
   const core: AlertDeps = {
     router: createRouter(kube, config.router),
     cluster: new KubernetesCluster(kube, config.kube),
+    diagnostics: new KubeClusterDiagnostics(kube, config.kube.namespace, config.diagnostics),
     metrics: new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs),
     alerts: new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs),
     store,

@@ -316,3 +316,148 @@ export interface AuditEntry {
 }
 
 export type CreateRequestResult = { created: true; request: ApprovalRequest } | { created: false; pending: ApprovalRequest };
+
+// ---------- Diagnostics: the runbook's troubleshooting, read-only ----------
+
+/** What `diagnose` looks at: the traffic path to the canary, shadow mode, the shadow mismatches in the logs. */
+export type DiagnoseScope = 'traffic' | 'shadow' | 'mismatches';
+
+/**
+ * One aspect of the canary route's shape, as its router checks it. `aspect`, the values and `detail` are in
+ * the traffic layer's own words (they come from the router); `kind` says what a failure means to the core.
+ */
+export interface RouteShapeCheck {
+  /**
+   * present: the canary route exists; match: it matches the primary on this aspect (`expected` is the
+   * primary's value); condition: the traffic layer reports it accepted; split: it is set up to send a share
+   * of the requests to the canary service.
+   */
+  kind: 'present' | 'match' | 'condition' | 'split';
+  aspect: string;
+  ok: boolean;
+  /** What it must be (the primary's value). */
+  expected?: string;
+  /** What the canary route has. */
+  actual?: string;
+  /** Why, e.g. a condition's reason and message. */
+  detail?: string;
+}
+
+/** A pod as the diagnostics need it. */
+export interface PodSummary {
+  name: string;
+  containers: string[];
+  phase?: string;
+  ready: boolean;
+}
+
+/** An event the cluster recorded about an object (a controller refusing something says why in a Warning). */
+export interface ClusterEvent {
+  object: { kind: string; name: string };
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  /** When it was last seen (ISO), when the event says. */
+  lastSeen?: string;
+}
+
+/** The endpoints behind a Service, from its endpoint slices. */
+export interface EndpointCounts {
+  ready: number;
+  notReady: number;
+}
+
+/** What a GET through the API server's service proxy got back. */
+export interface ProxyAnswer {
+  status: number;
+  latencyMs: number;
+  /** The body as text (cut by the adapter to a few KiB). */
+  body: string;
+  /** The API server answered itself (no endpoint, connection refused, no such Service): the Service was not reached. */
+  fromApiServer?: boolean;
+}
+
+/** Why a check could not look: out of time, refused by RBAC (which verb on which resource), or another failure. */
+export type CheckProblem =
+  | { kind: 'timeout'; afterMs: number }
+  | { kind: 'forbidden'; verb: string; resource: string; name?: string; message: string }
+  | { kind: 'error'; message: string };
+
+/** One pod's log, as the mismatch count read it. */
+export interface PodLogRead {
+  pod: string;
+  container: string;
+  /** Lines read (at most DIAGNOSE_LOG_LINES). */
+  lines?: number;
+  problem?: CheckProblem;
+}
+
+/** Mismatch lines counted by request path; `path: null` for JSON lines without one. */
+export interface MismatchCount {
+  path: string | null;
+  count: number;
+}
+
+/** What each check saw, as data: numbers, names and samples. */
+export interface DiagnosticEvidence {
+  'route-shape': { route: RouteRef; checks: RouteShapeCheck[] };
+  'rust-endpoints': { service: string; ready: number; notReady: number };
+  'warning-events': { objects: Array<{ kind: string; name: string }>; windowMs: number; events: ClusterEvent[]; unread: Array<{ kind: string; name: string; problem: CheckProblem }> };
+  'rust-health': { service: string; port: number; path: string; status: number; latencyMs: number; body: string; fromApiServer: boolean };
+  weight: { exists: boolean; live: number; splitPercents?: number[]; applied?: { percent: number; at: string; by?: string; recordedOn: 'route' | 'store' } };
+  'shadow-env': { deployment: string; container?: string; enabled?: string; url?: string; expectedUrl: string };
+  'python-rollout': DeploymentReadiness;
+  'shadow-error-rate': { value?: number; max: number; reason?: string };
+  'shadow-timeout-rate': { value?: number; max: number; reason?: string };
+  'pod-logs': { selector: string; tailLines: number; pods: PodLogRead[] };
+  mismatches: {
+    marker: string;
+    podsRead: number;
+    linesRead: number;
+    /** JSON mismatch lines. */
+    total: number;
+    /** Most first (ties by path). */
+    byPath: MismatchCount[];
+    /** Up to three parsed lines (the newest of each of the top paths), long values cut. */
+    samples: Array<Record<string, unknown>>;
+    /** Mismatch lines that are not a JSON object: counted apart, a few kept (cut). */
+    notJson: { count: number; samples: string[] };
+  };
+}
+
+export type DiagnosticCheck = keyof DiagnosticEvidence;
+
+/** What to do next, as data: the views word it. */
+export type NextAction =
+  | { kind: 'grant'; verb: string; resource: string }
+  | { kind: 'retry'; what: 'cluster' | 'metrics' }
+  | { kind: 'put-route-back' }
+  | { kind: 'align-route'; aspects: string[] }
+  | { kind: 'fix-route-conditions'; reasons: string[] }
+  | { kind: 'check-rust-pods'; deployment: string; service: string }
+  | { kind: 'read-events'; objects: Array<{ kind: string; name: string }> }
+  | { kind: 'check-rust-health'; deployment: string; port: number; path: string }
+  | { kind: 'check-drift' }
+  | { kind: 'turn-shadow-on'; url: string }
+  | { kind: 'wait-rollout'; deployment: string }
+  | { kind: 'check-shadow-path'; from: string; url: string }
+  | { kind: 'compare-responses'; path: string | null }
+  | { kind: 'fix-log-access' };
+
+/** One check's finding: pass or fail, what it saw (or why it could not look), and what to do next. */
+export type Finding = {
+  [C in DiagnosticCheck]: { scope: DiagnoseScope; check: C; pass: boolean; evidence?: DiagnosticEvidence[C]; problem?: CheckProblem; next?: NextAction };
+}[DiagnosticCheck];
+
+/** A diagnosis: the findings of every check of the scope(s), in a fixed order. */
+export interface Diagnosis {
+  /** What was asked: one scope, or all of them. */
+  scope: DiagnoseScope | 'all';
+  scopes: DiagnoseScope[];
+  /** Where the objects are (for the commands the next actions suggest). */
+  namespace: string;
+  findings: Finding[];
+  at: string;
+  tookMs: number;
+}
