@@ -10,6 +10,7 @@ import { mcpCanaryCommand } from './commands/mcp-canary.js';
 import { appHomeOpened, refreshHomeButton } from './events/app-home.js';
 import type { HandlerContext } from './context.js';
 import { deliveredOnce } from './dedupe.js';
+import { diagnoseButton } from './diagnose.js';
 import { shadowToggleButton, type RolloutWatch } from './lifecycle.js';
 import { routeApplyButton } from './route.js';
 
@@ -26,6 +27,7 @@ export function registerListeners(app: App, ctx: HandlerContext, rollout: Rollou
   app.action(ACTION.refreshHome, refreshHomeButton(ctx));
   app.action(ACTION.shadowToggle, shadowToggleButton(ctx, rollout));
   app.action(ACTION.routeApply, routeApplyButton(ctx));
+  app.action(ACTION.diagnose, diagnoseButton(ctx));
   app.event('app_home_opened', appHomeOpened(ctx));
   // Buttons this version does not know (an old message, a crafted payload): answered, logged, nothing done.
   const known = new Set<string>(Object.values(ACTION));

@@ -10,11 +10,12 @@ export type CanaryCommand =
   | { kind: 'digest' }
   | { kind: 'finalize' }
   | { kind: 'route'; action: 'show' | 'apply' }
+  | { kind: 'diagnose'; scope?: 'traffic' | 'shadow' | 'mismatches' }
   | { kind: 'help' }
   | { kind: 'invalid'; problem: string };
 
 /** Every subcommand word the parser knows: help and the manifest's usage hint must name each one. */
-export const SUBCOMMANDS = ['status', 'promote', 'weight', 'rollback', 'shadow', 'route', 'history', 'digest', 'finalize', 'help'] as const;
+export const SUBCOMMANDS = ['status', 'promote', 'weight', 'rollback', 'shadow', 'route', 'diagnose', 'history', 'digest', 'finalize', 'help'] as const;
 
 const MAX_REASON_LENGTH = 500;
 
@@ -64,6 +65,14 @@ export function parseCommand(text: string | undefined): CanaryCommand {
       if (args.length === 0) return { kind: 'route', action: 'show' };
       if (args.length !== 1 || action !== 'apply') return { kind: 'invalid', problem: '`route` takes nothing (show the live route) or `apply` (put the canary route back at 0%).' };
       return { kind: 'route', action: 'apply' };
+    }
+    case 'diagnose': {
+      const scope = (args[0] ?? '').toLowerCase();
+      if (args.length === 0 || (args.length === 1 && scope === 'all')) return { kind: 'diagnose' };
+      if (args.length !== 1 || !['traffic', 'shadow', 'mismatches'].includes(scope)) {
+        return { kind: 'invalid', problem: '`diagnose` takes nothing (every check) or one of `traffic`, `shadow`, `mismatches`.' };
+      }
+      return { kind: 'diagnose', scope: scope as 'traffic' | 'shadow' | 'mismatches' };
     }
     default:
       return { kind: 'invalid', problem: `Unknown subcommand "${clip(word)}".` };

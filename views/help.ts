@@ -12,6 +12,7 @@ export const USAGE: Array<[usage: string, does: string]> = [
   ['rollback [reason]', 'immediate rollback to 0% (all traffic to Python), no approval needed; anyone may roll back'],
   ['shadow on|off|status', 'shadow mode on the Python deployment, and its match / error / timeout rates'],
   ['route [apply]', 'the live canary route (router, weights, routing rules, conditions); `apply` puts it back at 0% after a rollback removed it (approvers only)'],
+  ['diagnose [traffic|shadow|mismatches]', "the runbook's troubleshooting, read-only, findings in a thread: the canary route against the primary, Rust endpoints, health and Warning events, the live weight; shadow env, rollout and rates; `Shadow MISMATCH` log lines counted by path (no argument: all three)"],
   ['history', 'recent audited actions'],
   ['digest', 'post the go/no-go digest now'],
   ['finalize', 'after 14 days at 100%: request the post-migration cleanup (needs approval)'],

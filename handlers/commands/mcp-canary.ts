@@ -9,6 +9,8 @@ import { markDryRun } from '../../views/blocks.js';
 import { renderHelp, renderHistory, renderStatus, renderWeightChangeOutcome } from '../../views/index.js';
 import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
+import { diagnoseCommand } from '../diagnose.js';
+import { renderDiagnoseRunning } from '../../views/diagnostics.js';
 import { postDigest } from '../digest.js';
 import { finalizeCommand, shadowConfirmReply, shadowStatusReply } from '../lifecycle.js';
 import { parseCommand } from '../parse-command.js';
@@ -54,6 +56,12 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
       }
       await ack();
       await respond({ response_type: 'ephemeral', ...renderStatusOnce(await report) });
+      return;
+    }
+    if (parsed.kind === 'diagnose') {
+      // "Running" in the acknowledgement itself, within Slack's 3 s; the findings follow in a thread.
+      await ack({ response_type: 'ephemeral', ...renderDiagnoseRunning(parsed.scope) });
+      await diagnoseCommand(ctx, client, { actor: command.user_id, scope: parsed.scope, channel: command.channel_id }, respond);
       return;
     }
     await ack();
