@@ -18,6 +18,7 @@
 // Type checking is not esbuild's job: `npm run build` runs tsc --noEmit first.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME_PACKAGES } from './runtime-packages.mjs';
@@ -27,6 +28,7 @@ const args = process.argv.slice(2);
 const withPlayground = !args.includes('--no-playground');
 const outfile = args.find((a) => !a.startsWith('--')) ?? join(ROOT, 'dist', 'mcp-canary.js');
 const playgroundOutfile = join(dirname(outfile), 'playground.js');
+const cliOutfile = join(dirname(outfile), 'cli.js');
 
 /** Settings both outputs share. */
 const common = {
@@ -46,6 +48,18 @@ const common = {
   logLevel: 'warning',
 };
 
+// CommonJS dependencies call require() for Node's built-ins and may read __dirname/__filename (ioredis
+// for friendlier stacks, pino for transports the bot does not use); an ES module has none of them.
+const BANNER = {
+  js: [
+    "import { createRequire as __bundleCreateRequire } from 'node:module';",
+    "import { fileURLToPath as __bundleFileURLToPath } from 'node:url';",
+    'const require = __bundleCreateRequire(import.meta.url);',
+    'const __filename = __bundleFileURLToPath(import.meta.url);',
+    "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+  ].join(' '),
+};
+
 const result = await build({
   ...common,
   entryPoints: ['src/main.ts'],
@@ -53,17 +67,7 @@ const result = await build({
   sourcemap: 'external',
   // Loaded at run time from node_modules, relative to the bundle (scripts/runtime-packages.mjs).
   external: RUNTIME_PACKAGES,
-  // CommonJS dependencies call require() for Node's built-ins and may read __dirname/__filename (ioredis
-  // for friendlier stacks, pino for transports the bot does not use); an ES module has none of them.
-  banner: {
-    js: [
-      "import { createRequire as __bundleCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __bundleFileURLToPath } from 'node:url';",
-      'const require = __bundleCreateRequire(import.meta.url);',
-      'const __filename = __bundleFileURLToPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    ].join(' '),
-  },
+  banner: BANNER,
 });
 
 /** Fails the build when one of `result`'s modules is under one of `dirs` (paths relative to the project). */
@@ -91,6 +95,42 @@ refuseInputs(result, outfile, ['devkit', 'test'], 'the production bundle is the 
 refuseNonAscii(outfile);
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 console.log(`bundled ${relative(ROOT, outfile)}: ${(bytes / 1048576).toFixed(1)} MB with its source map, ${Object.keys(result.metafile.inputs).length} modules`);
+
+// The break-glass command line (src/cli.ts): the same core, without Bolt, the HTTP server or the loops. It is a
+// process per command, so its start-up is its speed (`npm run bench` times it against `kubectl patch`).
+//
+// Node's built-ins through require(), never as ES module imports: Node gives an imported built-in an ES module
+// facade that reads every one of its exports, and some are lazy (node:http's WebSocket loads Node's own
+// undici: ~20 ms of a ~130 ms start). esbuild keeps `import http from 'node:http'` from ES module packages
+// (client-node) as an import; this plugin turns each into the CommonJS module `module.exports = require(...)`,
+// whose exports esbuild reads only where they are used.
+const BUILTINS_THROUGH_REQUIRE = {
+  name: 'builtins-through-require',
+  setup(b) {
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (args.kind !== 'import-statement' || !builtins.has(name)) return undefined;
+      return { path: name, namespace: 'builtin-through-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
+  },
+};
+const cli = await build({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: cliOutfile,
+  sourcemap: 'external',
+  external: RUNTIME_PACKAGES,
+  banner: BANNER,
+  // The logging adapter takes LogLevel from @slack/bolt, which re-exports it from @slack/logger. Bolt itself
+  // (express, Socket Mode, OAuth: 1.2 MB and ~40 ms of start-up) has no business on the rollback's path.
+  alias: { '@slack/bolt': '@slack/logger' },
+  plugins: [BUILTINS_THROUGH_REQUIRE],
+});
+refuseInputs(cli, cliOutfile, ['devkit', 'test', 'node_modules/@slack/bolt', 'node_modules/express'], 'the command line is the production core only, without Bolt');
+refuseNonAscii(cliOutfile);
+console.log(`bundled ${relative(ROOT, cliOutfile)}: ${(Object.values(cli.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0) / 1048576).toFixed(1)} MB with its source map, ${Object.keys(cli.metafile.inputs).length} modules`);
 
 if (!withPlayground) {
   // Whatever the directory held before, it now holds the bot only.

@@ -51,6 +51,15 @@ export class AuditTrail {
     return this.unwritten.length;
   }
 
+  /**
+   * The entries not yet written to the store, oldest first, and forgets them (no retry will write them):
+   * for a short-lived process, the command line, that writes them somewhere else before it exits. The bot
+   * never calls it.
+   */
+  takeUnwritten(): AuditEntry[] {
+    return this.unwritten.splice(0);
+  }
+
   /** Newest first; entries not yet written are included so history never hides a recent action. */
   async recent(limit: number): Promise<{ entries: AuditEntry[]; storeError?: string }> {
     const queued = [...this.unwritten].reverse();
