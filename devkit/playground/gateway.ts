@@ -2,8 +2,15 @@
 // Rust and Python p99, shadow match rate) with their history on the playground's clock, and the five runbook
 // alerts. Instant queries answer the knobs' current values; range queries answer a plausible history (a daily
 // wave and some jitter around the value each knob had at that time), so the digest chart shows the changes.
+//
+// It also keeps, with their history, what the simulated cluster tells it: the traffic split it applies (read
+// from the canary Ingress or the HTTPRoute, see routes.ts), whether the Python gateway mirrors to Rust
+// (shadow mode) and whether Rust is healthy. Those decide how much shadow traffic there is, so the mismatch
+// rate by path, the shadow error and timeout rates, and the Python pods' logs (python-logs.ts) follow them.
 import type { Clock } from '../../src/core/ports.js';
 import { alertV2, formatPromFloat, type PrometheusModel } from '../prometheus-api.js';
+import { MCP_PATHS, REQUESTS_PER_SECOND, type RustHealth, type WorldAt } from './python-logs.js';
+import { ALL_TO_PYTHON, type TrafficSplit } from './routes.js';
 
 export interface GatewayKnobs {
   /** Rust gateway 5xx ratio, e.g. 0.0004. */
@@ -129,8 +136,47 @@ function wave(t: number, seed: number): number {
   return 0.45 * daily + 0.2 * short + 0.35 * noise;
 }
 
+/** A value with its history on the playground's clock (what it was at any time since the start). */
+class Timeline<T> {
+  private readonly entries: Array<{ at: number; value: T }>;
+
+  constructor(initial: T) {
+    this.entries = [{ at: Number.NEGATIVE_INFINITY, value: initial }];
+  }
+
+  get current(): T {
+    return this.entries[this.entries.length - 1]!.value;
+  }
+
+  /** Records a new value at `at` when it differs (by `same`) from the current one; true when it did. */
+  set(at: number, value: T, same: (a: T, b: T) => boolean = (a, b) => a === b): boolean {
+    if (same(this.current, value)) return false;
+    this.entries.push({ at, value });
+    return true;
+  }
+
+  at(t: number): T {
+    let found = this.entries[0]!.value;
+    for (const entry of this.entries) {
+      if (entry.at <= t) found = entry.value;
+      else break;
+    }
+    return found;
+  }
+
+  /** The changes after the initial value. */
+  changes(): Array<{ at: number; value: T }> {
+    return this.entries.slice(1);
+  }
+}
+
+const sameSplit = (a: TrafficSplit, b: TrafficSplit) => JSON.stringify(a) === JSON.stringify(b);
+
 export class SimulatedGateway {
   private readonly history: Array<{ at: number; knobs: GatewayKnobs }>;
+  private readonly split: Timeline<TrafficSplit>;
+  private readonly health = new Timeline<RustHealth>('healthy');
+  private readonly shadow: Timeline<boolean>;
   private readonly firing = new Map<string, FiringState>();
   private readonly episodes: Episode[] = [];
   private readonly queries: Map<string, keyof GatewayQueries>;
@@ -139,9 +185,49 @@ export class SimulatedGateway {
     private readonly clock: Clock,
     queries: GatewayQueries,
     initial: GatewayKnobs = DEFAULT_KNOBS,
+    world: { split?: TrafficSplit; shadowOn?: boolean } = {},
   ) {
     this.history = [{ at: Number.NEGATIVE_INFINITY, knobs: { ...initial } }];
     this.queries = new Map(Object.entries(queries).map(([k, q]) => [normalize(q), k as keyof GatewayQueries]));
+    this.split = new Timeline(world.split ?? ALL_TO_PYTHON('ingress-nginx'));
+    this.shadow = new Timeline(world.shadowOn ?? true);
+  }
+
+  /** The split the gateway applies now (read from the route by the playground). */
+  get trafficSplit(): TrafficSplit {
+    return this.split.current;
+  }
+
+  /** The route changed (or was read again): the gateway applies this split from now on. True when it changed. */
+  setTrafficSplit(split: TrafficSplit): boolean {
+    return this.split.set(this.clock.now().getTime(), split, sameSplit);
+  }
+
+  get rustHealth(): RustHealth {
+    return this.health.current;
+  }
+
+  setRustHealth(health: RustHealth): boolean {
+    return this.health.set(this.clock.now().getTime(), health);
+  }
+
+  get shadowOn(): boolean {
+    return this.shadow.current;
+  }
+
+  /** Shadow mode as the Python deployment's env says (the playground reads it); true when it changed. */
+  setShadowMode(on: boolean): boolean {
+    return this.shadow.set(this.clock.now().getTime(), on);
+  }
+
+  /** When shadow mode switched, for the Python logs. */
+  shadowChanges(): Array<{ at: number; shadowOn: boolean }> {
+    return this.shadow.changes().map((c) => ({ at: c.at, shadowOn: c.value }));
+  }
+
+  /** What the world was at `t`, for the Python logs. */
+  worldAt(t: number): WorldAt {
+    return { shadowOn: this.shadow.at(t), match: this.knobsAt(t).shadowMatch, python: this.split.at(t).python, rustHealth: this.health.at(t) };
   }
 
   get knobs(): GatewayKnobs {
@@ -300,18 +386,17 @@ export class SimulatedGateway {
       case 'shadowMatch':
         return k.shadowMatch;
       case 'shadowError':
-        return this.firing.has('MCPShadowErrorRateHigh') ? 0.024 : 0.0021;
+        // Rust answering 503 fails the mirrored requests the remaining endpoint gets.
+        return this.health.at(at) === '503' ? 0.31 : this.firing.has('MCPShadowErrorRateHigh') ? 0.024 : 0.0021;
       case 'shadowTimeout':
-        return 0.0042;
+        return this.health.at(at) === 'hang' ? 0.28 : 0.0042;
       case 'shadowDailyMatch':
         return this.dailyMatch(at);
       case 'mismatchByPath': {
-        const mismatchPerSecond = 140 * (1 - k.shadowMatch);
-        return [
-          { labels: { path: '/mcp/tools/call' }, value: mismatchPerSecond * 0.62 },
-          { labels: { path: '/mcp/resources/read' }, value: mismatchPerSecond * 0.26 },
-          { labels: { path: '/mcp/prompts/get' }, value: mismatchPerSecond * 0.12 },
-        ];
+        // Mismatches happen on what Python mirrors: its share of the traffic, while shadow mode is on.
+        const w = this.worldAt(at);
+        const mismatchPerSecond = w.shadowOn && w.rustHealth === 'healthy' ? REQUESTS_PER_SECOND * w.python * (1 - k.shadowMatch) : 0;
+        return MCP_PATHS.map((p) => ({ labels: { path: p.path }, value: mismatchPerSecond * p.mismatch }));
       }
     }
   }

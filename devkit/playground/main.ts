@@ -5,7 +5,16 @@ import { startBot } from '../../src/bot.js';
 import { readConfig } from '../../src/config.js';
 import * as playground from './playground.js';
 
-export { PLAYGROUND_PASSTHROUGH, PLAYGROUND_USERS, type BotEntry, type PlaygroundOptions, type RunningPlayground } from './playground.js';
+export {
+  PLAYGROUND_PASSTHROUGH,
+  PLAYGROUND_ROUTERS,
+  PLAYGROUND_USERS,
+  routerFromArgs,
+  type BotEntry,
+  type PlaygroundOptions,
+  type PlaygroundRouter,
+  type RunningPlayground,
+} from './playground.js';
 
 /** The bot from source, as the playground wants it. */
 export const SOURCE_BOT: playground.BotEntry = { readConfig, startBot };

@@ -8,17 +8,25 @@ import { PAGE_FILES } from './page-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** What the knobs panel shows and changes; implemented by the playground's composition (main.ts). */
+/** What the knobs panel shows and changes; implemented by the playground's composition (playground.ts). */
 export interface PlaygroundControls {
-  /** Knobs, alerts, clock and the simulated cluster, as JSON for the page. */
+  /** Knobs, alerts, clock, the simulated cluster and the world (router), as JSON for the page. */
   snapshot(): Record<string, unknown>;
-  /** Changes whenever something the page shows may have changed outside the workspace (cluster, clock). */
+  /** Changes whenever something the page shows may have changed outside the workspace (cluster, clock, world). */
   signature(): string;
   setKnobs(changes: Record<string, unknown>): Promise<void>;
   setAlert(name: string, firing: boolean): Promise<{ ok: boolean; error?: string }>;
   advanceClock(ms: number): Promise<void>;
-  reapplyIngress(): Promise<{ ok: boolean; error?: string }>;
+  /** Puts the canary route back by hand: re-applies the canary Ingress, or adds the Rust backendRef back to the HTTPRoute. */
+  reapplyRoute(): Promise<{ ok: boolean; error?: string }>;
+  /** Sets the canary weight by hand (kubectl annotate / kubectl edit): the bot reports the drift. */
   setWeightOutOfBand(percent: number): Promise<{ ok: boolean; error?: string }>;
+  /** Removes the canary route by hand: deletes the canary Ingress, or the Rust backendRef of the split rules. */
+  removeCanaryByHand(): Promise<{ ok: boolean; error?: string }>;
+  /** healthy, 503 or hang: the Rust Service's health through the API server's proxy, its endpoints and events. */
+  setRustHealth(mode: string): Promise<{ ok: boolean; error?: string }>;
+  /** Restarts the simulated world (bot included) on the other traffic router. */
+  switchRouter(router: string): Promise<{ ok: boolean; error?: string }>;
 }
 
 export interface PageServer {
@@ -125,11 +133,26 @@ export async function startPageServer(options: {
         await controls.advanceClock(Number(body?.advanceMs ?? 0));
         notify();
         return { ok: true };
-      case '/ui/ingress': {
-        const result = body?.action === 'reapply' ? await controls.reapplyIngress() : await controls.setWeightOutOfBand(Number(body?.percent));
+      case '/ui/route': {
+        const action = String(body?.action ?? '');
+        const result =
+          action === 'reapply'
+            ? await controls.reapplyRoute()
+            : action === 'remove'
+              ? await controls.removeCanaryByHand()
+              : action === 'weight'
+                ? await controls.setWeightOutOfBand(Number(body?.percent))
+                : { ok: false, error: `unknown route action "${action}"` };
         notify();
         return result;
       }
+      case '/ui/rust-health': {
+        const result = await controls.setRustHealth(String(body?.mode ?? ''));
+        notify();
+        return result;
+      }
+      case '/ui/router':
+        return controls.switchRouter(String(body?.router ?? ''));
       default:
         return undefined;
     }

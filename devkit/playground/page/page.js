@@ -30,6 +30,7 @@ const state = {
   historyIndex: -1,
   knobsBuilt: false,
   homeRequestedFor: null,
+  worldId: null,
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -237,6 +238,7 @@ async function refresh() {
   try {
     const res = await fetch('/ui/state?user=' + encodeURIComponent(state.me), { cache: 'no-store' });
     state.data = await res.json();
+    worldChanged();
     render();
   } catch (err) {
     // the next event or poll retries
@@ -348,6 +350,15 @@ function toggleThread(ts) {
   else { state.openThreads.add(ts); state.closedThreads.delete(ts); }
   renderChannel();
 }
+function worldNotice() {
+  const w = state.data.controls.world;
+  const cl = state.data.controls.cluster;
+  if (!w) return null;
+  const object = w.router === 'gateway-api' ? 'the HTTPRoute <b>' + escapeHtml(cl.name) + '</b>' : 'the canary Ingress <b>' + escapeHtml(cl.name) + '</b>';
+  const lines = ['Traffic router: <b>' + escapeHtml(w.router) + '</b>. The bot runs with <code>TRAFFIC_ROUTER=' + escapeHtml(w.router) + '</code> and drives ' + object + '; the simulated gateway reads its traffic split from it.'];
+  if (w.restarted) lines.push('Restarted from <b>' + escapeHtml(w.restarted.from) + '</b> at ' + escapeHtml(fmtDate(new Date(w.restarted.at)).slice(11)) + ': a new bot, cluster, gateway, channel and clock.');
+  return h('div', { class: 'world-notice', 'data-testid': 'world-notice', html: lines.join('<br>') });
+}
 function introCard() {
   return h('div', { class: 'intro' },
     h('h2', {}, '\ud83d\udc24 This is the mcp-canary playground'),
@@ -355,7 +366,9 @@ function introCard() {
     h('ol', {},
       h('li', { html: 'As <b>alice</b>: <code>/mcp-canary status</code>, then <code>/mcp-canary promote</code>.' }),
       h('li', { html: 'Try <b>Approve</b> as alice (refused: two-person rule), then switch to <b>bob</b> and approve: the weight goes to 1%.' }),
-      h('li', { html: 'Fire <b>MCPRustGatewayErrorRateHigh</b> on the right and press <b>Roll back</b> on the alert. Advance the clock 48 h to pass the hold before the next step.' })));
+      h('li', { html: 'Fire <b>MCPRustGatewayErrorRateHigh</b> on the right and press <b>Roll back</b> on the alert. Advance the clock 48 h to pass the hold before the next step.' }),
+      h('li', { html: 'Make <b>Rust unhealthy</b>, or lower the <b>shadow match rate</b> and advance the clock 15 min (the Python pods log each mismatch), then <code>/mcp-canary diagnose</code>.' })),
+    worldNotice());
 }
 
 function renderHome() {
@@ -399,6 +412,62 @@ const KNOBS = [
   { key: 'shadowMatch', label: 'Shadow match rate', unit: '%', min: 98, max: 100, step: 0.01, toUi: (v) => +(v * 100).toFixed(3), fromUi: (v) => v / 100 },
 ];
 
+function routerCard(c) {
+  const w = c.world;
+  return h('div', { class: 'card', 'data-testid': 'router-card' },
+    h('div', { class: 'seg', role: 'group', 'aria-label': 'Traffic router' },
+      w.routers.map((r) => h('button', { class: 'seg-btn', type: 'button', id: 'router-' + r, 'data-testid': 'router-' + r, 'data-router': r, onclick: () => chooseRouter(r) }, r))),
+    h('div', { class: 'state-line', id: 'router-state', 'data-testid': 'router-state' }));
+}
+function chooseRouter(r) {
+  const w = state.data.controls.world;
+  if (!w || w.switching || r === w.router) return;
+  openConfirm({
+    title: { type: 'plain_text', text: 'Switch to ' + r + '?' },
+    text: { type: 'mrkdwn', text: 'The playground restarts on *' + r + '*: a new bot (TRAFFIC_ROUTER=' + r + '), simulated cluster, gateway, channel and clock. What happened here is gone.' },
+    confirm: { type: 'plain_text', text: 'Restart on ' + r },
+    deny: { type: 'plain_text', text: 'Cancel' },
+  }, async () => {
+    toast('Restarting the playground on ' + r + '\u2026');
+    const res = await post('/ui/router', { router: r });
+    if (res && res.ok) toast('The playground restarted on ' + r + '.');
+    refresh();
+  });
+}
+function clusterCard(c) {
+  const gw = c.cluster.router === 'gateway-api';
+  const buttons = gw
+    ? [
+        h('button', { class: 'btn small', type: 'button', id: 'reapply', 'data-testid': 'route-reapply', title: 'kubectl edit: the mcp-gateway-rust backendRef back on the split rules, at weight 0', onclick: () => post('/ui/route', { action: 'reapply' }) }, 'Put the Rust backendRef back'),
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'route-kubectl', title: 'Edit the split rules\u2019 weights outside the bot, like kubectl edit: the bot reports the drift', onclick: kubectlEdit }, 'Edit the weights by hand\u2026'),
+        h('button', { class: 'btn small', type: 'button', id: 'remove-canary', 'data-testid': 'route-remove', title: 'kubectl edit: delete the mcp-gateway-rust backendRef from the split rules', onclick: removeByHand }, 'Remove the Rust backendRef\u2026'),
+      ]
+    : [
+        h('button', { class: 'btn small', type: 'button', id: 'reapply', 'data-testid': 'ingress-reapply', onclick: () => post('/ui/route', { action: 'reapply' }) }, 'Re-apply canary Ingress'),
+        h('button', { class: 'btn small', type: 'button', 'data-testid': 'ingress-kubectl', title: 'Change the weight outside the bot, like kubectl annotate: the bot reports the drift', onclick: kubectlEdit }, 'kubectl annotate\u2026'),
+        h('button', { class: 'btn small', type: 'button', id: 'remove-canary', 'data-testid': 'ingress-delete', title: 'kubectl delete the canary Ingress, outside the bot', onclick: removeByHand }, 'kubectl delete\u2026'),
+      ];
+  return h('div', { class: 'card', 'data-testid': 'cluster-card', 'data-router': c.cluster.router },
+    h('div', { class: 'weight-row' }, h('div', { class: 'weight', 'data-testid': 'canary-weight', id: 'canary-weight' }), h('div', { class: 'weight-label', id: 'canary-weight-label' })),
+    h('div', { class: 'steps', id: 'canary-steps' }),
+    h('div', { class: 'state-line', 'data-testid': 'canary-state', id: 'canary-state' }),
+    gw ? h('div', { class: 'rules', 'data-testid': 'route-rules', id: 'route-rules' }) : null,
+    gw ? h('dl', { class: 'kv', 'data-testid': 'route-conditions', id: 'route-conditions' }) : null,
+    h('dl', { class: 'kv', 'data-testid': 'canary-annotations', id: 'canary-annotations' }),
+    h('div', { class: 'state-line', 'data-testid': 'traffic-split', id: 'traffic-split' }),
+    h('div', { class: 'state-line', id: 'deployments' }),
+    h('div', { class: 'row', style: 'margin-top:8px' }, buttons),
+    h('div', { class: 'knob-hint', style: 'margin-top:6px', id: 'cluster-api' }));
+}
+function rustHealthCard() {
+  const modes = [['healthy', 'off'], ['503', '503'], ['hang', 'hangs']];
+  return h('div', { class: 'card', 'data-testid': 'rust-health-card' },
+    h('div', { class: 'knob-top' }, h('span', { class: 'knob-label' }, 'Rust unhealthy'), h('span', { class: 'badge', id: 'rust-health-badge' })),
+    h('div', { class: 'seg', role: 'group', 'aria-label': 'Rust unhealthy', style: 'margin-top:4px' },
+      modes.map(([mode, label]) => h('button', { class: 'seg-btn', type: 'button', id: 'rust-health-' + mode, 'data-testid': 'rust-unhealthy-' + (mode === 'healthy' ? 'off' : mode), 'data-mode': mode, onclick: () => post('/ui/rust-health', { mode }) }, label))),
+    h('div', { class: 'state-line', 'data-testid': 'rust-health-state', id: 'rust-health-state' }));
+}
+
 function buildKnobs() {
   const c = state.data.controls;
   const panel = $('#knobs');
@@ -412,7 +481,8 @@ function buildKnobs() {
     return h('div', { class: 'knob', id: 'knob-' + k.key },
       h('div', { class: 'knob-top' }, h('span', { class: 'knob-label' }, k.label), h('span', { class: 'badge', id: 'knob-badge-' + k.key })),
       h('div', { class: 'knob-inputs' }, range, num, h('span', { class: 'knob-unit' }, k.unit)),
-      h('div', { class: 'knob-hint', id: 'knob-hint-' + k.key }));
+      h('div', { class: 'knob-hint', id: 'knob-hint-' + k.key }),
+      k.key === 'shadowMatch' ? h('div', { class: 'knob-hint', id: 'shadow-logs', 'data-testid': 'shadow-logs' }) : null);
   });
   const alertRows = c.alerts.map((a) =>
     h('div', { class: 'alert-row', id: 'alert-' + a.name, 'data-testid': 'alert-row-' + a.name },
@@ -421,16 +491,11 @@ function buildKnobs() {
         h('div', { class: 'alert-meta' }, h('span', { class: 'badge ' + (a.severity === 'critical' ? 'bad' : 'warn') }, a.severity), ' ', a.action, ' \u00b7 ', h('span', { class: 'alert-state', 'data-testid': 'alert-state-' + a.name }))),
       h('button', { class: 'btn small', type: 'button', 'data-testid': 'alert-toggle-' + a.name, onclick: () => toggleAlert(a.name) })));
   panel.replaceChildren(
+    h('h3', {}, 'Traffic router'),
+    routerCard(c),
     h('h3', {}, 'Simulated cluster'),
-    h('div', { class: 'card', 'data-testid': 'cluster-card' },
-      h('div', { class: 'weight-row' }, h('div', { class: 'weight', 'data-testid': 'canary-weight', id: 'canary-weight' }), h('div', { class: 'weight-label', id: 'canary-weight-label' })),
-      h('div', { class: 'steps', id: 'canary-steps' }),
-      h('div', { class: 'state-line', 'data-testid': 'canary-state', id: 'canary-state' }),
-      h('dl', { class: 'kv', 'data-testid': 'canary-annotations', id: 'canary-annotations' }),
-      h('div', { class: 'state-line', id: 'deployments' }),
-      h('div', { class: 'row', style: 'margin-top:8px' },
-        h('button', { class: 'btn small', type: 'button', id: 'reapply', 'data-testid': 'ingress-reapply', onclick: () => post('/ui/ingress', { action: 'reapply' }) }, 'Re-apply canary Ingress'),
-        h('button', { class: 'btn small', type: 'button', 'data-testid': 'ingress-kubectl', title: 'Change the weight outside the bot, like kubectl annotate: the bot reports the drift', onclick: kubectlEdit }, 'kubectl annotate\u2026'))),
+    clusterCard(c),
+    rustHealthCard(),
     h('h3', {}, 'Simulated gateway (Prometheus)'),
     h('div', { class: 'card' }, knobRows,
       h('div', { class: 'row', style: 'margin-top:10px' }, h('button', { class: 'btn small', type: 'button', 'data-testid': 'knobs-healthy', onclick: () => post('/ui/knobs', DEFAULT_KNOBS) }, 'Reset to healthy'))),
@@ -447,6 +512,21 @@ function buildKnobs() {
   );
   state.knobsBuilt = true;
 }
+/** A new simulated world (the router was switched): the panel is rebuilt and the page forgets the old channel. */
+function worldChanged() {
+  const w = state.data && state.data.controls && state.data.controls.world;
+  if (!w || w.id === state.worldId) return;
+  const first = state.worldId === null;
+  state.worldId = w.id;
+  if (first) return;
+  state.knobsBuilt = false;
+  state.openThreads = new Set();
+  state.closedThreads = new Set();
+  state.knownReplies = new Map();
+  state.loaded = false;
+  state.stick = true;
+  if (state.tab === 'home') openHome();
+}
 function advance(ms) {
   post('/ui/clock', { advanceMs: ms });
 }
@@ -455,8 +535,49 @@ function toggleAlert(name) {
   post('/ui/alert', { name, firing: !(a && a.firing) });
 }
 function kubectlEdit() {
-  const value = prompt('kubectl annotate --overwrite ingress/mcp-gateway-canary nginx.ingress.kubernetes.io/canary-weight=', '3');
-  if (value !== null && value.trim() !== '') post('/ui/ingress', { action: 'weight', percent: Number(value) });
+  const cl = state.data.controls.cluster;
+  const question = cl.router === 'gateway-api'
+    ? 'kubectl edit httproute/' + cl.name + ': weight of ' + rustName() + ' on the split rules (Python gets 100 minus it):'
+    : 'kubectl annotate --overwrite ingress/' + cl.name + ' nginx.ingress.kubernetes.io/canary-weight=';
+  const value = prompt(question, '3');
+  if (value !== null && value.trim() !== '') post('/ui/route', { action: 'weight', percent: Number(value) });
+}
+function removeByHand() {
+  const cl = state.data.controls.cluster;
+  const gw = cl.router === 'gateway-api';
+  openConfirm({
+    title: { type: 'plain_text', text: gw ? 'Remove the Rust backendRef?' : 'Delete the canary Ingress?' },
+    text: { type: 'mrkdwn', text: gw
+      ? 'As if someone ran `kubectl edit httproute/' + cl.name + '` and deleted the ' + rustName() + ' backendRef of every split rule, outside the bot.'
+      : 'As if someone ran `kubectl delete ingress/' + cl.name + '`, outside the bot.' },
+    confirm: { type: 'plain_text', text: gw ? 'Remove it' : 'Delete it' },
+    style: 'danger',
+  }, () => post('/ui/route', { action: 'remove' }));
+}
+function rustName() {
+  const r = state.data.controls.cluster.route;
+  const b = r && r.rules.flatMap((x) => x.backends).find((x) => x.role === 'rust');
+  return b ? b.name : 'mcp-gateway-rust';
+}
+const pct = (v) => +(v * 100).toFixed(3) + '%';
+function renderRules(route) {
+  return route.rules.map((r) =>
+    h('div', { class: 'rule', 'data-testid': 'route-rule', 'data-kind': r.kind },
+      h('div', { class: 'rule-head' },
+        h('b', {}, '#' + (r.index + 1)), ' ',
+        h('span', { class: 'badge ' + (r.kind === 'split' ? 'ok' : r.kind === 'routing' ? 'warn' : 'off') }, r.kind === 'split' ? 'split rule' : r.kind === 'routing' ? 'routing rule' : 'rule'),
+        r.kind === 'split' ? h('span', { class: 'rule-canary', 'data-testid': 'rule-canary' }, ' canary ' + r.canaryPercent + '%') : null,
+        h('span', { class: 'rule-share' }, ' \u00b7 ' + pct(r.share) + ' of requests')),
+      h('div', { class: 'rule-matches' }, r.matches.join(' or ')),
+      h('div', { class: 'rule-backends' },
+        r.backends.length
+          ? r.backends.map((b) => h('span', { class: 'backend ' + b.role, 'data-testid': 'route-backend', 'data-role': b.role },
+              b.name + (b.port ? ':' + b.port : ''), ' ', h('b', {}, 'weight ' + b.weight), b.weightSet ? '' : ' (unset)'))
+          : h('span', { class: 'backend none' }, 'no backendRefs'))));
+}
+function renderTraffic(t) {
+  const parts = t.rules.map((r) => r.label + ': ' + (r.noBackend ? 'no backend (500)' : pct(r.rust) + ' of ' + pct(r.share)));
+  return 'Simulated gateway: Rust serves ' + pct(t.rust) + ' of requests, Python ' + pct(t.python) + (parts.length > 1 || t.router === 'gateway-api' ? ' (' + parts.join(' \u00b7 ') + ')' : '') + '.';
 }
 function updateKnobs() {
   const c = state.data.controls;
@@ -497,18 +618,70 @@ function updateKnobs() {
   }
 
   const cl = c.cluster;
+  const gw = cl.router === 'gateway-api';
   $('#canary-weight').textContent = cl.exists ? cl.percent + '%' : '0%';
-  $('#canary-weight-label').innerHTML = cl.exists ? 'of traffic to <b>Rust</b> (canary-weight ' + escapeHtml(cl.weight) + (cl.weightTotal !== 100 ? ' / ' + cl.weightTotal : '') + ')' : '<b>canary Ingress absent</b>: all traffic to Python';
+  if (gw) {
+    const route = cl.route;
+    const split = route.rules.find((r) => r.kind === 'split');
+    const rustRef = split && split.backends.find((b) => b.role === 'rust');
+    const sum = split ? split.backends.reduce((a, b) => a + b.weight, 0) : 0;
+    $('#canary-weight-label').innerHTML = !route.exists
+      ? '<b>HTTPRoute absent</b>: the Gateway routes nothing'
+      : rustRef
+        ? 'of traffic to <b>Rust</b> (split rule #' + (split.index + 1) + ': weight ' + rustRef.weight + ' of ' + sum + ')'
+        : '<b>no Rust backendRef</b> on the split rules: all traffic to Python';
+  } else {
+    $('#canary-weight-label').innerHTML = cl.exists ? 'of traffic to <b>Rust</b> (canary-weight ' + escapeHtml(cl.weight) + (cl.weightTotal !== 100 ? ' / ' + cl.weightTotal : '') + ')' : '<b>canary Ingress absent</b>: all traffic to Python';
+  }
   const steps = $('#canary-steps');
   steps.replaceChildren(...c.rampSteps.map((s) => h('span', { class: cl.exists && cl.percent === s ? 'current' : cl.exists && cl.percent > s ? 'done' : '' }, s + '%')));
-  $('#canary-state').replaceChildren(
-    h('span', { class: 'badge ' + (cl.exists ? 'ok' : 'bad') }, cl.exists ? 'Ingress present' : 'Ingress deleted'),
-    ' ', cl.namespace + '/' + cl.name, cl.exists ? ' \u00b7 resourceVersion ' + cl.resourceVersion : '');
+  if (gw) {
+    const route = cl.route;
+    const conds = route.conditions.map((x) => h('span', { class: 'badge ' + (x.status === 'True' ? 'ok' : 'bad'), title: x.message || '' }, x.type + (x.status === 'True' ? '' : ': ' + (x.reason || x.status))));
+    $('#canary-state').replaceChildren(
+      h('span', { class: 'badge ' + (route.exists ? 'ok' : 'bad') }, route.exists ? 'HTTPRoute' : 'HTTPRoute absent'), ' ', ...conds.flatMap((b) => [b, ' ']),
+      cl.namespace + '/' + cl.name, route.exists ? ' \u00b7 resourceVersion ' + route.resourceVersion + ' \u00b7 generation ' + route.generation : '',
+      route.parents.length ? ' \u00b7 parents ' + route.parents.join(', ') : '');
+    $('#route-rules').replaceChildren(...renderRules(route));
+    $('#route-conditions').replaceChildren(...route.conditions.flatMap((x) => [
+      h('dt', {}, x.type),
+      h('dd', {}, x.status + (x.reason ? ' \u00b7 ' + x.reason : '') + ' \u00b7 ' + x.parent + (x.observedGeneration !== undefined ? ' \u00b7 observedGeneration ' + x.observedGeneration : '') + (x.message ? ' \u00b7 ' + x.message : '')),
+    ]));
+    $('#reapply').disabled = !route.exists || route.missingRust.length === 0;
+    $('#remove-canary').disabled = !route.exists || route.rules.filter((r) => r.kind === 'split').length === route.missingRust.length;
+  } else {
+    $('#canary-state').replaceChildren(
+      h('span', { class: 'badge ' + (cl.exists ? 'ok' : 'bad') }, cl.exists ? 'Ingress present' : 'Ingress deleted'),
+      ' ', cl.namespace + '/' + cl.name, cl.exists ? ' \u00b7 resourceVersion ' + cl.resourceVersion : '');
+    $('#reapply').disabled = cl.exists;
+    $('#remove-canary').disabled = !cl.exists;
+  }
   const ann = $('#canary-annotations');
   ann.replaceChildren(...Object.entries(cl.annotations || {}).flatMap(([key, v]) => [h('dt', {}, key.replace('nginx.ingress.kubernetes.io/', 'nginx/').replace('mcp-canary.stoa.dev/', 'bot/')), h('dd', {}, v)]));
-  $('#reapply').disabled = cl.exists;
+  $('#traffic-split').textContent = renderTraffic(cl.traffic);
   const d = cl.deployments;
   $('#deployments').innerHTML = 'Rust <b>' + d.rust.ready + '/' + d.rust.replicas + '</b> ready \u00b7 Python <b>' + d.python.ready + '/' + d.python.replicas + '</b> ready \u00b7 shadow mode <b>' + escapeHtml(d.python.shadowMode) + '</b>';
+  $('#cluster-api').textContent = 'kubectl --kubeconfig ' + cl.api.kubeconfig + ' -n ' + cl.namespace + (gw ? ' get httproute ' + cl.name + ' -o yaml' : ' get ingress ' + cl.name + ' -o yaml');
+
+  const rh = cl.rustHealth;
+  for (const b of document.querySelectorAll('#knobs [data-mode]')) b.classList.toggle('active', b.getAttribute('data-mode') === rh.mode);
+  const hb = $('#rust-health-badge');
+  hb.className = 'badge ' + (rh.mode === 'healthy' ? 'ok' : 'bad');
+  hb.textContent = rh.mode === 'healthy' ? 'healthy' : rh.mode === '503' ? 'health answers 503' : 'health hangs';
+  $('#rust-health-state').textContent = 'GET services/' + rustName() + '/proxy' + rh.path + ' \u2192 ' + (rh.mode === 'healthy' ? '200' : rh.mode === '503' ? '503' : 'no answer (times out)') +
+    ' \u00b7 EndpointSlice ' + rh.endpoints.ready + '/' + rh.endpoints.total + ' ready' + (rh.mode === 'healthy' ? '' : ' \u00b7 Warning events on deployment/' + rustName() + ' and a pod');
+
+  const w = c.world;
+  for (const b of document.querySelectorAll('#knobs [data-router]')) {
+    b.classList.toggle('active', b.getAttribute('data-router') === w.router);
+    b.disabled = !!w.switching;
+  }
+  $('#router-state').textContent = w.switching
+    ? 'Restarting on ' + w.switching + '\u2026'
+    : 'TRAFFIC_ROUTER=' + w.router + ': the bot drives ' + (w.router === 'gateway-api' ? 'the HTTPRoute ' : 'the canary Ingress ') + cl.name + '. Switching restarts the whole playground.';
+
+  const lg = c.logs;
+  $('#shadow-logs').textContent = 'Python logs (' + lg.pods + ' pods, last ' + lg.windowMinutes + ' min): ' + lg.mismatches + ' \u201cShadow MISMATCH\u201d lines' + (lg.truncated ? ' (' + lg.truncated + ' cut short)' : '') + ' in ' + lg.lines + ' \u00b7 shadow mode ' + d.python.shadowMode;
 
   $('#clock-now').textContent = fmtDate(new Date(c.clock.now));
   $('#clock-offset').textContent = c.clock.offsetMs ? 'simulated time is ' + fmtDuration(c.clock.offsetMs) + ' ahead of the real clock' : 'simulated time = real time';
