@@ -69,6 +69,7 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
     announcer: options.slackClient ? new SlackAlertAnnouncer(options.slackClient, config.slack.channel) : NO_ANNOUNCER,
     alertPolicy: {
       actions: config.alertActions,
+      diagnoses: config.alertDiagnoses,
       rollbackAlerts: config.rollbackAlerts,
       criticalSeverity: config.criticalSeverity,
       autoRollbackOnCritical: config.autoRollbackOnCritical,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseBusinessHours } from './core/business-hours.js';
 import type { RouterConfig } from './adapters/routers/index.js';
 import type { GoNoGoPolicy, GuardPolicy, RampPrerequisite, RampRules, ShadowConfig } from './core/policy.js';
+import type { DiagnoseScope } from './core/entities.js';
 import type { ClusterTargets } from './core/ports.js';
 
 export interface Config {
@@ -42,6 +43,8 @@ export interface Config {
   rollbackAlerts: string[];
   /** The runbook's action per alert name, shown on alert messages. */
   alertActions: Record<string, string>;
+  /** Alert name → the diagnosis its message's Diagnose button runs. */
+  alertDiagnoses: Record<string, DiagnoseScope>;
   criticalSeverity: string;
   driftCheckIntervalMs: number;
   dryRun: boolean;
@@ -173,6 +176,29 @@ const alertActions = z
     return z.NEVER;
   });
 
+/** The runbook's troubleshooting case of each shadow alert: its message offers that diagnosis. */
+export const RUNBOOK_ALERT_DIAGNOSES: Record<string, DiagnoseScope> = {
+  MCPShadowMismatchRateHigh: 'mismatches',
+  MCPShadowErrorRateHigh: 'shadow',
+};
+
+const alertDiagnoses = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return RUNBOOK_ALERT_DIAGNOSES;
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((x) => x === 'traffic' || x === 'shadow' || x === 'mismatches')) {
+        return parsed as Record<string, DiagnoseScope>;
+      }
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON object of alert name to traffic, shadow or mismatches, e.g. {"MCPShadowErrorRateHigh":"shadow"}' });
+    return z.NEVER;
+  });
+
 const envSchema = z.object({
   PORT: number('3000', (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'a TCP port 0-65535'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -262,6 +288,7 @@ const envSchema = z.object({
   AUTO_ROLLBACK_ON_CRITICAL: bool(false),
   ROLLBACK_ALERTS: list('MCPRustGatewayErrorRateHigh,MCPRustGatewayDown').refine((names) => names.every((n) => ALERT_NAME.test(n)), { message: 'expected comma-separated alert names' }),
   ALERT_ACTIONS: alertActions,
+  ALERT_DIAGNOSES: alertDiagnoses,
   // It becomes an Alertmanager matcher value (severity="…") when GONOGO_ALERT_MATCHERS is unset.
   ALERT_CRITICAL_SEVERITY: z.string().default('critical').refine((v) => /^[^"\\\s]+$/.test(v), { message: 'expected a severity label value without quotes, backslashes or spaces' }),
   DRIFT_CHECK_INTERVAL: duration('1m'),
@@ -392,6 +419,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     autoRollbackOnCritical: e.AUTO_ROLLBACK_ON_CRITICAL,
     rollbackAlerts: e.ROLLBACK_ALERTS,
     alertActions: e.ALERT_ACTIONS,
+    alertDiagnoses: e.ALERT_DIAGNOSES,
     criticalSeverity: e.ALERT_CRITICAL_SEVERITY,
     driftCheckIntervalMs: e.DRIFT_CHECK_INTERVAL,
     dryRun: e.DRY_RUN,

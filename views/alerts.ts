@@ -1,6 +1,6 @@
 // Alert group messages (one per Alertmanager group, updated in place) and what goes in their thread.
 import type { KnownBlock } from '@slack/types';
-import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent, DiagnoseScope } from '../src/core/entities.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/entities.js';
 import { formatPercent } from '../src/core/format.js';
 import { ACTION, diagnoseButtonValue, rollbackButtonValue } from './action-ids.js';
 import { actions, button, context, dryRunContext, escapeMrkdwn, header, link, mention, message, rollbackButton, section, slackTime, type Message } from './blocks.js';
@@ -8,22 +8,7 @@ import { renderRollbackOutcome } from './rollback.js';
 
 const MAX_ALERTS_SHOWN = 10;
 
-/**
- * Alerts whose message carries a Diagnose button, and the diagnosis it runs (in the alert's thread): the
- * runbook's "High mismatch rate" and "Shadow requests failing". Data, not code: pass another map to
- * renderAlertGroup to change it.
- */
-export const DIAGNOSE_ON_ALERT: Readonly<Record<string, DiagnoseScope>> = {
-  MCPShadowMismatchRateHigh: 'mismatches',
-  MCPShadowErrorRateHigh: 'shadow',
-};
-
-export interface AlertViewOptions {
-  /** Alert name → the diagnosis its Diagnose button runs [DIAGNOSE_ON_ALERT]. */
-  diagnoseOn?: Readonly<Record<string, DiagnoseScope>>;
-}
-
-export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageContext, options: AlertViewOptions = {}): Message {
+export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageContext): Message {
   if (record.origin === 'guard') return renderGuardPage(record, ctx);
   const firing = record.alerts.filter((a) => a.status === 'firing');
   const shown = record.status === 'firing' && firing.length ? firing : record.alerts;
@@ -80,8 +65,9 @@ export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageCont
   if (!resolved && !record.acknowledgedAt) buttons.push(button({ text: ':ok_hand: Acknowledge', actionId: ACTION.acknowledgeAlert, value: record.id, style: 'primary' }));
   buttons.push(rollbackButton(rollbackButtonValue('alert', record.id)));
   if (!resolved && !record.silence) buttons.push(button({ text: ':no_bell: Silence 1h', actionId: ACTION.silenceAlert, value: record.id }));
-  const diagnoseOn = options.diagnoseOn ?? DIAGNOSE_ON_ALERT;
-  for (const scope of [...new Set(names.flatMap((n) => (diagnoseOn[n] ? [diagnoseOn[n]] : [])))]) {
+  // ALERT_DIAGNOSES: the runbook's troubleshooting case of the alert, run in its thread.
+  const diagnoses = ctx.diagnoses ?? {};
+  for (const scope of [...new Set(names.flatMap((n) => (diagnoses[n] ? [diagnoses[n]] : [])))]) {
     buttons.push(button({ text: `:mag: Diagnose ${scope}`, actionId: ACTION.diagnose, value: diagnoseButtonValue(scope, record.id) }));
   }
   blocks.push(actions(buttons));

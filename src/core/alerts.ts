@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { AlertDeps } from './deps.js';
 import type { AlertPolicy } from './policy.js';
 import type { StateStore } from './ports.js';
-import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadEvent, EvidenceSnapshot } from './entities.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadEvent, DiagnoseScope, EvidenceSnapshot } from './entities.js';
 import { percentOf } from './ramp.js';
 import { runDueJobs, type JobHandler, type JobsRun } from './jobs.js';
 import { automaticRollback, cancelPendingAfterRollback, movedTraffic } from './rollback.js';
@@ -362,8 +362,12 @@ async function receiveWithoutStore(deps: AlertDeps, n: AlertNotification, reason
 
 async function messageContext(deps: AlertDeps, record: AlertGroupRecord): Promise<AlertMessageContext> {
   const actions: Record<string, string> = {};
-  for (const a of record.alerts) if (deps.alertPolicy.actions[a.name]) actions[a.name] = deps.alertPolicy.actions[a.name]!;
-  const context: AlertMessageContext = { actions, rollbackAlerts: deps.alertPolicy.rollbackAlerts, dryRun: deps.policy.dryRun };
+  const diagnoses: Record<string, DiagnoseScope> = {};
+  for (const a of record.alerts) {
+    if (deps.alertPolicy.actions[a.name]) actions[a.name] = deps.alertPolicy.actions[a.name]!;
+    if (deps.alertPolicy.diagnoses[a.name]) diagnoses[a.name] = deps.alertPolicy.diagnoses[a.name]!;
+  }
+  const context: AlertMessageContext = { actions, diagnoses, rollbackAlerts: deps.alertPolicy.rollbackAlerts, dryRun: deps.policy.dryRun };
   try {
     context.canaryPercent = percentOf(await deps.router.readRoute());
   } catch (error) {

@@ -185,6 +185,8 @@ export interface AlertMessageContext {
   canaryError?: string;
   /** The runbook's action for each alert name in the group. */
   actions: Record<string, string>;
+  /** The diagnosis to offer for each alert name in the group that has one. */
+  diagnoses?: Record<string, DiagnoseScope>;
   rollbackAlerts: string[];
   /** When the next escalation is due, if one is. */
   nextEscalation?: { level: number; at: string };

@@ -1,6 +1,7 @@
 // The policy the core applies, all of it from configuration (src/config.ts) with the runbook's values as
 // defaults: nothing of this one migration is written into the use cases.
 import type { BusinessHours } from './business-hours.js';
+import type { DiagnoseScope } from './entities.js';
 
 export interface RampPolicy {
   /** Percentages, increasing, e.g. [1, 5, 10, 25, 50, 100]. */
@@ -63,6 +64,8 @@ export interface ShadowConfig {
 export interface AlertPolicy {
   /** Runbook action per alert name. */
   actions: Record<string, string>;
+  /** The diagnosis each alert's message offers (the runbook's troubleshooting case). */
+  diagnoses: Record<string, DiagnoseScope>;
   /** Alerts whose runbook action is an immediate rollback. */
   rollbackAlerts: string[];
   criticalSeverity: string;

@@ -611,6 +611,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   };
   const alertPolicy: AlertPolicy = {
     actions: config.alertActions,
+    diagnoses: config.alertDiagnoses,
     rollbackAlerts: config.rollbackAlerts,
     criticalSeverity: config.criticalSeverity,
     autoRollbackOnCritical: config.autoRollbackOnCritical,

@@ -72,6 +72,12 @@ describe('readConfig', () => {
     expect(() => readConfig({ ALERT_CRITICAL_SEVERITY: 'a"b' })).toThrow(/ALERT_CRITICAL_SEVERITY: expected a severity label value/);
   });
 
+  it('reads which diagnosis each alert offers, the runbook\'s by default', () => {
+    expect(readConfig({}).alertDiagnoses).toEqual({ MCPShadowMismatchRateHigh: 'mismatches', MCPShadowErrorRateHigh: 'shadow' });
+    expect(readConfig({ ALERT_DIAGNOSES: '{"RustDown":"traffic"}' }).alertDiagnoses).toEqual({ RustDown: 'traffic' });
+    expect(() => readConfig({ ALERT_DIAGNOSES: '{"RustDown":"everything"}' })).toThrow(/ALERT_DIAGNOSES: expected a JSON object of alert name to traffic, shadow or mismatches/);
+  });
+
   it('requires a signing secret in HTTP mode and L3 after L2', () => {
     expect(() => readConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET: required in HTTP mode/);
     expect(() => readConfig({ ESCALATE_L2_AFTER: '30m', ESCALATE_L3_AFTER: '15m' })).toThrow(/ESCALATE_L3_AFTER/);
