@@ -10,7 +10,7 @@ import { Server as NetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { freePort } from '../test/support/child-process.js';
 import { podRuntime } from '../test/support/image-runtime.js';
@@ -19,7 +19,8 @@ import { startFakeAlertmanager, startFakePrometheus } from '../devkit/prometheus
 import { startFakeSlackApi } from '../devkit/slack-api.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { blockActionBody, signSlackRequest } from '../devkit/slack-requests.js';
-import { buildBot, spawnBot, type BotProcess } from './bot-process.js';
+import { BOT_ENTRY, buildBot, spawnBot, type BotProcess } from './bot-process.js';
+import { runCliPhase, type CliPhaseResult } from './cli-phase.js';
 import { Worker } from 'node:worker_threads';
 import type { AckLoadInput, AckLoadOutput } from './ack-load.js';
 import { BenchClient } from './http-client.js';
@@ -36,6 +37,7 @@ const CFG = {
   concurrency: n('BENCH_CONCURRENCY', 20),
   rollbacks: n('BENCH_ROLLBACKS', 200),
   kubectlRuns: n('BENCH_KUBECTL_RUNS', 20),
+  cliRuns: n('BENCH_CLI_RUNS', 20),
   stormPosts: n('BENCH_STORM_POSTS', 200),
   stormGroups: n('BENCH_STORM_GROUPS', 10),
   stormWindowMs: n('BENCH_STORM_WINDOW_MS', 2000),
@@ -502,6 +504,33 @@ async function main(): Promise<void> {
       log('kubectl not installed: no comparison');
     }
 
+    // ---- 6. The break-glass command line: `mcp-canary rollback` (bench/.build/cli.js, run as the image's
+    // /usr/local/bin/mcp-canary runs it) from spawn to its PATCH at the same API server, beside kubectl.
+    log(`cli: 1 cold + ${CFG.cliRuns} runs of \`mcp-canary rollback\` (node ${runtime.nodeArgs.join(' ')} cli.js, compile cache)`);
+    if (tlsFront) {
+      // The kubectl phase took the front's hook.
+      tlsFront.onRequest = (r) => {
+        if (r.method === 'PATCH' && r.path === kube.paths.canaryIngress) onCanaryPatch?.(r.at);
+      };
+    }
+    // The bot's variables and the image's allocator; not the deployment's NODE_OPTIONS (the bot's heap sizes):
+    // `docker run <image> mcp-canary rollback` has none.
+    const { NODE_OPTIONS: _botNodeOptions, ...cliEnv } = env;
+    const cliResult: CliPhaseResult = await runCliPhase({
+      cli: join(dirname(BOT_ENTRY), 'cli.js'),
+      nodeArgs: runtime.nodeArgs,
+      env: cliEnv,
+      runs: CFG.cliRuns,
+      resetCanary: () => {
+        setCanary(5);
+        // Applied now, after the previous run's rollback: the running bot's drift check sees no drift to adopt.
+        kube.get(kube.paths.canaryIngress).metadata.annotations['mcp-canary.stoa.dev/applied-at'] = new Date().toISOString();
+      },
+      nextCanaryPatch,
+    });
+    log(`cli: cold ${ms(cliResult.cold.patchMs)} to PATCH; warm p50 ${ms(cliResult.warm.p50)} p99 ${ms(cliResult.warm.p99)} to PATCH (process exit p50 ${ms(cliResult.warmTotal.p50)})`);
+    if (cliResult.failures.length) log(`cli failures:\n  ${cliResult.failures.join('\n  ')}`);
+
     const botLog = theBot.logLines();
     if (process.env.BENCH_GC_LOG) {
       const { writeFileSync } = await import('node:fs');
@@ -534,6 +563,17 @@ async function main(): Promise<void> {
     } else {
       rows.push({ metric: 'kubectl comparison', value: 'kubectl not installed', target: `>= ${TARGET.kubectlRatio}x` });
     }
+    const cliOk =
+      cliResult.failures.length === 0 && (!kubectlResult || (cliResult.warm.p50 <= kubectlResult.warm.p50 && cliResult.warm.p99 <= kubectlResult.warm.p99));
+    rows.push(
+      {
+        metric: `\`mcp-canary rollback\` (CLI) spawn -> PATCH p50 / p99 (${CFG.cliRuns} runs, compile cache warm)`,
+        value: `${ms(cliResult.warm.p50)} / ${ms(cliResult.warm.p99)}`,
+        target: kubectlResult ? `<= kubectl's ${ms(kubectlResult.warm.p50)} / ${ms(kubectlResult.warm.p99)}` : 'no slower than kubectl',
+        ok: cliOk,
+      },
+      { metric: 'CLI first run (empty compile cache)', value: ms(cliResult.cold.patchMs), target: '' },
+    );
     rows.push(
       { metric: `storm: errors (${CFG.stormPosts} posts, ${CFG.stormGroups} groups, ${CFG.stormWindowMs / 1000} s)`, value: String(stormErrors.length), target: '0', ok: stormErrors.length === 0 },
       { metric: 'storm: messages posted', value: String(stormMessages + otherTopLevel), target: `exactly ${CFG.stormGroups}`, ok: stormMessages === CFG.stormGroups && otherTopLevel === 0 },
@@ -564,6 +604,9 @@ async function main(): Promise<void> {
     if (kubectlResult) {
       out.push(`- kubectl: spawn -> process exit p50 ${ms(kubectlResult.warmTotal.p50)} p99 ${ms(kubectlResult.warmTotal.p99)}; first run ${ms(kubectlResult.cold.totalMs)} (aggregated discovery, then cached in $HOME/.kube/cache)`);
     }
+    out.push(
+      `- CLI: spawn -> process exit p50 ${ms(cliResult.warmTotal.p50)} p99 ${ms(cliResult.warmTotal.p99)} (audit in Redis, announcement posted); first run ${ms(cliResult.cold.totalMs)}${cliResult.failures.length ? `; failures: ${cliResult.failures.join(' | ').slice(0, 600)}` : ''}`,
+    );
     out.push(`- storm: answers p50 ${ms(st.p50)} p99 ${ms(st.p99)} max ${ms(st.max)}; results ${JSON.stringify(stormKinds)}; ${threadPosts} thread posts, ${updates} chat.update${otherTopLevel ? `; ${otherTopLevel} other top-level posts` : ''}; CPU: ${stormCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${stormConnUse}`);
     out.push(
