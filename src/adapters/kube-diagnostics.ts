@@ -2,7 +2,7 @@
 // label selector, a container's log tail, events about an object, a Service's EndpointSlices, and a GET through
 // the API server's service proxy. Only GETs: nothing here can change the cluster. Every failure becomes a
 // ClusterError; a 403 is 'forbidden' with the verb and the resource RBAC refused (deploy/rbac.yaml grants them).
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from './kube-client.js';
 import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer } from '../core/entities.js';
 import { ClusterError } from '../core/errors.js';
 import type { ClusterDiagnostics, DiagnosticsSettings } from '../core/ports.js';

@@ -1,7 +1,7 @@
 // The Kubernetes API through @kubernetes/client-node: one set of API clients and one connection pool shared
 // by the cluster adapter (deployments, services) and the traffic routers (routers/). Every failure becomes
 // a ClusterError the core can decide on.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from './kube-client.js';
 import type { DeploymentReadiness, ContainerEnv } from '../core/entities.js';
 import { ClusterError, type ClusterErrorKind } from '../core/errors.js';
 import type { Cluster, ClusterTargets, WriteOptions } from '../core/ports.js';

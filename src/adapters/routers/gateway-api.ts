@@ -4,7 +4,7 @@
 // Rust (header matches) are the routing rules. Writes are JSON Patches that change only the weights and
 // rules they mean to, each guarded by `test` ops on what was read (a CRD takes no strategic merge patch,
 // and a merge patch would replace spec.rules whole); the route itself is never deleted.
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../kube-client.js';
 import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';

@@ -2,7 +2,7 @@
 // `canary-weight` out of `canary-weight-total` is the canary percent, and whose canary-by-header/-cookie
 // annotations are the routing rules. Rollback's last resort deletes the canary Ingress, keeping a copy.
 import { readFile } from 'node:fs/promises';
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '../kube-client.js';
 import type { CanaryRoute, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
