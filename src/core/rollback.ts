@@ -103,6 +103,9 @@ async function rollbackNow(deps: RollbackDeps, request: RollbackRequest, tuning:
   // Runbook fallback: without the canary route every request goes to the primary. Keep a copy first (best
   // effort, never waited on for long) so `route apply` can put it back.
   const copy = (await settledWithin(router.copyRoute(), 1_000))?.value;
+  // Told to the drift check before the route goes, so a check in between never takes it for a change made
+  // outside the bot (not awaited: the rollback never waits on the store); taken back if the removal fails.
+  if (!deps.policy.dryRun) void rememberRoute(deps, { exists: false, percent: 0 });
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
       await router.removeCanaryRoute();
@@ -118,6 +121,7 @@ async function rollbackNow(deps: RollbackDeps, request: RollbackRequest, tuning:
       if (attempt < 2) await delay(tuning.retryDelayMs);
     }
   }
+  if (!deps.policy.dryRun && before) void rememberRoute(deps, { exists: true, percent: before.percent });
   return fail();
 }
 

@@ -184,6 +184,18 @@ describe('when writing 0 keeps failing', () => {
       steps: [{ kind: 'write-failed' }, { kind: 'write-failed' }, { kind: 'remove-failed', attempt: 1 }, { kind: 'remove-failed', attempt: 2 }],
     });
     expect(kit.router.route.exists).toBe(true);
+    // The drift check is told the route is still there, at the percent it had.
+    expect(await kit.store.getValue<KnownRoute>(KNOWN_ROUTE_KEY)).toMatchObject({ exists: true, percent: 25 });
+  });
+
+  it('tells the drift check the route is going before it is removed, so a check in between sees no outside change', async () => {
+    const kit = coreKit();
+    kit.holdAt(25);
+    kit.router.failNext('resetToPrimary', undefined, 2);
+    let knownAtRemoval: Promise<KnownRoute | undefined> | undefined;
+    kit.router.beforeNext('removeCanaryRoute', () => (knownAtRemoval = kit.store.getValue<KnownRoute>(KNOWN_ROUTE_KEY)));
+    expect((await rollbackCanary(kit.deps, { actor: 'U0ALICE', source: 'status' }, FAST)).kind).toBe('route-removed');
+    expect(await knownAtRemoval).toMatchObject({ exists: false, percent: 0 });
   });
 });
 
