@@ -21,11 +21,34 @@ export interface CliPhaseInput {
   nextCanaryPatch: () => Promise<number>;
 }
 
-export interface CliPhaseResult {
+/** Spawned commands timed to a PATCH (kubectl's, the CLI's): the first run apart, the others summarised. */
+export interface SpawnRunsResult {
   cold: { patchMs: number; totalMs: number };
   warm: ReturnType<typeof summary>;
   warmTotal: ReturnType<typeof summary>;
   failures: string[];
+}
+export type CliPhaseResult = SpawnRunsResult;
+
+export function summarizeSpawnRuns(runs: Array<{ patchMs: number; totalMs: number }>, failures: string[]): SpawnRunsResult {
+  const [cold, ...warm] = runs;
+  return {
+    cold: cold!,
+    warm: summary(warm.map((r) => r.patchMs).filter(Number.isFinite)),
+    warmTotal: summary(warm.map((r) => r.totalMs)),
+    failures,
+  };
+}
+
+/** Runs a command to its exit, with its stdout and stderr together. */
+export function runToExit(command: string, args: string[], opts: { cwd?: string; env: Record<string, string> }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (c) => resolve({ code: c, output: out }));
+  });
 }
 
 export async function runCliPhase(input: CliPhaseInput): Promise<CliPhaseResult> {
@@ -39,28 +62,15 @@ export async function runCliPhase(input: CliPhaseInput): Promise<CliPhaseResult>
       let patchAt = Number.NaN;
       void input.nextCanaryPatch().then((at) => (patchAt = at));
       const t0 = performance.now();
-      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, [...input.nodeArgs, input.cli, 'rollback', `bench run ${i}`], {
-          cwd,
-          env: { ...input.env, NODE_COMPILE_CACHE: cache },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', (c) => resolve({ code: c, output: out }));
+      const { code, output } = await runToExit(process.execPath, [...input.nodeArgs, input.cli, 'rollback', `bench run ${i}`], {
+        cwd,
+        env: { ...input.env, NODE_COMPILE_CACHE: cache },
       });
       const totalMs = performance.now() - t0;
       if (code !== 0 || Number.isNaN(patchAt)) failures.push(`run ${i}: exit ${code}: ${output.trim().slice(0, 400)}`);
       runs.push({ patchMs: patchAt - t0, totalMs });
     }
-    const [cold, ...warm] = runs;
-    return {
-      cold: cold!,
-      warm: summary(warm.map((r) => r.patchMs).filter(Number.isFinite)),
-      warmTotal: summary(warm.map((r) => r.totalMs)),
-      failures,
-    };
+    return summarizeSpawnRuns(runs, failures);
   } finally {
     await rm(cache, { recursive: true, force: true });
     await rm(cwd, { recursive: true, force: true });

@@ -5,7 +5,6 @@
 // Kubernetes API of test/support (client-node over HTTP), the fake Slack Web API (which also serves the
 // response_urls), a Prometheus API answering in about 1 ms, and the fake Alertmanager API. Phases run one
 // after the other and each waits for the bot's follow-up work to finish, so they never overlap.
-import { spawn } from 'node:child_process';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -20,7 +19,8 @@ import { startFakeSlackApi } from '../devkit/slack-api.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { blockActionBody, signSlackRequest } from '../devkit/slack-requests.js';
 import { BOT_ENTRY, buildBot, spawnBot, type BotProcess } from './bot-process.js';
-import { runCliPhase, type CliPhaseResult } from './cli-phase.js';
+import { runCliPhase, runToExit, summarizeSpawnRuns, type CliPhaseResult, type SpawnRunsResult } from './cli-phase.js';
+import { runGuardPhase, type GuardPhaseResult } from './guard-phase.js';
 import { Worker } from 'node:worker_threads';
 import type { AckLoadInput, AckLoadOutput } from './ack-load.js';
 import { BenchClient } from './http-client.js';
@@ -42,6 +42,9 @@ const CFG = {
   stormGroups: n('BENCH_STORM_GROUPS', 10),
   stormWindowMs: n('BENCH_STORM_WINDOW_MS', 2000),
   startups: n('BENCH_STARTUPS', 3),
+  guardRuns: n('BENCH_GUARD_RUNS', 20),
+  guardIntervalMs: n('BENCH_GUARD_INTERVAL_MS', 1000),
+  guardBreaches: n('BENCH_GUARD_BREACHES', 2),
   prometheusDelayMs: 1,
 };
 const TARGET = { ackP99: 50, rollbackP99: 20, kubectlRatio: 10, rssMiB: 120 };
@@ -460,7 +463,7 @@ async function main(): Promise<void> {
 
     // ---- 5. kubectl patch against the same API server (through a discovery front; see kube-front.ts).
     const kubectl = kubectlPath();
-    let kubectlResult: { cold: { patchMs: number; totalMs: number }; warm: ReturnType<typeof summary>; warmTotal: ReturnType<typeof summary>; failures: string[] } | undefined;
+    let kubectlResult: SpawnRunsResult | undefined;
     if (kubectl) {
       log(`kubectl: 1 cold + ${CFG.kubectlRuns} runs of \`kubectl patch ingress ... --type=merge\``);
       const front = tlsFront ?? (await startKubeFront(kube.url, kube.namespace));
@@ -477,28 +480,15 @@ async function main(): Promise<void> {
           if (r.method === 'PATCH' && r.path === kube.paths.canaryIngress && Number.isNaN(patchAt)) patchAt = r.at;
         };
         const t0 = performance.now();
-        const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-          const child = spawn(kubectl, ['--kubeconfig', front.kubeconfigPath, 'patch', 'ingress', 'mcp-gateway-canary', '-n', kube.namespace, '--type=merge', '-p', patch], {
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', (c) => resolve({ code: c, output: out }));
+        const { code, output } = await runToExit(kubectl, ['--kubeconfig', front.kubeconfigPath, 'patch', 'ingress', 'mcp-gateway-canary', '-n', kube.namespace, '--type=merge', '-p', patch], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home },
         });
         const totalMs = performance.now() - t0;
         if (code !== 0 || Number.isNaN(patchAt)) failures.push(`run ${i}: exit ${code}: ${output.trim().slice(0, 300)}`);
         runs.push({ patchMs: patchAt - t0, totalMs });
       }
-      const [cold, ...warm] = runs;
-      kubectlResult = {
-        cold: cold!,
-        warm: summary(warm.map((r) => r.patchMs).filter(Number.isFinite)),
-        warmTotal: summary(warm.map((r) => r.totalMs)),
-        failures,
-      };
-      log(`kubectl: cold ${ms(cold!.patchMs)} to PATCH; warm p50 ${ms(kubectlResult.warm.p50)} p99 ${ms(kubectlResult.warm.p99)} to PATCH (process exit p50 ${ms(kubectlResult.warmTotal.p50)})`);
+      kubectlResult = summarizeSpawnRuns(runs, failures);
+      log(`kubectl: cold ${ms(kubectlResult.cold.patchMs)} to PATCH; warm p50 ${ms(kubectlResult.warm.p50)} p99 ${ms(kubectlResult.warm.p99)} to PATCH (process exit p50 ${ms(kubectlResult.warmTotal.p50)})`);
       if (failures.length) log(`kubectl failures:\n  ${failures.join('\n  ')}`);
     } else {
       log('kubectl not installed: no comparison');
@@ -538,6 +528,28 @@ async function main(): Promise<void> {
     }
     const warnings = botLog.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
 
+    // ---- 7. The guard: two fresh replicas with a short GUARD_INTERVAL (the bot above is stopped first, so
+    // only they tick), the error rate turned bad at a known instant, until the guard's own PATCH.
+    await theBot.stop();
+    log(`guard: 2 replicas, GUARD_INTERVAL ${CFG.guardIntervalMs} ms, GUARD_BREACHES ${CFG.guardBreaches}, ${CFG.guardRuns} breaches`);
+    const guardTargetMs = CFG.guardIntervalMs * CFG.guardBreaches + 1000;
+    const guardResult: GuardPhaseResult = await runGuardPhase({
+      runs: CFG.guardRuns,
+      intervalMs: CFG.guardIntervalMs,
+      breaches: CFG.guardBreaches,
+      startReplica: async (extra) => spawnBot({ ...env, ...extra }, await freePort(), { nodeArgs: botNodeArgs }),
+      setErrorRate: (bad) => prometheus.set(QUERIES.errorRate, bad ? 0.05 : 0.0004),
+      resetCanary: () => {
+        setCanary(5);
+        kube.get(kube.paths.canaryIngress).metadata.annotations['mcp-canary.stoa.dev/applied-at'] = new Date().toISOString();
+      },
+      nextCanaryPatch,
+      queryCounts: () => ({ prometheus: prometheus.requests.length, alertmanager: alertmanager.requests.length }),
+      postCount: () => slack.calls.filter((c) => c.method === 'chat.postMessage').length,
+    });
+    const guardWarnings = guardResult.replicas.flatMap((r) => r.logLines()).filter((l) => /"level":"(warn|error|fatal)"/.test(l));
+    log(`guard: breach -> PATCH p50 ${ms(guardResult.breachToPatch.p50, 0)} p99 ${ms(guardResult.breachToPatch.p99, 0)} (target ${ms(guardTargetMs, 0)})`);
+
     // ---- Report.
     const st1 = summary(startups);
     const ratio = kubectlResult ? kubectlResult.warm.p50 / rb.p99 : Number.NaN;
@@ -575,6 +587,20 @@ async function main(): Promise<void> {
       { metric: 'CLI first run (empty compile cache)', value: ms(cliResult.cold.patchMs), target: '' },
     );
     rows.push(
+      {
+        metric: `guard: error rate turns bad -> its PATCH p50 / p99 (${guardResult.breachToPatch.n} of ${CFG.guardRuns} breaches, 2 replicas, GUARD_INTERVAL ${CFG.guardIntervalMs / 1000} s × GUARD_BREACHES ${CFG.guardBreaches})`,
+        value: `${ms(guardResult.breachToPatch.p50, 0)} / ${ms(guardResult.breachToPatch.p99, 0)}`,
+        target: `<= ${ms(guardTargetMs, 0)} (interval × breaches + 1 s; with the defaults 15 s × 2: 31 s; Flagger's 1 m × 5: 5 min)`,
+        ok: guardResult.failures.length === 0 && guardResult.breachToPatch.p99 <= guardTargetMs,
+      },
+      {
+        metric: 'guard: queries per interval, both replicas (Prometheus / Alertmanager)',
+        value: `${guardResult.perTick.prometheus.toFixed(1)} / ${guardResult.perTick.alertmanager.toFixed(1)}`,
+        target: '<= 3 / 1 (one per condition, one replica per tick)',
+        ok: guardResult.perTick.prometheus <= 3 && guardResult.perTick.alertmanager <= 1,
+      },
+    );
+    rows.push(
       { metric: `storm: errors (${CFG.stormPosts} posts, ${CFG.stormGroups} groups, ${CFG.stormWindowMs / 1000} s)`, value: String(stormErrors.length), target: '0', ok: stormErrors.length === 0 },
       { metric: 'storm: messages posted', value: String(stormMessages + otherTopLevel), target: `exactly ${CFG.stormGroups}`, ok: stormMessages === CFG.stormGroups && otherTopLevel === 0 },
       { metric: 'RSS after the load (VmRSS)', value: mb(after.rss), target: `<= ${TARGET.rssMiB} MB`, ok: after.rss <= TARGET.rssMiB * 1024 * 1024 },
@@ -606,6 +632,9 @@ async function main(): Promise<void> {
     }
     out.push(
       `- CLI: spawn -> process exit p50 ${ms(cliResult.warmTotal.p50)} p99 ${ms(cliResult.warmTotal.p99)} (audit in Redis, announcement posted); first run ${ms(cliResult.cold.totalMs)}${cliResult.failures.length ? `; failures: ${cliResult.failures.join(' | ').slice(0, 600)}` : ''}`,
+    );
+    out.push(
+      `- guard: breach -> PATCH mean ${ms(guardResult.breachToPatch.mean, 0)}, min ${ms(guardResult.minMs, 0)}, max ${ms(guardResult.breachToPatch.max, 0)}; ${guardResult.announced} of ${CFG.guardRuns} rollbacks announced; quiet stretch ${guardResult.perTick.ticks} intervals; replicas' log: ${guardWarnings.length} warn/error${guardWarnings.length ? `, first: ${guardWarnings.slice(0, 2).join(' | ').slice(0, 500)}` : ''}${guardResult.failures.length ? `; failures: ${guardResult.failures.join(' | ')}` : ''}`,
     );
     out.push(`- storm: answers p50 ${ms(st.p50)} p99 ${ms(st.p99)} max ${ms(st.max)}; results ${JSON.stringify(stormKinds)}; ${threadPosts} thread posts, ${updates} chat.update${otherTopLevel ? `; ${otherTopLevel} other top-level posts` : ''}; CPU: ${stormCpuUse}`);
     out.push(`  - bot's outgoing HTTP: ${stormConnUse}`);
