@@ -12,7 +12,7 @@ import { PrometheusMetrics } from './adapters/prometheus.js';
 import { SlackApproverDirectory } from './adapters/slack-directory.js';
 import { MemoryStateStore } from './adapters/store/memory-store.js';
 import { RedisStateStore } from './adapters/store/redis-store.js';
-import type { Config } from './config.js';
+import { corePolicies, type Config } from './config.js';
 import type { AlertDeps } from './core/deps.js';
 import { AuditTrail } from './core/audit.js';
 import type { AlertAnnouncer, ApproverDirectory, Clock, Logger, StateStore } from './core/ports.js';
@@ -54,27 +54,9 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
     audit,
     clock: options.clock ?? { now: () => new Date() },
     logger,
-    policy: {
-      ramp: config.ramp,
-      goNoGo: config.goNoGo,
-      guard: config.guard,
-      approvalTtlMs: config.approvalTtlMs,
-      approvers: config.slack.approvers,
-      dryRun: config.dryRun,
-      shadow: config.shadow,
-      statusShareMs: options.statusShareMs ?? 1000,
-      firedAlertsQuery: (window) => `count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`,
-    },
+    ...corePolicies(config, { statusShareMs: options.statusShareMs ?? 1000 }),
     newId: () => randomUUID().slice(0, 8),
     announcer: options.slackClient ? new SlackAlertAnnouncer(options.slackClient, config.slack.channel) : NO_ANNOUNCER,
-    alertPolicy: {
-      actions: config.alertActions,
-      diagnoses: config.alertDiagnoses,
-      rollbackAlerts: config.rollbackAlerts,
-      criticalSeverity: config.criticalSeverity,
-      autoRollbackOnCritical: config.autoRollbackOnCritical,
-      escalation: config.escalation,
-    },
   };
 
   const storeReady =

@@ -5,7 +5,7 @@ import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { parseBusinessHours } from './core/business-hours.js';
 import type { RouterConfig } from './adapters/routers/index.js';
-import type { GoNoGoPolicy, GuardPolicy, RampPrerequisite, RampRules, ShadowConfig } from './core/policy.js';
+import type { AlertPolicy, CorePolicy, GoNoGoPolicy, GuardPolicy, RampPrerequisite, RampRules, ShadowConfig } from './core/policy.js';
 import type { DiagnoseScope } from './core/entities.js';
 import type { ClusterTargets } from './core/ports.js';
 
@@ -428,4 +428,30 @@ export function readConfig(env: Record<string, string | undefined>): Config {
 
 function isSecret(name: string): boolean {
   return /TOKEN|SECRET|REDIS_URL/.test(name);
+}
+
+/** The policies the core reads, from the configuration; the composition root and the core's test kit share it. */
+export function corePolicies(config: Config, overrides: Partial<CorePolicy> = {}): { policy: CorePolicy; alertPolicy: AlertPolicy } {
+  return {
+    policy: {
+      ramp: config.ramp,
+      goNoGo: config.goNoGo,
+      guard: config.guard,
+      approvalTtlMs: config.approvalTtlMs,
+      approvers: config.slack.approvers,
+      dryRun: config.dryRun,
+      shadow: config.shadow,
+      statusShareMs: 1000,
+      firedAlertsQuery: (window) => `count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[${window}]))`,
+      ...overrides,
+    },
+    alertPolicy: {
+      actions: config.alertActions,
+      diagnoses: config.alertDiagnoses,
+      rollbackAlerts: config.rollbackAlerts,
+      criticalSeverity: config.criticalSeverity,
+      autoRollbackOnCritical: config.autoRollbackOnCritical,
+      escalation: config.escalation,
+    },
+  };
 }

@@ -6,23 +6,7 @@ import { formatRatio } from './format.js';
 import type { ContainerEnv } from './entities.js';
 import { describe } from './errors.js';
 import { mayChangeProduction, type ApproverRule } from './permissions.js';
-
-export interface ShadowConfig {
-  matchQuery: string;
-  errorQuery: string;
-  timeoutQuery: string;
-  /** The match ratio of one whole day; evaluated at the end of each of the last N days. */
-  dailyMatchQuery: string;
-  /** Mismatches by request path, when the metrics carry a `path` label. */
-  mismatchByPathQuery: string;
-  matchMin: number;
-  errorMax: number;
-  timeoutMax: number;
-  requiredDays: number;
-  rustGatewayUrl: string;
-  /** The Python deployment's container to set env on; the first container when unset. */
-  container?: string;
-}
+import type { ShadowConfig } from './policy.js';
 
 export const SHADOW_ENV = { enabled: 'SHADOW_MODE_ENABLED', url: 'SHADOW_RUST_GATEWAY_URL' } as const;
 

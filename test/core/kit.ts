@@ -2,7 +2,7 @@
 // the real in-memory store and audit trail, and the policy from configuration defaults. Core use cases run
 // against it in milliseconds; every port records what it was asked and can be made to fail.
 import { MemoryStateStore } from '../../src/adapters/store/memory-store.js';
-import { readConfig, type Config } from '../../src/config.js';
+import { corePolicies, readConfig, type Config } from '../../src/config.js';
 import { AuditTrail } from '../../src/core/audit.js';
 import type { AlertDeps } from '../../src/core/deps.js';
 import type {
@@ -24,7 +24,6 @@ import type {
 } from '../../src/core/entities.js';
 import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, RouteShapeCheck } from '../../src/core/entities.js';
 import { ClusterError } from '../../src/core/errors.js';
-import type { AlertPolicy, CorePolicy } from '../../src/core/policy.js';
 import type {
   AlertAnnouncer,
   AlertSource,
@@ -598,25 +597,7 @@ export function coreKit(env: Record<string, string> = {}): Kit {
   directory.groups.set('S0APPROVERS', ['U0CAROL']);
   const announcer = new RecordingAnnouncer();
   const logger = new RecordingLogger();
-  const policy: CorePolicy = {
-    ramp: config.ramp,
-    goNoGo: config.goNoGo,
-    guard: config.guard,
-    approvalTtlMs: config.approvalTtlMs,
-    approvers: config.slack.approvers,
-    dryRun: config.dryRun,
-    shadow: config.shadow,
-    statusShareMs: 0,
-    firedAlertsQuery: (window) => `fired[${window}]`,
-  };
-  const alertPolicy: AlertPolicy = {
-    actions: config.alertActions,
-    diagnoses: config.alertDiagnoses,
-    rollbackAlerts: config.rollbackAlerts,
-    criticalSeverity: config.criticalSeverity,
-    autoRollbackOnCritical: config.autoRollbackOnCritical,
-    escalation: config.escalation,
-  };
+  const { policy, alertPolicy } = corePolicies(config, { statusShareMs: 0, firedAlertsQuery: (window) => `fired[${window}]` });
   let ids = 0;
   const deps: AlertDeps = {
     router,
