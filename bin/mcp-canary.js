@@ -2,11 +2,12 @@
 // The package's `bin`: `npx mcp-canary <status|rollback [reason]|history> [--json]`, the break-glass command
 // line (README.md, "When Slack is down"). It runs the bundle dist/cli.js when `npm run build` made it, else
 // the TypeScript source (src/cli.ts) through tsx, so it works in a fresh checkout after `npm install`.
+// dist/ is not in git: after a `git pull` without `npm run build` the bundle is older than the sources, and
+// running it would run the old core. In a checkout (src/ present) a bundle older than any source file is
+// skipped for the sources, once said on stderr; in the image (no src/) the bundle is all there is.
 //
-// Plain JavaScript that any Node parses: on a Node older than the project's (undici 8 crashes at import
-// before 22.19), it runs itself again with the Node 24 of the `node` devDependency when it is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,12 +29,46 @@ if (major < 22 || (major === 22 && minor < 19)) {
 module.enableCompileCache?.();
 
 const bundle = join(ROOT, 'dist', 'cli.js');
+const source = join(ROOT, 'src', 'cli.ts');
+const built = existsSync(bundle);
+// Only a checkout has src/; a few ms of stat calls (about a hundred files).
+const newer = built && existsSync(source) ? newestSourceAfter(statSync(bundle).mtimeMs) : undefined;
 let cli;
-if (existsSync(bundle)) {
+if (built && !newer) {
   cli = await import(pathToFileURL(bundle).href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import(pathToFileURL(join(ROOT, 'src', 'cli.ts')).href);
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (error) {
+    // Installed without its devDependencies: the old bundle is better than nothing at all.
+    if (!newer) throw error;
+  }
+  if (tsx) {
+    if (newer) process.stderr.write(`mcp-canary: dist/cli.js is older than ${newer} (not rebuilt since the sources changed): running the sources instead. \`npm run build\` in ${ROOT} refreshes it.\n`);
+    tsx.register();
+    cli = await import(pathToFileURL(source).href);
+  } else {
+    process.stderr.write(`mcp-canary: dist/cli.js is older than ${newer} and tsx is not installed to run the sources: running the old bundle. \`npm install && npm run build\` in ${ROOT} refreshes it.\n`);
+    cli = await import(pathToFileURL(bundle).href);
+  }
 }
 await cli.main(process.argv.slice(2));
+
+/** A source file (src/, handlers/, views/) changed after `since` (ms), by its path from ROOT; undefined if none. */
+function newestSourceAfter(since) {
+  for (const dir of ['src', 'handlers', 'views']) {
+    let entries;
+    try {
+      entries = readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath ?? entry.path, entry.name);
+      if (statSync(path).mtimeMs > since) return path.slice(ROOT.length + 1);
+    }
+  }
+  return undefined;
+}
