@@ -213,11 +213,25 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
   // Act once per episode, on one replica, also when another replica or the alert path acts at the same time.
   const acting = await settledWithin(deps.store.claimOnce(`guard:act:${decision.episodeStartedAt}:${check.at}`, 86_400_000), STORE_WAIT_MS);
   state.episode = { ...state.episode!, actedAt: check.at, action: policy.mode };
-  await save(deps, local, state);
-  if (acting?.value === false) return { kind: 'checked', check, state, noData };
+  if (acting?.value === false) {
+    await save(deps, local, state);
+    return { kind: 'checked', check, state, noData };
+  }
 
   const evidence = guardEvidence(check);
   if (policy.mode === 'page') {
+    // Marked done only once the page is out: a page Slack refused, or that could not take its lock (the
+    // store down), is tried again at the next breaching check. The page is one alert group per episode, so
+    // a retry after a page that did go out finds it instead of posting a second one.
+    let page: AlertGroupRecord;
+    try {
+      page = await pageForGuard(deps, { episodeStartedAt: decision.episodeStartedAt, evidence, percent });
+    } catch (error) {
+      state.episode = { ...state.episode, actedAt: undefined, failedAt: check.at };
+      await save(deps, local, state);
+      throw error;
+    }
+    await save(deps, local, state);
     deps.audit.record({
       at: check.at,
       actor: 'guard',
@@ -226,9 +240,9 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
       fromPercent: percent,
       evidence,
     });
-    const page = await pageForGuard(deps, { episodeStartedAt: decision.episodeStartedAt, evidence, percent });
     return { kind: 'paged', check, state, page, noData };
   }
+  await save(deps, local, state);
   const retrying = previous.episode?.startedAt === decision.episodeStartedAt && previous.episode.failedAt !== undefined;
   const outcome = await (retrying ? rollbackCanary : automaticRollback)(deps, {
     actor: 'guard',
@@ -238,7 +252,13 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
   });
   if (outcome?.kind === 'failed') {
     // Not done: the next breaching check tries again; the caller announces the manual commands now.
-    state.episode = { ...state.episode!, actedAt: undefined, failedAt: check.at };
+    state.episode = { ...state.episode, actedAt: undefined, failedAt: check.at };
+    await save(deps, local, state);
+  } else if (outcome === undefined) {
+    // Another replica or the alert path holds this route version's rollback: theirs to do and announce. Not
+    // marked done: if the canary is still up at the next breaching check, theirs did not land, and the guard
+    // asks again (it rolls back itself once the holder has said it failed).
+    state.episode = { ...state.episode, actedAt: undefined };
     await save(deps, local, state);
   }
   return { kind: 'rolled-back', check, state, outcome: outcome && outcome.kind !== 'already-rolled-back' ? outcome : undefined, noData };

@@ -46,17 +46,35 @@ export function rollbackCanary(deps: RollbackDeps, request: RollbackRequest, tun
 /**
  * An automatic rollback (the guard, a rollback alert): several replicas, and both paths, may decide it for
  * the same incident at the same moment. The first to claim the route's current version writes; the others
- * get undefined (someone else is on it) or find the canary at 0: one write, one announcement. The claim
- * waits at most 250 ms for the store; without an answer the rollback goes ahead (it is idempotent).
+ * get undefined (someone else is on it) or find the canary at 0: one write, one announcement. A claim
+ * whose rollback failed is marked so: the next path or check to ask claims one retry after that failure
+ * and rolls back, instead of waiting out the claim. The store is waited on at most 250 ms per question;
+ * without an answer the rollback goes ahead (it is idempotent).
  */
 export async function automaticRollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome | undefined> {
   const route = await deps.router.readRoute().catch(() => undefined);
+  let claim: string | undefined;
   if (route && route.exists && (route.percent > 0 || route.routingRules.length > 0)) {
-    const claimed = await settledWithin(deps.store.claimOnce(`auto-rollback:${route.version ?? route.percent}`, 600_000), 250);
-    if (claimed?.value === false) return undefined;
+    claim = `auto-rollback:${route.version ?? route.percent}`;
+    const claimed = await settledWithin(deps.store.claimOnce(claim, AUTO_ROLLBACK_CLAIM_MS), STORE_WAIT_MS);
+    if (claimed?.value === false) {
+      const failed = await settledWithin(deps.store.getValue<{ at: string }>(`${claim}:failed`), STORE_WAIT_MS);
+      // Still in progress (or it succeeded and the route moved on): theirs.
+      if (!failed?.value) return undefined;
+      const retry = await settledWithin(deps.store.claimOnce(`${claim}:retry:${failed.value.at}`, AUTO_ROLLBACK_CLAIM_MS), STORE_WAIT_MS);
+      if (retry?.value === false) return undefined;
+    }
   }
-  return rollbackCanary(deps, request);
+  const outcome = await rollbackCanary(deps, request);
+  if (claim && outcome.kind === 'failed') {
+    const marked = await settledWithin(deps.store.setValue(`${claim}:failed`, { at: outcome.at }), STORE_WAIT_MS);
+    if (!marked) deps.logger.warn({ claim }, 'automatic rollback failed and the store did not take note: the other path may try only once its claim expires');
+  }
+  return outcome;
 }
+
+const AUTO_ROLLBACK_CLAIM_MS = 600_000;
+const STORE_WAIT_MS = 250;
 
 /** Did this outcome move traffic (and so deserve an announcement)? */
 export function movedTraffic(outcome: RollbackOutcome): boolean {

@@ -14,6 +14,7 @@ import {
   type GuardState,
   type GuardTick,
 } from '../../src/core/guard.js';
+import { automaticRollback } from '../../src/core/rollback.js';
 import { coreKit, TestClock, type Kit } from './kit.js';
 
 const POLICY = { errorRateMax: 0.001, p99RatioMax: 2, rollbackAlerts: ['MCPRustGatewayErrorRateHigh', 'MCPRustGatewayDown'] };
@@ -130,9 +131,11 @@ describe('runGuardTick', () => {
     kit.metrics.set(kit.config.goNoGo.errorRateQuery, 0.02);
   }
   async function tick(kit: Kit, local = { state: INITIAL_GUARD_STATE }, deps = kit.deps): Promise<GuardTick> {
-    const result = await runGuardTick(deps, local);
-    kit.clock.advance(kit.config.guard.intervalMs);
-    return result;
+    try {
+      return await runGuardTick(deps, local);
+    } finally {
+      kit.clock.advance(kit.config.guard.intervalMs);
+    }
   }
   const threadKinds = (kit: Kit) => kit.announcer.threads.map((e: AlertThreadEvent) => (e.kind === 'escalation' ? `escalation L${e.level} ${e.target}` : e.kind));
 
@@ -273,6 +276,100 @@ describe('runGuardTick', () => {
     kit.clock.advance(16 * 60_000);
     await runDueEscalations(kit.deps);
     expect(threadKinds(kit)).toEqual(['escalation L1 U0ONCALL', 'escalation L2 S0LEAD']);
+  });
+
+  it('GUARD=page: a page Slack refused is posted at the next breaching check, once', async () => {
+    const kit = coreKit({ GUARD: 'page' });
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    kit.announcer.failNext(1, 'post');
+    await expect(tick(kit)).rejects.toThrow('ratelimited');
+    expect(kit.announcer.posts).toHaveLength(0);
+    const failed = await kit.store.getValue<GuardState>(GUARD_STATE_KEY);
+    expect(failed?.episode?.failedAt).toEqual(expect.any(String));
+    expect(failed?.episode?.actedAt).toBeUndefined();
+    expect(await kit.auditEntries()).toEqual([]);
+
+    expect(await tick(kit)).toMatchObject({ kind: 'paged', page: { origin: 'guard', status: 'firing' } });
+    expect((await tick(kit)).kind).toBe('checked');
+    expect(kit.announcer.posts).toHaveLength(1);
+    expect(threadKinds(kit)).toEqual(['escalation L1 U0ONCALL']);
+    expect((await kit.auditEntries()).map((e) => e.action)).toEqual(['guard-breach']);
+  });
+
+  it('GUARD=page: a page that went out is never posted twice, even when what follows it failed', async () => {
+    const kit = coreKit({ GUARD: 'page' });
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    // Posted, then the store refuses to schedule its escalation: the tick fails after the page went out.
+    const scheduleJob = kit.store.scheduleJob.bind(kit.store);
+    kit.store.scheduleJob = () => Promise.reject(new Error('connect ECONNREFUSED (test)'));
+    await expect(tick(kit)).rejects.toThrow('ECONNREFUSED');
+    kit.store.scheduleJob = scheduleJob;
+    expect(kit.announcer.posts).toHaveLength(1);
+    expect((await tick(kit)).kind).toBe('paged');
+    expect((await tick(kit)).kind).toBe('checked');
+    expect(kit.announcer.posts).toHaveLength(1);
+  });
+
+  it('GUARD=page with the store down: the page needs its lock, so it is tried at each breaching check and posted once the store is back', async () => {
+    const kit = coreKit({ GUARD: 'page' });
+    kit.holdAt(10);
+    breaching(kit);
+    const local = { state: INITIAL_GUARD_STATE };
+    await tick(kit, local);
+    kit.storeFault.down();
+    await expect(tick(kit, local)).rejects.toThrow('ECONNREFUSED');
+    await expect(tick(kit, local)).rejects.toThrow('ECONNREFUSED');
+    expect(kit.announcer.posts).toHaveLength(0);
+    kit.storeFault.heal();
+    expect(await tick(kit, local)).toMatchObject({ kind: 'paged', page: { origin: 'guard' } });
+    expect((await tick(kit, local)).kind).toBe('checked');
+    expect(kit.announcer.posts).toHaveLength(1);
+    expect(kit.router.writes).toEqual([]);
+  });
+
+  it('GUARD=page: a page whose lock could not be taken (the rest of the store answering) is tried again at the next breaching check', async () => {
+    const kit = coreKit({ GUARD: 'page' });
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    kit.storeFault.down(['acquireLock']);
+    await expect(tick(kit)).rejects.toThrow('ECONNREFUSED');
+    kit.storeFault.heal();
+    expect((await tick(kit)).kind).toBe('paged');
+    expect((await tick(kit)).kind).toBe('checked');
+    expect(kit.announcer.posts).toHaveLength(1);
+  });
+
+  it('the alert path rolls back this route version at the same moment: the guard leaves it to it, one write', async () => {
+    const kit = coreKit();
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    const [alertPath, guard] = await Promise.all([automaticRollback(kit.replica(), { actor: 'mcp-canary', source: 'auto' }), tick(kit)]);
+    expect(alertPath).toMatchObject({ kind: 'rolled-back', actor: 'mcp-canary' });
+    expect(guard).toMatchObject({ kind: 'rolled-back', outcome: undefined });
+    expect(await tick(kit)).toEqual({ kind: 'skipped', why: 'canary-at-zero' });
+    expect(kit.router.writes.filter((w) => w.op === 'resetToPrimary')).toHaveLength(1);
+  });
+
+  it('the alert path held the rollback and it failed: the guard rolls back at the next breaching check', async () => {
+    const kit = coreKit();
+    kit.holdAt(10);
+    breaching(kit);
+    await tick(kit);
+    kit.router.failNext('resetToPrimary', undefined, 2);
+    kit.router.failNext('removeCanaryRoute', undefined, 2);
+    const [alertPath, guard] = await Promise.all([automaticRollback(kit.replica(), { actor: 'mcp-canary', source: 'auto' }), tick(kit)]);
+    expect(alertPath).toMatchObject({ kind: 'failed' });
+    expect(guard).toMatchObject({ kind: 'rolled-back', outcome: undefined });
+    expect(kit.router.route.percent).toBe(10);
+
+    expect(await tick(kit)).toMatchObject({ kind: 'rolled-back', outcome: { kind: 'rolled-back', actor: 'guard', fromPercent: 10 } });
+    expect(kit.router.route.percent).toBe(0);
   });
 
   it('GUARD=off never acts', async () => {

@@ -231,6 +231,37 @@ describe('concurrent rollbacks', () => {
     expect(await automaticRollback(kit.deps, { actor: 'guard', source: 'guard' })).toMatchObject({ kind: 'already-rolled-back' });
   });
 
+  it('a failed automatic rollback lets the next path try at once, one retry per failure; a successful one leaves nothing to do', async () => {
+    const kit = coreKit();
+    kit.holdAt(25);
+    const other = kit.replica();
+    kit.router.failNext('resetToPrimary', undefined, 2);
+    kit.router.failNext('removeCanaryRoute', undefined, 2);
+    expect(await automaticRollback(other, { actor: 'mcp-canary', source: 'auto' })).toMatchObject({ kind: 'failed' });
+    expect(kit.router.route.percent).toBe(25);
+
+    // Same route version, claim still held: the holder said it failed, so the guard (and only it) retries.
+    const [guard, third] = await Promise.all([automaticRollback(kit.deps, { actor: 'guard', source: 'guard' }), automaticRollback(kit.replica(), { actor: 'mcp-canary', source: 'auto' })]);
+    expect([guard?.kind, third?.kind]).toEqual(['rolled-back', undefined]);
+    expect(kit.router.route.percent).toBe(0);
+    expect(resets(kit)).toHaveLength(1);
+    expect(await automaticRollback(other, { actor: 'mcp-canary', source: 'auto' })).toMatchObject({ kind: 'already-rolled-back' });
+    expect(resets(kit)).toHaveLength(1);
+  });
+
+  it('a claim whose rollback is still under way is left to its holder', async () => {
+    const kit = coreKit();
+    kit.holdAt(25);
+    let late: Promise<unknown> | undefined;
+    // The holder is writing when the other path asks.
+    kit.router.beforeNext('resetToPrimary', () => {
+      late = automaticRollback(kit.replica(), { actor: 'guard', source: 'guard' });
+    });
+    expect(await automaticRollback(kit.deps, { actor: 'mcp-canary', source: 'auto' })).toMatchObject({ kind: 'rolled-back' });
+    expect(await late).toBeUndefined();
+    expect(resets(kit)).toHaveLength(1);
+  });
+
   it('keeps the guard evidence in the audit entry of an automatic rollback', async () => {
     const kit = coreKit();
     kit.holdAt(25);
