@@ -1,7 +1,10 @@
 // Drift: someone changed the canary outside the bot (kubectl edit, a CD tool). The bot records on the route
 // what it applied; a live percent that differs, a canary route that appeared or vanished, or split rules
-// that disagree with each other, is drift. It is announced once (whichever replica sees it first), audited,
-// and adopted as the new known state.
+// that disagree with each other, is drift. So is a canary percent above 0 with no record of the bot's at all
+// (a route made by hand or by a migration tool such as ingress2gateway): nobody can say how long it has
+// held, so the ramp would refuse every increase. It is announced once (whichever replica sees it first),
+// audited, and adopted as the new known state: recorded on the route as applied now, so the hold counts
+// from the moment it was noticed.
 import type { CoreDeps } from './deps.js';
 import type { CanaryRoute } from './entities.js';
 import { describe } from './errors.js';
@@ -24,6 +27,8 @@ export interface DriftEvent {
   disagreeingSplit?: number[];
   /** Whether the new state was recorded on the route as the applied one (the hold restarts). */
   adopted: boolean;
+  /** The percent did not change: it was set outside the bot with no record of when (before = after). */
+  unrecorded?: boolean;
   dryRun: boolean;
 }
 
@@ -54,13 +59,15 @@ export async function checkDrift(deps: CoreDeps): Promise<DriftEvent | undefined
   } else if (split) {
     before = { exists: true, percent: applied?.percent ?? live.percent, at: applied?.at ?? '' };
   }
+  const unrecorded = !before && live.exists && !applied && live.percent > 0;
+  if (unrecorded) before = { exists: true, percent: live.percent, at: '' };
   if (!before) {
     if (!known || known.exists !== live.exists || known.percent !== live.percent) await rememberRoute(deps, live);
     return undefined;
   }
 
   // Announce once across replicas: the claim is keyed by the observed change.
-  const key = `drift:${before.exists}:${before.percent}:${live.exists}:${live.percent}:${split?.join('/') ?? ''}:${live.version ?? 'gone'}`;
+  const key = `drift:${unrecorded ? 'unrecorded:' : ''}${before.exists}:${before.percent}:${live.exists}:${live.percent}:${split?.join('/') ?? ''}:${live.version ?? 'gone'}`;
   if (!(await deps.store.claimOnce(key, 86_400_000))) return undefined;
 
   const at = deps.clock.now().toISOString();
@@ -82,7 +89,9 @@ export async function checkDrift(deps: CoreDeps): Promise<DriftEvent | undefined
     at,
     actor: 'outside the bot',
     action: 'drift-detected',
-    summary: `changed outside mcp-canary: ${describeState(before.exists, before.percent)} → ${describeState(live.exists, afterPercent)}${split ? ` (split rules disagree: ${split.map(formatPercent).join(', ')})` : ''}`,
+    summary: unrecorded
+      ? `set outside mcp-canary with no record of when: ${describeState(live.exists, afterPercent)}${adopted ? ', recorded as applied now (the hold at this step restarts)' : ', could not be recorded on the route'}`
+      : `changed outside mcp-canary: ${describeState(before.exists, before.percent)} → ${describeState(live.exists, afterPercent)}${split ? ` (split rules disagree: ${split.map(formatPercent).join(', ')})` : ''}`,
     fromPercent: before.exists ? before.percent : 0,
     toPercent: afterPercent,
     dryRun: deps.router.dryRun || undefined,
@@ -93,6 +102,7 @@ export async function checkDrift(deps: CoreDeps): Promise<DriftEvent | undefined
     after: { exists: live.exists, percent: afterPercent },
     disagreeingSplit: split,
     adopted,
+    unrecorded: unrecorded || undefined,
     dryRun: deps.router.dryRun,
   };
 }

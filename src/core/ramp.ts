@@ -49,7 +49,8 @@ export function holdStatus(route: CanaryRoute, policy: RampPolicy, now: Date): H
   if (!route.exists || route.percent === 0) return { satisfied: true };
   const applied = route.lastApplied;
   if (!applied) {
-    return { satisfied: false, unknownReason: 'no record of when this weight was set (it was not set by mcp-canary)' };
+    // The drift check records such a weight as applied when it next runs; until then, say so.
+    return { satisfied: false, unknownReason: 'no record of when this weight was set (it was not set by mcp-canary): the drift check records it as set when it next runs, and the hold counts from then' };
   }
   if (applied.percent !== route.percent) {
     return {

@@ -99,6 +99,33 @@ describe('drift', () => {
     expect(await drifts(kit)).toHaveLength(1);
   });
 
+  it('records a canary percent set with no record of the bot (a route made by ingress2gateway) as applied now, so the hold restarts instead of refusing every increase', async () => {
+    const kit = coreKit();
+    await settledAt(kit, 10);
+    // The migration's new route: the same percent as remembered, no applied-* record.
+    kit.router.route = { ...kit.router.route, lastApplied: undefined, version: '77' };
+    // Until the drift check runs, the refusal says what will happen.
+    const before = await requestWeightChange(kit.deps, { actor: 'U0ALICE', target: { kind: 'next' } });
+    expect(before).toMatchObject({ kind: 'refused', assessment: { hold: { unknownReason: expect.stringMatching(/the drift check records it as set when it next runs/) } } });
+    const event = await checkDrift(kit.deps);
+    expect(event).toMatchObject({ before: { exists: true, percent: 10 }, after: { exists: true, percent: 10 }, adopted: true, unrecorded: true });
+    expect(kit.router.route.lastApplied).toEqual({ percent: 10, at: kit.clock.now().toISOString(), by: 'outside the bot (drift adopted)' });
+    expect((await drifts(kit))[0]).toMatchObject({ actor: 'outside the bot', summary: 'set outside mcp-canary with no record of when: weight 10%, recorded as applied now (the hold at this step restarts)' });
+    expect(await checkDrift(kit.deps)).toBeUndefined();
+    // The hold counts from now: refused until it has passed, then the next step can be requested.
+    const early = await requestWeightChange(kit.deps, { actor: 'U0ALICE', target: { kind: 'next' } });
+    expect(early).toMatchObject({ kind: 'refused', assessment: { hold: { satisfied: false, heldMs: 0 } } });
+    kit.clock.advance(kit.deps.policy.ramp.stepMinHoldMs);
+    expect((await requestWeightChange(kit.deps, { actor: 'U0ALICE', target: { kind: 'next' } })).kind).toBe('requested');
+  });
+
+  it('records nothing for a canary at 0 with no record (no hold to vouch for)', async () => {
+    const kit = coreKit();
+    kit.router.route = { ...kit.router.route, exists: true, percent: 0, lastApplied: undefined };
+    expect(await checkDrift(kit.deps)).toBeUndefined();
+    expect(kit.router.writes).toEqual([]);
+  });
+
   it('ignores split rules that agree', async () => {
     const kit = coreKit();
     await settledAt(kit, 10);
