@@ -17,6 +17,9 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const patches = () => h.canaryWrites().filter((w) => w.method === 'PATCH');
+/** The bot's /metrics line for `series` (name with its labels), or undefined when it is not there. */
+const metricLine = async (series: string): Promise<string | undefined> =>
+  (await (await fetch(`${h.bot.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `));
 const channelPosts = (pattern: RegExp) => h.slack.callsOf('chat.postMessage').filter((c) => c.channel === CHANNEL && pattern.test(textOf(c as never)));
 
 describe('GUARD=rollback (the default)', () => {
@@ -42,6 +45,28 @@ describe('GUARD=rollback (the default)', () => {
     const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
     expect(metrics).toMatch(/mcp_canary_guard_actions_total\{mode="rollback"\} 1/);
     expect(metrics).toMatch(/mcp_canary_weight_percent 0/);
+  });
+
+  it('its metrics: the weight gauge reads the approved percent, then 0 once the guard rolled back; each check counted by result, the rollback once', async () => {
+    h = await startHarness({ redis: redisServer(), env: FAST });
+    await h.response((await h.command('promote')).responseId);
+    const request = approvalMessages(h.slack)[0]!;
+    const id = JSON.stringify(request.blocks).match(/"action_id":"canary_approve","value":"([^"]+)"/)![1]!;
+    await h.response((await h.click('canary_approve', id, { user: USERS.bob, messageTs: request.ts })).responseId);
+    expect(h.canaryAnnotations()[WEIGHT]).toBe('1');
+    expect(await metricLine('mcp_canary_weight_percent')).toBe('mcp_canary_weight_percent 1');
+    await h.slack.waitFor(async () => (await metricLine('mcp_canary_guard_checks_total{result="clear"}')) !== undefined, 5000);
+    expect(await metricLine('mcp_canary_guard_checks_total{result="breach"}')).toBeUndefined();
+
+    h.prometheus.set(QUERIES.errorRate, 0.02);
+    await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] === '0', 8000);
+    await h.slack.waitFor(() => channelPosts(/guard rolled the canary back/i)[0], 5000);
+    await sleep(1500);
+    expect(await metricLine('mcp_canary_weight_percent')).toBe('mcp_canary_weight_percent 0');
+    // Two breaching checks, then nothing to guard at 0: no more checks.
+    expect(await metricLine('mcp_canary_guard_checks_total{result="breach"}')).toBe('mcp_canary_guard_checks_total{result="breach"} 2');
+    expect(await metricLine('mcp_canary_guard_actions_total{mode="rollback"}')).toBe('mcp_canary_guard_actions_total{mode="rollback"} 1');
+    expect(await metricLine('mcp_canary_guard_actions_total{mode="page"}')).toBeUndefined();
   });
 
   it('rolls back when Rust p99 is above 2x Python, but not at 1.8x, where increases are still NO-GO', async () => {
@@ -80,6 +105,7 @@ describe('GUARD=rollback (the default)', () => {
     await sleep(2500);
     expect(channelPosts(/guard cannot see|no data/i)).toHaveLength(1);
     expect(textOf(channelPosts(/no data/i)[0] as never)).toMatch(/Missing data is never a reason to roll back/);
+    expect(Number((await metricLine('mcp_canary_guard_checks_total{result="no-data"}'))?.split(' ')[1])).toBeGreaterThanOrEqual(3);
     await h.prometheus.setDown(false);
     await h.slack.waitFor(() => channelPosts(/The guard sees again/).length === 1, 8000);
     await sleep(1500);
@@ -134,6 +160,8 @@ describe('GUARD=page', () => {
     expect(patches()).toEqual([]);
     expect([...h.slack.messages.values()].filter((m) => !m.thread_ts && /Roll back now/.test(textOf(m)))).toHaveLength(1);
     expect(h.canaryAnnotations()[WEIGHT]).toBe('10');
+    expect(await metricLine('mcp_canary_guard_actions_total{mode="page"}')).toBe('mcp_canary_guard_actions_total{mode="page"} 1');
+    expect(await metricLine('mcp_canary_guard_actions_total{mode="rollback"}')).toBeUndefined();
   });
 });
 
@@ -187,29 +215,37 @@ describe('the ramp rules the runbook adds', () => {
     },
   ];
 
+  /** Approves the newest approval request as Bob; the reply to the click. */
+  async function approveNewest(): Promise<string> {
+    const request = approvalMessages(h.slack).at(-1)!;
+    const id = JSON.stringify(request.blocks).match(/"action_id":"canary_approve","value":"([^"]+)"/)![1]!;
+    const approve = await h.click('canary_approve', id, { user: USERS.bob, messageTs: request.ts });
+    return textOf(await h.response(approve.responseId));
+  }
+
   it.each(prerequisites)('refuses the first step when "$id" is unmet, at request and at approval, and allows it once removed from RAMP_PREREQUISITES', async ({ id, breakIt, reason }) => {
+    // Met at request, unmet by approval: the approval is refused with the reason, nothing written.
     h = await startHarness({ redis: redisServer(), env: { GUARD: 'off' }, kube: { autoRollout: false } });
+    await h.response((await h.command('promote')).responseId);
+    expect(approvalMessages(h.slack)).toHaveLength(1);
     breakIt(h);
+    expect(await approveNewest()).toMatch(reason);
+    expect(h.canaryAnnotations()[WEIGHT]).toBe('0');
+    expect(patches()).toEqual([]);
+    // Unmet at request: refused there, no approval request.
     const refused = textOf(await h.response((await h.command('promote')).responseId));
     expect(refused).toMatch(reason);
-    expect(approvalMessages(h.slack)).toEqual([]);
+    expect(approvalMessages(h.slack)).toHaveLength(1);
     await h.close();
 
+    // Dropped from RAMP_PREREQUISITES: unmet all along, requested and approved.
     const all = 'shadow,quiet-48h,rust-ready,rollback-verified'.split(',');
     h = await startHarness({ redis: redisServer(), env: { GUARD: 'off', RAMP_PREREQUISITES: all.filter((p) => p !== id).join(',') }, kube: { autoRollout: false } });
     breakIt(h);
     await h.response((await h.command('promote')).responseId);
     expect(approvalMessages(h.slack)).toHaveLength(1);
-  });
-
-  it('checks the prerequisites again at approval', async () => {
-    h = await startHarness({ redis: redisServer(), env: { GUARD: 'off' } });
-    await h.response((await h.command('promote')).responseId);
-    const [request] = approvalMessages(h.slack);
-    h.prometheus.setRange(QUERIES.dailyMatch, 'empty');
-    const id = JSON.stringify(request!.blocks).match(/"action_id":"canary_approve","value":"([^"]+)"/)![1]!;
-    const approve = await h.click('canary_approve', id, { user: USERS.bob, messageTs: request!.ts });
-    expect(textOf(await h.response(approve.responseId))).toMatch(/Shadow match .* 0 of 7 days met/);
-    expect(h.canaryAnnotations()[WEIGHT]).toBe('0');
+    expect(await approveNewest()).not.toMatch(reason);
+    await h.slack.waitFor(() => h.canaryAnnotations()[WEIGHT] !== '0', 5000);
+    expect(h.canaryAnnotations()[WEIGHT]).toBe('1');
   });
 });
