@@ -135,6 +135,12 @@ export interface ApproverDirectory {
 
 // ---------- State store (Redis in production, memory for local use) ----------
 
+/** A claimed job: its id and the payload it was scheduled with. */
+export interface JobClaim {
+  id: string;
+  payload?: string;
+}
+
 export interface StateStore {
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
@@ -162,10 +168,20 @@ export interface StateStore {
   acquireLock(name: string, ttlMs: number): Promise<string | undefined>;
   releaseLock(name: string, token: string): Promise<void>;
 
-  /** Durable timers: they survive restarts, and each due job is claimed by exactly one replica. */
-  scheduleJob(id: string, dueAt: Date): Promise<void>;
+  /**
+   * Durable timers: they survive restarts, and each due job is claimed by exactly one replica. Scheduling an
+   * id again replaces its due time and payload (an opaque string kept with the job; none when absent).
+   */
+  scheduleJob(id: string, dueAt: Date, payload?: string): Promise<void>;
+  /** Takes the jobs off the store, payloads included; unknown ids are ignored. */
   cancelJobs(ids: string[]): Promise<void>;
-  claimDueJobs(now: Date, limit: number): Promise<string[]>;
+  /**
+   * Due jobs, oldest first, whose id starts with one of `prefixes` (any id when absent). Each is claimed by
+   * exactly one caller. With `leaseMs` a claimed job stays in the store, due again `leaseMs` after `now`
+   * unless the claimer takes it off (cancelJobs) or schedules it again first: a replica that dies while
+   * running it loses nothing. Without it the job is taken off at once.
+   */
+  claimDueJobs(now: Date, limit: number, options?: { prefixes?: string[]; leaseMs?: number }): Promise<JobClaim[]>;
 
   /** True the first time `key` is claimed within `ttlMs`, false afterwards (on any replica). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;

@@ -81,6 +81,7 @@ function alertGroup(id: string, overrides: Partial<AlertGroupRecord> = {}): Aler
 
 const NOW = new Date('2026-11-24T09:00:00.000Z');
 const later = (ms: number) => new Date(NOW.getTime() + ms);
+const ids = (claims: Array<{ id: string }>) => claims.map((c) => c.id);
 
 export function describeStateStoreContract(name: string, harness: StateStoreHarness): void {
   const test = it.extend<{ opened: StateStore[]; open: StateStoreHarness['open']; peer: StateStoreHarness['peer'] }>({
@@ -441,11 +442,11 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         await store.scheduleJob('escalate|g1|1|1', later(-3000));
         await store.scheduleJob('escalate|g2|1|2', later(60_000));
         await store.scheduleJob('escalate|g3|1|2', NOW); // due exactly now is due
-        expect(await store.claimDueJobs(NOW, 2)).toEqual(['escalate|g1|1|1', 'escalate|g1|1|2']);
-        expect(await store.claimDueJobs(NOW, 10)).toEqual(['escalate|g1|1|3', 'escalate|g3|1|2']);
+        expect(ids(await store.claimDueJobs(NOW, 2))).toEqual(['escalate|g1|1|1', 'escalate|g1|1|2']);
+        expect(ids(await store.claimDueJobs(NOW, 10))).toEqual(['escalate|g1|1|3', 'escalate|g3|1|2']);
         expect(await store.claimDueJobs(NOW, 10)).toEqual([]);
         expect(await store.claimDueJobs(later(59_999), 10)).toEqual([]);
-        expect(await (await peer(store)).claimDueJobs(later(60_000), 10)).toEqual(['escalate|g2|1|2']);
+        expect(ids(await (await peer(store)).claimDueJobs(later(60_000), 10))).toEqual(['escalate|g2|1|2']);
         expect(await store.claimDueJobs(later(3_600_000), 10)).toEqual([]);
       });
 
@@ -456,7 +457,7 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         for (const [i, id] of due.entries()) await store.scheduleJob(id, later(-i * 10));
         await store.scheduleJob('not-yet', later(1000));
         const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => handles[i % 3]!.claimDueJobs(NOW, 50)));
-        const all = claims.flat();
+        const all = ids(claims.flat());
         expect(all.length).toBe(new Set(all).size);
         expect(all.sort()).toEqual(due);
       });
@@ -466,7 +467,7 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         for (const id of ['a', 'b', 'c']) await store.scheduleJob(id, later(-1000));
         await store.cancelJobs([]);
         await store.cancelJobs(['a', 'c', 'unknown']);
-        expect(await store.claimDueJobs(NOW, 10)).toEqual(['b']);
+        expect(await store.claimDueJobs(NOW, 10)).toEqual([{ id: 'b' }]);
       });
 
       test('moves the due time of an id scheduled again (one job per id)', async ({ open }) => {
@@ -475,8 +476,71 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         await store.scheduleJob('escalate|g1|1|2', later(60_000));
         expect(await store.claimDueJobs(NOW, 10)).toEqual([]);
         await store.scheduleJob('escalate|g1|1|2', later(-5000));
-        expect(await store.claimDueJobs(NOW, 10)).toEqual(['escalate|g1|1|2']);
+        expect(ids(await store.claimDueJobs(NOW, 10))).toEqual(['escalate|g1|1|2']);
         expect(await store.claimDueJobs(later(120_000), 10)).toEqual([]);
+      });
+
+      test('keeps a payload with its job, to any replica; scheduling again replaces it; cancel and claim take it off', async ({ open, peer }) => {
+        const store = await open();
+        const words = JSON.stringify({ channel: 'C0ONCALL', text: 'Drift: 5% → 20% ü ✓ |@' });
+        await store.scheduleJob('announce|1', later(-3000), words);
+        await store.scheduleJob('announce|2', later(-2000), 'first');
+        await store.scheduleJob('announce|2', later(-2000), 'second');
+        await store.scheduleJob('announce|3', later(-1000), 'dropped');
+        await store.scheduleJob('announce|3', later(-1000));
+        await store.scheduleJob('announce|4', later(-500), 'cancelled');
+        await store.cancelJobs(['announce|4']);
+        await store.scheduleJob('announce|4', later(-500));
+        expect(await (await peer(store)).claimDueJobs(NOW, 10)).toEqual([
+          { id: 'announce|1', payload: words },
+          { id: 'announce|2', payload: 'second' },
+          { id: 'announce|3' },
+          { id: 'announce|4' },
+        ]);
+        // Taken off with its job: the same id scheduled again carries no stale payload.
+        await store.scheduleJob('announce|1', later(-1));
+        expect(await store.claimDueJobs(NOW, 10)).toEqual([{ id: 'announce|1' }]);
+      });
+
+      test('claims only ids with one of the given prefixes, leaving the others due', async ({ open }) => {
+        const store = await open();
+        await store.scheduleJob('escalate|g1|1|2', later(-3000));
+        await store.scheduleJob('announce|a', later(-2000), 'a');
+        await store.scheduleJob('announcer|x', later(-1500));
+        await store.scheduleJob('announce|b@1', later(-1000), 'b');
+        expect(await store.claimDueJobs(NOW, 1, { prefixes: ['announce|'] })).toEqual([{ id: 'announce|a', payload: 'a' }]);
+        expect(await store.claimDueJobs(NOW, 10, { prefixes: [] })).toEqual([]);
+        expect(await store.claimDueJobs(NOW, 10, { prefixes: ['announce|', 'nothing|'] })).toEqual([{ id: 'announce|b@1', payload: 'b' }]);
+        expect(ids(await store.claimDueJobs(NOW, 10, { prefixes: ['escalate|'] }))).toEqual(['escalate|g1|1|2']);
+        expect(ids(await store.claimDueJobs(NOW, 10))).toEqual(['announcer|x']);
+      });
+
+      test('a leased claim stays in the store: due again when the lease ends, unless cancelled or scheduled again', async ({ open, peer }) => {
+        const store = await open();
+        await store.scheduleJob('escalate|g1|1|2', later(-1000), 'p');
+        await store.scheduleJob('escalate|g2|1|2', later(-1000));
+        await store.scheduleJob('escalate|g3|1|2', later(-1000));
+        const other = await peer(store);
+        expect(await store.claimDueJobs(NOW, 10, { leaseMs: 60_000 })).toEqual([{ id: 'escalate|g1|1|2', payload: 'p' }, { id: 'escalate|g2|1|2' }, { id: 'escalate|g3|1|2' }]);
+        // Leased: no other replica gets them meanwhile.
+        expect(await other.claimDueJobs(later(59_999), 10, { leaseMs: 60_000 })).toEqual([]);
+        await store.cancelJobs(['escalate|g2|1|2']); // done
+        await store.scheduleJob('escalate|g3|1|2@1', later(5000)); // retried under its retry id…
+        await store.cancelJobs(['escalate|g3|1|2']); // …and the claimed id taken off
+        // g1's claimer died: g1 is due again, payload and all, when the lease ends.
+        expect(await other.claimDueJobs(later(60_000), 10)).toEqual([{ id: 'escalate|g3|1|2@1' }, { id: 'escalate|g1|1|2', payload: 'p' }]);
+        expect(await store.claimDueJobs(later(3_600_000), 10)).toEqual([]);
+      });
+
+      test('concurrent leased claims never hand one job to two replicas', async ({ open, peer }) => {
+        const store = await open();
+        const handles = [store, await peer(store), await peer(store)];
+        const due = Array.from({ length: 20 }, (_, i) => `announce|${String(i).padStart(2, '0')}`);
+        for (const id of due) await store.scheduleJob(id, later(-100), id);
+        const claims = await Promise.all(Array.from({ length: 30 }, (_, i) => handles[i % 3]!.claimDueJobs(NOW, 1, { prefixes: ['announce|'], leaseMs: 60_000 })));
+        const all = claims.flat();
+        expect(all.every((job) => job.payload === job.id)).toBe(true);
+        expect(ids(all).sort()).toEqual(due);
       });
     });
 
@@ -516,7 +580,7 @@ export function describeStateStoreContract(name: string, harness: StateStoreHarn
         await store.setValue('jobs', 'x');
         expect(await store.getPendingRequest()).toBeUndefined();
         expect(await store.recentAudit(10)).toEqual([]);
-        expect(await store.claimDueJobs(NOW, 10)).toEqual(['same']);
+        expect(await store.claimDueJobs(NOW, 10)).toEqual([{ id: 'same' }]);
       });
     });
 

@@ -3,7 +3,7 @@
 // expired entries read as absent, and they are swept now and then so a long-running bot does not keep every
 // claim and lock it ever took.
 import { randomUUID } from 'node:crypto';
-import type { StateStore } from '../../core/ports.js';
+import type { JobClaim, StateStore } from '../../core/ports.js';
 import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus } from '../../core/entities.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
@@ -56,7 +56,7 @@ export class MemoryStateStore implements StateStore {
   private readonly audit: AuditEntry[] = [];
   private readonly alertGroups = new ExpiringMap<AlertGroupRecord>();
   private readonly locks = new ExpiringMap<string>();
-  private readonly jobs = new Map<string, number>();
+  private readonly jobs = new Map<string, { at: number; payload?: string }>();
   private readonly once = new ExpiringMap<true>();
   private readonly values = new Map<string, string>();
 
@@ -135,18 +135,26 @@ export class MemoryStateStore implements StateStore {
     if (this.locks.get(name) === token) this.locks.delete(name);
   }
 
-  async scheduleJob(id: string, dueAt: Date): Promise<void> {
-    this.jobs.set(id, dueAt.getTime());
+  async scheduleJob(id: string, dueAt: Date, payload?: string): Promise<void> {
+    this.jobs.set(id, payload === undefined ? { at: dueAt.getTime() } : { at: dueAt.getTime(), payload });
   }
 
   async cancelJobs(ids: string[]): Promise<void> {
     for (const id of ids) this.jobs.delete(id);
   }
 
-  async claimDueJobs(now: Date, limit: number): Promise<string[]> {
-    const due = [...this.jobs.entries()].filter(([, at]) => at <= now.getTime()).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([id]) => id);
-    for (const id of due) this.jobs.delete(id);
-    return due;
+  async claimDueJobs(now: Date, limit: number, options: { prefixes?: string[]; leaseMs?: number } = {}): Promise<JobClaim[]> {
+    const { prefixes, leaseMs } = options;
+    // Oldest first, ties by id: the order of a Redis sorted set.
+    const due = [...this.jobs.entries()]
+      .filter(([id, job]) => job.at <= now.getTime() && (!prefixes || prefixes.some((p) => id.startsWith(p))))
+      .sort(([a, x], [b, y]) => x.at - y.at || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, Math.max(0, limit));
+    for (const [id, job] of due) {
+      if (leaseMs === undefined) this.jobs.delete(id);
+      else job.at = now.getTime() + leaseMs;
+    }
+    return due.map(([id, job]) => (job.payload === undefined ? { id } : { id, payload: job.payload }));
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {

@@ -3,7 +3,7 @@
 // when Redis is down (no offline queue) so nothing waits on it; the audit trail queues and retries.
 import { Redis, type RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { StateStore } from '../../core/ports.js';
+import type { JobClaim, StateStore } from '../../core/ports.js';
 import type { AlertGroupRecord, ApprovalRequest, AuditEntry, CreateRequestResult, RequestStatus } from '../../core/entities.js';
 import { storeLimits, type StoreLimits } from './limits.js';
 
@@ -24,6 +24,38 @@ if s[2] ~= ARGV[2] then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'doc', ARGV[4], 'version', tostring(tonumber(ARGV[2]) + 1))
 if ARGV[3] ~= 'pending' and redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
 return 1`;
+
+// KEYS: the jobs' sorted set, their payloads' hash. ARGV: now, limit, lease (-1: take off), prefixes….
+// One script, so each due job goes to exactly one caller, payload and all.
+const CLAIM_DUE_JOBS = `
+local limit = tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
+local due
+if #ARGV == 3 then
+  due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
+else
+  due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+end
+local claimed = {}
+for _, id in ipairs(due) do
+  if #claimed >= 2 * limit then break end
+  local wanted = #ARGV == 3
+  for i = 4, #ARGV do
+    if string.sub(id, 1, #ARGV[i]) == ARGV[i] then wanted = true break end
+  end
+  if wanted then
+    local payload = redis.call('HGET', KEYS[2], id)
+    if lease >= 0 then
+      redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + lease, id)
+    else
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('HDEL', KEYS[2], id)
+    end
+    table.insert(claimed, id)
+    table.insert(claimed, payload)
+  end
+end
+return claimed`;
 
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -68,6 +100,7 @@ export class RedisStateStore implements StateStore {
     this.redis.defineCommand('createRequest', { numberOfKeys: 2, lua: CREATE_REQUEST });
     this.redis.defineCommand('transitionRequest', { numberOfKeys: 2, lua: TRANSITION_REQUEST });
     this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    this.redis.defineCommand('claimDueJobs', { numberOfKeys: 2, lua: CLAIM_DUE_JOBS });
   }
 
   /** Connects once; a failure is reported but ioredis keeps retrying in the background. */
@@ -171,19 +204,35 @@ export class RedisStateStore implements StateStore {
     await (this.redis as RedisWithScripts).releaseLock(this.key(`lock:${name}`), token);
   }
 
-  async scheduleJob(id: string, dueAt: Date): Promise<void> {
-    await this.redis.zadd(this.key('jobs'), dueAt.getTime(), id);
+  async scheduleJob(id: string, dueAt: Date, payload?: string): Promise<void> {
+    const multi = this.redis.multi().zadd(this.key('jobs'), dueAt.getTime(), id);
+    if (payload === undefined) multi.hdel(this.key('job-payloads'), id);
+    else multi.hset(this.key('job-payloads'), id, payload);
+    await execOrThrow(multi);
   }
 
   async cancelJobs(ids: string[]): Promise<void> {
-    if (ids.length) await this.redis.zrem(this.key('jobs'), ...ids);
+    if (ids.length) await execOrThrow(this.redis.multi().zrem(this.key('jobs'), ...ids).hdel(this.key('job-payloads'), ...ids));
   }
 
-  async claimDueJobs(now: Date, limit: number): Promise<string[]> {
-    const due = await this.redis.zrangebyscore(this.key('jobs'), '-inf', now.getTime(), 'LIMIT', 0, limit);
-    const claimed: string[] = [];
-    // ZREM returns 1 to exactly one caller: that replica runs the job.
-    for (const id of due) if ((await this.redis.zrem(this.key('jobs'), id)) === 1) claimed.push(id);
+  async claimDueJobs(now: Date, limit: number, options: { prefixes?: string[]; leaseMs?: number } = {}): Promise<JobClaim[]> {
+    if (limit <= 0) return [];
+    const { prefixes = [], leaseMs } = options;
+    // An empty list of prefixes matches nothing (the script reads "no prefixes" as "any id").
+    if (options.prefixes && prefixes.length === 0) return [];
+    const reply = (await (this.redis as RedisWithScripts).claimDueJobs(
+      this.key('jobs'),
+      this.key('job-payloads'),
+      String(now.getTime()),
+      String(limit),
+      String(leaseMs ?? -1),
+      ...prefixes,
+    )) as Array<string | null>;
+    const claimed: JobClaim[] = [];
+    for (let i = 0; i < reply.length; i += 2) {
+      const payload = reply[i + 1];
+      claimed.push(payload === null || payload === undefined ? { id: reply[i]! } : { id: reply[i]!, payload });
+    }
     return claimed;
   }
 
@@ -237,4 +286,13 @@ type RedisWithScripts = Redis & {
   createRequest(...args: string[]): Promise<unknown>;
   transitionRequest(...args: string[]): Promise<unknown>;
   releaseLock(...args: string[]): Promise<unknown>;
+  claimDueJobs(...args: string[]): Promise<unknown>;
 };
+
+/** MULTI answers each command's error in its reply instead of rejecting: a failed write must throw. */
+async function execOrThrow(multi: ReturnType<Redis['multi']>): Promise<void> {
+  const results = await multi.exec();
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0];
+  if (!results) throw new Error('the transaction was aborted');
+}
