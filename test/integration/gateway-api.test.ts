@@ -2,6 +2,10 @@
 // against the local API server (JSON Patch with test ops, 409 on a stale resourceVersion, 415 for strategic
 // merge, like a real one). Writes change exactly the weights (and the bot's applied-* record); rollback
 // removes the Rust-only rules and never deletes the route; conditions show in status.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvalMessages, buttonsOf, startHarness, textOf, USERS, type Harness } from '../support/bot-harness.js';
 
@@ -105,17 +109,45 @@ describe('TRAFFIC_ROUTER=gateway-api', () => {
     expect(h.kube.requests.some((r) => r.method === 'DELETE')).toBe(false);
   });
 
-  it('when writes keep failing, says exactly what failed and the commands to run by hand, and never deletes the route', async () => {
+  it('when writes keep failing, says exactly what failed and the one command to run by hand (which real kubectl runs), and never deletes the route', async () => {
     h = await startHarness({ env: { TRAFFIC_ROUTER: 'gateway-api' } });
     setRustPercent(10, 3);
-    h.kube.failNext({ method: 'PATCH', pathIncludes: '/httproutes/mcp-gateway' }, 500, 5);
+    const headerRule = structuredClone(route().spec.rules[1]);
+    // Both of the bot's write attempts fail; the API server is back when the engineer runs the command.
+    h.kube.failNext({ method: 'PATCH', pathIncludes: '/httproutes/mcp-gateway' }, 500, 2);
     await h.command('rollback');
     const posted = await h.slack.waitFor(() => [...h.slack.messages.values()].find((m) => /Rollback FAILED/.test(textOf(m))), 8000);
     const text = textOf(posted);
     expect(text).toMatch(/write attempt 2 failed: Kubernetes patch httproutes\/mcp-gateway failed with HTTP 500/);
-    expect(text).toMatch(/kubectl -n stoa-system edit httproute mcp-gateway/);
+    expect(routeWrites()).toHaveLength(2);
     expect(route()).toBeDefined();
     expect(h.kube.requests.some((r) => r.method === 'DELETE')).toBe(false);
+
+    const byHand = posted!.blocks!.map((b: any) => b.text?.text ?? '').find((t: string) => t.startsWith('*Run by hand:*'))!;
+    const commands = /```([\s\S]*)```/.exec(byHand)![1]!.split('\n');
+    const ops = [
+      { op: 'test', path: '/spec/rules/0/backendRefs/0/name', value: 'mcp-gateway-python' },
+      { op: 'add', path: '/spec/rules/0/backendRefs/0/weight', value: 100 },
+      { op: 'test', path: '/spec/rules/0/backendRefs/1/name', value: 'mcp-gateway-rust' },
+      { op: 'add', path: '/spec/rules/0/backendRefs/1/weight', value: 0 },
+      { op: 'test', path: '/spec/rules/1/backendRefs', value: headerRule.backendRefs },
+      { op: 'remove', path: '/spec/rules/1' },
+    ];
+    expect(commands).toEqual([`kubectl -n stoa-system patch httproute mcp-gateway --type=json -p '${JSON.stringify(ops)}'`]);
+    // The engineer runs it, in a shell, with the real kubectl: Rust gets nothing any more.
+    const home = await mkdtemp(join(tmpdir(), 'kubectl-home-'));
+    try {
+      const ran = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('sh', ['-c', commands[0]!], { env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: h.kube.kubeconfigPath }, timeout: 15_000 }, (err, _out, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
+        ),
+      );
+      expect(ran).toEqual({ code: 0, stderr: '' });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+    expect(route().spec.rules).toHaveLength(1);
+    expect(weights(route().spec.rules[0])).toEqual({ 'mcp-gateway-python': 100, 'mcp-gateway-rust': 0 });
   });
 
   it('is NO-GO for increases while the Gateway has not accepted the route, with the reason', async () => {

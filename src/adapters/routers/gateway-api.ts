@@ -1,9 +1,11 @@
 // The Gateway API router: one HTTPRoute (gateway.networking.k8s.io/v1). Its split rules are the rules with
 // a backendRef to the primary (Python) Service; the canary percent is the Rust backendRef's weight over the
 // rule's weight sum (an unset weight counts 1), read on the first split rule. Rules whose only backend is
-// Rust (header matches) are the routing rules. Writes are JSON Patches that change only the weights and
-// rules they mean to, each guarded by `test` ops on what was read (a CRD takes no strategic merge patch,
-// and a merge patch would replace spec.rules whole); the route itself is never deleted.
+// Rust (header matches) are the routing rules, and so is Rust's share of a rule where it sits beside a
+// backend other than Python. Writes are JSON Patches that change only the weights and rules they mean to,
+// each guarded by `test` ops on what was read (a CRD takes no strategic merge patch, and a merge patch
+// would replace spec.rules whole); weights are integers, as the API requires. The route itself is never
+// deleted, and its absence is never taken for "no canary": it carries Python's traffic too.
 import * as k8s from '../kube-client.js';
 import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
@@ -53,6 +55,8 @@ export class GatewayApiRouter implements TrafficRouter {
   /** One HTTPRoute carries both. */
   readonly primaryRef: RouteRef;
   readonly dryRun: boolean;
+  /** The route as last read or written: what the commands to run by hand are built from. */
+  private lastRead: HttpRoute | undefined;
 
   constructor(
     private readonly api: KubeApi,
@@ -63,24 +67,54 @@ export class GatewayApiRouter implements TrafficRouter {
     this.dryRun = api.dryRun;
   }
 
+  /**
+   * The HTTPRoute. Its absence is an error, never "no canary route": the route carries Python's traffic
+   * too, so without it nothing reaches either, and `route apply` (which adds a backendRef) cannot help.
+   * Kind 'invalid', not 'not-found': a rollback must not report it as done.
+   */
   private async read(): Promise<HttpRoute> {
     const { namespace, httpRoute: name } = this.options;
     try {
-      return (await this.api.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, this.api.options())) as HttpRoute;
+      const route = (await this.api.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, this.api.options())) as HttpRoute;
+      this.lastRead = route;
+      return route;
     } catch (error) {
-      throw toClusterError(error, { verb: 'get', resource: PLURAL, name });
+      const mapped = toClusterError(error, { verb: 'get', resource: PLURAL, name });
+      if (mapped.kind !== 'not-found') throw mapped;
+      throw new ClusterError(
+        'invalid',
+        `HTTPRoute ${name} not found in ${namespace}: it carries Python's traffic as well as Rust's, so neither gets any through it. mcp-canary never creates or deletes it: apply its manifest again with kubectl apply -f`,
+        { ...mapped.detail, status: 404 },
+      );
     }
   }
 
-  private async patch(ops: JsonPatchOp[], options: WriteOptions): Promise<HttpRoute> {
+  /**
+   * A failed `test` op answers 422 (a generic "rejected our request"), like any invalid patch. When the
+   * patch was guarded by what was read and the route's resourceVersion has moved since, the route changed
+   * under us: that is a conflict (the caller may read again and retry), not an invalid request.
+   */
+  private async patch(ops: JsonPatchOp[], options: WriteOptions, readVersion: string | undefined): Promise<HttpRoute> {
     const { namespace, httpRoute: name } = this.options;
     try {
-      return (await this.api.custom.patchNamespacedCustomObject(
+      const route = (await this.api.custom.patchNamespacedCustomObject(
         { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: ops, dryRun: this.api.dryRunParam(options) },
         this.api.options(k8s.PatchStrategy.JsonPatch),
       )) as HttpRoute;
+      if (!this.api.dryRunParam(options)) this.lastRead = route;
+      return route;
     } catch (error) {
-      throw toClusterError(error, { verb: 'patch', resource: PLURAL, name });
+      const mapped = toClusterError(error, { verb: 'patch', resource: PLURAL, name });
+      const guarded = ops.some((op) => op.op === 'test' || op.path === '/metadata/resourceVersion');
+      if (mapped.detail.status !== 422 || !guarded || readVersion === undefined) throw mapped;
+      const now = await this.read().catch(() => undefined);
+      if (!now || now.metadata.resourceVersion === readVersion) throw mapped;
+      throw new ClusterError('conflict', `HTTPRoute ${name} was modified while mcp-canary was writing it (resourceVersion ${readVersion} -> ${now.metadata.resourceVersion})`, {
+        status: 422,
+        verb: 'patch',
+        resource: PLURAL,
+        name,
+      });
     }
   }
 
@@ -105,15 +139,25 @@ export class GatewayApiRouter implements TrafficRouter {
     });
   }
 
+  /**
+   * Indexes of the rules where Rust sits beside a backend other than Python (neither split nor Rust-only):
+   * the bot never sets their weights, but rollback must take Rust out of them.
+   */
+  private mixedRules(route: HttpRoute): number[] {
+    const split = new Set(this.splitRules(route));
+    return (route.spec.rules ?? []).flatMap((rule, i) => {
+      const refs = rule.backendRefs ?? [];
+      return !split.has(i) && refs.some((b) => this.isRust(b)) && refs.some((b) => !this.isRust(b)) ? [i] : [];
+    });
+  }
+
+  /** A mixed rule whose other backends get nothing sends everything to Rust: rollback treats it as Rust-only. */
+  private othersServe(rule: HttpRouteRule): boolean {
+    return (rule.backendRefs ?? []).some((b) => !this.isRust(b) && weightOf(b) > 0);
+  }
+
   async readRoute(): Promise<CanaryRoute> {
-    let route: HttpRoute;
-    try {
-      route = await this.read();
-    } catch (error) {
-      if (error instanceof ClusterError && error.kind === 'not-found') return { ref: this.ref, exists: false, percent: 0, routingRules: [], conditions: [], splitProblem: `HTTPRoute ${this.options.httpRoute} not found` };
-      throw error;
-    }
-    return this.routeOf(route);
+    return this.routeOf(await this.read());
   }
 
   routeOf(route: HttpRoute): CanaryRoute {
@@ -122,6 +166,12 @@ export class GatewayApiRouter implements TrafficRouter {
     const percents = split.map((i) => percentOfRule(rules[i]!, (b) => this.isRust(b)));
     const hasCanary = split.some((i) => (rules[i]!.backendRefs ?? []).some((b) => this.isRust(b)));
     const routingRules: RoutingRule[] = this.canaryOnlyRules(route).flatMap((i) => routingRulesOf(rules[i]!));
+    // Rust's share of a mixed rule goes to Rust whatever the canary percent: a routing rule, which rollback
+    // takes out (so a route at 0% with such a rule is not "already rolled back").
+    for (const i of this.mixedRules(route)) {
+      const share = percentOfRule(rules[i]!, (b) => this.isRust(b));
+      if (share > 0) routingRules.push(mixedRuleOf(rules[i]!, i, share, (b) => this.isRust(b)));
+    }
     const annotations = route.metadata.annotations ?? {};
     const appliedPercent = annotations[APPLIED_ANNOTATIONS.weight];
     const appliedAt = annotations[APPLIED_ANNOTATIONS.at];
@@ -138,8 +188,12 @@ export class GatewayApiRouter implements TrafficRouter {
     };
   }
 
-  /** Rust N and Python 100−N on every split rule (Rust's backendRef added where missing); nothing else changes. */
+  /**
+   * Rust N and Python 100−N on every split rule (Rust's backendRef added where missing); nothing else
+   * changes. Weights are integers: a percent with decimals (33.33) scales both (3333 and 6667).
+   */
   private weightOps(route: HttpRoute, percent: number): JsonPatchOp[] {
+    const { rust, python } = integerWeights(percent);
     const rules = route.spec.rules ?? [];
     const ops: JsonPatchOp[] = [];
     for (const i of this.splitRules(route)) {
@@ -147,15 +201,38 @@ export class GatewayApiRouter implements TrafficRouter {
       let hasRust = false;
       refs.forEach((b, j) => {
         const path = `/spec/rules/${i}/backendRefs/${j}`;
-        if (this.isPython(b)) ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: 100 - percent });
+        if (this.isPython(b)) ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: python });
         else if (this.isRust(b)) {
           hasRust = true;
-          ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: percent });
+          ops.push({ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: rust });
         }
       });
-      if (!hasRust) ops.push({ op: 'add', path: `/spec/rules/${i}/backendRefs/-`, value: { name: this.options.rustService, port: this.options.rustServicePort, weight: percent } });
+      if (!hasRust) ops.push({ op: 'add', path: `/spec/rules/${i}/backendRefs/-`, value: { name: this.options.rustService, port: this.options.rustServicePort, weight: rust } });
     }
     return ops;
+  }
+
+  /**
+   * Rollback's changes, nothing else: Rust 0 and Python 100 on every split rule; Rust 0 on a mixed rule
+   * whose other backends serve; the rules that send only to Rust removed (highest index first, so the
+   * others keep theirs), each removal guarded by a test of what was read, so a rule that moved meanwhile
+   * is never removed by mistake. No rule is left without a serving backend.
+   */
+  private rollbackOps(route: HttpRoute): JsonPatchOp[] {
+    const rules = route.spec.rules ?? [];
+    const mixed = this.mixedRules(route);
+    const zeroed = mixed.filter((i) => this.othersServe(rules[i]!));
+    const removed = [...this.canaryOnlyRules(route), ...mixed.filter((i) => !zeroed.includes(i))].sort((a, b) => b - a);
+    // Weights first (their indexes are those read), removals after; split rules never become canary-only.
+    const weights = this.weightOps(route, 0).filter((op) => !(op.op === 'add' && op.path.endsWith('/backendRefs/-')));
+    const mixedWeights = zeroed.flatMap((i) =>
+      (rules[i]!.backendRefs ?? []).flatMap((b, j): JsonPatchOp[] => {
+        const path = `/spec/rules/${i}/backendRefs/${j}`;
+        return this.isRust(b) ? [{ op: 'test', path: `${path}/name`, value: b.name }, { op: 'add', path: `${path}/weight`, value: 0 }] : [];
+      }),
+    );
+    const removals = removed.flatMap((i): JsonPatchOp[] => [{ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs }, { op: 'remove', path: `/spec/rules/${i}` }]);
+    return [...weights, ...mixedWeights, ...removals];
   }
 
   private appliedOps(route: HttpRoute, percent: number, by: { appliedBy: string; appliedAt: string }): JsonPatchOp[] {
@@ -175,28 +252,26 @@ export class GatewayApiRouter implements TrafficRouter {
     if (change.expectedVersion && route.metadata.resourceVersion !== change.expectedVersion) {
       throw new ClusterError('conflict', `HTTPRoute ${this.options.httpRoute} has been modified since it was read`, { status: 409, verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
     }
-    if (!this.splitRules(route).length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    const split = this.splitRules(route);
+    if (!split.length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
+    // Weights that already give this percent on every split rule are left as they are (hand-set 190/10,
+    // or 2/1): recording a percent, as the drift check's adoption does, moves nothing and rewrites nothing.
+    const rules = route.spec.rules ?? [];
+    const already = split.every((i) => percentOfRule(rules[i]!, (b) => this.isRust(b)) === change.percent);
     // The resourceVersion read makes the patch a precondition: 409 when the route changed in between.
     const ops: JsonPatchOp[] = [
       { op: 'replace', path: '/metadata/resourceVersion', value: route.metadata.resourceVersion },
-      ...this.weightOps(route, change.percent),
+      ...(already ? [] : this.weightOps(route, change.percent)),
       ...this.appliedOps(route, change.percent, change),
     ];
-    return this.routeOf(await this.patch(ops, options));
+    return this.routeOf(await this.patch(ops, options, route.metadata.resourceVersion));
   }
 
   async resetToPrimary(by: { appliedBy: string; appliedAt: string }, options: WriteOptions = {}): Promise<CanaryRoute> {
     const route = await this.read();
     if (!this.splitRules(route).length) throw new ClusterError('invalid', this.routeOf(route).splitProblem!, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
-    const rules = route.spec.rules ?? [];
-    // Rust-only rules go (highest index first, so the others keep theirs); each removal is guarded by a test
-    // of what was read, so a rule that moved meanwhile is never removed by mistake.
-    const removals = this.canaryOnlyRules(route)
-      .sort((a, b) => b - a)
-      .flatMap((i): JsonPatchOp[] => [{ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs }, { op: 'remove', path: `/spec/rules/${i}` }]);
-    // Weights first (their indexes are those read), removals after; split rules never become canary-only.
-    const ops = [...this.weightOps(route, 0).filter((op) => !(op.op === 'add' && op.path.endsWith('/backendRefs/-'))), ...removals, ...this.appliedOps(route, 0, by)];
-    return this.routeOf(await this.patch(ops, options));
+    const ops = [...this.rollbackOps(route), ...this.appliedOps(route, 0, by)];
+    return this.routeOf(await this.patch(ops, options, route.metadata.resourceVersion));
   }
 
   async copyRoute(): Promise<RouteCopy | undefined> {
@@ -216,7 +291,7 @@ export class GatewayApiRouter implements TrafficRouter {
       ops.push({ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs });
       ops.push({ op: 'add', path: `/spec/rules/${i}/backendRefs/-`, value: { name: this.options.rustService, port: this.options.rustServicePort, weight: 0 } });
     }
-    await this.patch([...ops, ...this.appliedOps(route, 0, by)], options);
+    await this.patch([...ops, ...this.appliedOps(route, 0, by)], options, route.metadata.resourceVersion);
     return { kind: 'canary-added', rules: missing.length };
   }
 
@@ -235,7 +310,7 @@ export class GatewayApiRouter implements TrafficRouter {
     if (!this.splitRules(route).length && !rules.some((r) => (r.backendRefs ?? []).some((b) => this.isRust(b)))) {
       throw new ClusterError('invalid', `HTTPRoute ${this.options.httpRoute} has no backendRef to Service ${this.options.pythonService} or ${this.options.rustService}`, { verb: 'patch', resource: PLURAL, name: this.options.httpRoute });
     }
-    if (changed) await this.patch(ops, options);
+    if (changed) await this.patch(ops, options, route.metadata.resourceVersion);
     return changed;
   }
 
@@ -246,11 +321,20 @@ export class GatewayApiRouter implements TrafficRouter {
     const indexes = this.canaryOnlyRules(route).filter((i) => (rules[i]!.matches ?? []).some((m) => (m.headers ?? []).length > 0));
     if (!indexes.length) return;
     const ops = indexes.sort((a, b) => b - a).flatMap((i): JsonPatchOp[] => [{ op: 'test', path: `/spec/rules/${i}/backendRefs`, value: rules[i]!.backendRefs }, { op: 'remove', path: `/spec/rules/${i}` }]);
-    await this.patch(ops, options);
+    await this.patch(ops, options, route.metadata.resourceVersion);
   }
 
+  /**
+   * The one command to run by hand: rollback's JSON Patch, built from the route as last read (its `test`
+   * ops make it fail rather than change the wrong backend if the route has changed since). Before any
+   * read, what to edit, in words.
+   */
   manualRollbackCommands(): string[] {
     const { namespace, httpRoute: name } = this.options;
+    const route = this.lastRead;
+    if (route && this.splitRules(route).length) {
+      return [`kubectl -n ${namespace} patch httproute ${name} --type=json -p ${shellQuote(JSON.stringify(this.rollbackOps(route)))}`];
+    }
     return [
       `kubectl -n ${namespace} get httproute ${name} -o yaml   # find the ${this.options.rustService} backendRefs`,
       `kubectl -n ${namespace} edit httproute ${name}   # set ${this.options.rustService} weight 0 and ${this.options.pythonService} weight 100 on every rule; delete the rules whose only backend is ${this.options.rustService}`,
@@ -268,7 +352,7 @@ export class GatewayApiRouter implements TrafficRouter {
     try {
       route = await this.read();
     } catch (error) {
-      if (error instanceof ClusterError && error.kind === 'not-found') return [{ kind: 'present', aspect: `HTTPRoute ${name}`, ok: false, actual: 'absent' }];
+      if (error instanceof ClusterError && error.detail.status === 404) return [{ kind: 'present', aspect: `HTTPRoute ${name}`, ok: false, actual: 'absent' }];
       throw error;
     }
     const rules = route.spec.rules ?? [];
@@ -304,10 +388,31 @@ function isService(ref: BackendRef): boolean {
   return (ref.group === undefined || ref.group === '') && (ref.kind === undefined || ref.kind === 'Service');
 }
 
+/** A backendRef's weight as the Gateway reads it: unset counts 1. */
+function weightOf(ref: BackendRef): number {
+  return ref.weight === undefined ? 1 : Math.max(0, ref.weight);
+}
+
+/**
+ * The weights that give `percent` to Rust, as integers (the API takes no other): Rust N and Python 100−N,
+ * scaled by the power of ten that makes a fractional percent whole (33.33 -> 3333 and 6667), at most 10^4
+ * (weights stay within the API's 1,000,000), rounding below that.
+ */
+export function integerWeights(percent: number): { rust: number; python: number } {
+  let scale = 1;
+  while (scale < 10_000 && Math.abs(percent * scale - Math.round(percent * scale)) > 1e-9) scale *= 10;
+  const rust = Math.round(percent * scale);
+  return { rust, python: 100 * scale - rust };
+}
+
+/** POSIX shell single quotes: the text as one word, whatever it contains. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The share of a rule's traffic that goes to the matching backends: weight over the weight sum (unset = 1). */
 export function percentOfRule(rule: HttpRouteRule, isCanary: (ref: BackendRef) => boolean): number {
   const refs = rule.backendRefs ?? [];
-  const weightOf = (b: BackendRef) => (b.weight === undefined ? 1 : Math.max(0, b.weight));
   const total = refs.reduce((sum, b) => sum + weightOf(b), 0);
   if (total === 0) return 0;
   const canary = refs.filter(isCanary).reduce((sum, b) => sum + weightOf(b), 0);
@@ -320,10 +425,28 @@ function routingRulesOf(rule: HttpRouteRule): RoutingRule[] {
   return headers.map((h) => (h.name.toLowerCase() === 'cookie' ? { kind: 'cookie' as const, name: h.value } : { kind: 'header' as const, name: h.name, value: h.value }));
 }
 
+/** Rust's share of a mixed rule, named by what the rule matches and what else it sends to. */
+function mixedRuleOf(rule: HttpRouteRule, index: number, share: number, isRust: (ref: BackendRef) => boolean): RoutingRule {
+  const others = (rule.backendRefs ?? []).filter((b) => !isRust(b)).map((b) => `${b.kind ?? 'Service'} ${b.name}`);
+  return { kind: 'header', name: `(rule ${index + 1}: ${share}% of its requests, beside ${others.join(', ')})` };
+}
+
+/**
+ * Accepted and ResolvedRefs as each parent Gateway reports them. A route no Gateway has reported on, or
+ * whose Gateway reports no Accepted, is not known to serve: Accepted counts as failing, with why.
+ */
 function conditionsOf(route: HttpRoute): RouteCondition[] {
-  return (route.status?.parents ?? []).flatMap((parent) =>
-    (parent.conditions ?? [])
-      .filter((c) => c.type === 'Accepted' || c.type === 'ResolvedRefs')
-      .map((c) => ({ type: c.type, ok: c.status === 'True', reason: c.reason, message: c.message, reporter: parent.parentRef?.name ?? parent.controllerName })),
-  );
+  const parents = route.status?.parents ?? [];
+  if (!parents.length) {
+    return [{ type: 'Accepted', ok: false, reason: 'not reported', message: 'no Gateway has reported on the route (status.parents is empty): check its parentRefs' }];
+  }
+  return parents.flatMap((parent) => {
+    const reporter = parent.parentRef?.name ?? parent.controllerName;
+    const reported = (parent.conditions ?? []).filter((c) => c.type === 'Accepted' || c.type === 'ResolvedRefs');
+    const conditions: RouteCondition[] = reported.map((c) => ({ type: c.type, ok: c.status === 'True', reason: c.reason, message: c.message, reporter }));
+    if (!reported.some((c) => c.type === 'Accepted')) {
+      conditions.unshift({ type: 'Accepted', ok: false, reason: 'not reported', message: `${reporter ?? 'a Gateway'} lists the route but reports no Accepted condition: check its parentRefs and the Gateway's listeners`, reporter });
+    }
+    return conditions;
+  });
 }
