@@ -35,8 +35,12 @@ export function guardText(report: GuardReport): string {
   lines.push(...check.conditions.map(conditionLine));
   const state = report.state;
   if (state && report.mode !== 'off') {
-    lines.push(`Breaching checks in a row: *${state.breachesInRow}* of ${report.breachesToAct}${state.episode?.actedAt ? ` · acted ${slackTime(state.episode.actedAt)} (${escapeMrkdwn(state.episode.action ?? '')})` : ''}`);
-    if (state.noDataWarned) lines.push(`:warning: The guard cannot read ${state.noDataInRow} checks in a row: missing data is never a reason to roll back.`);
+    const episode = state.episode;
+    const acted = episode?.actedAt ? ` · acted ${slackTime(episode.actedAt)} (${escapeMrkdwn(episode.action ?? '')})` : '';
+    // Its last attempt (a rollback, a page) failed: it tries again at the next breaching check.
+    const failed = episode?.failedAt && !episode.actedAt ? ` · ${FAIL} its ${escapeMrkdwn(episode.action ?? 'action')} failed ${slackTime(episode.failedAt)}, tried again at the next breaching check` : '';
+    lines.push(`Breaching checks in a row: *${state.breachesInRow}* of ${report.breachesToAct}${acted}${failed}`);
+    if (state.noDataWarned) lines.push(`:warning: The guard cannot see: no data for ${state.noDataInRow} checks in a row. Missing data is never a reason to roll back.`);
   }
   return lines.join('\n');
 }
