@@ -4,17 +4,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../core/entities.js';
+import type { RollbackDelivery } from '../../views/terminal.js';
 
 /**
  * Where the file may go, in order: $XDG_STATE_HOME/mcp-canary when set, the working directory (where the
- * engineer looks), ~/.local/state/mcp-canary, the temporary directory (the image's root is read-only).
+ * engineer looks), ~/.local/state/mcp-canary ($HOME, else the account's), the temporary directory (the
+ * image's root is read-only).
  */
 export function auditFileDirectories(env: Record<string, string | undefined>, cwd = process.cwd()): string[] {
   const dirs: string[] = [];
   if (env.XDG_STATE_HOME) dirs.push(join(env.XDG_STATE_HOME, 'mcp-canary'));
   dirs.push(cwd);
   try {
-    dirs.push(join(homedir(), '.local', 'state', 'mcp-canary'));
+    dirs.push(join(env.HOME || homedir(), '.local', 'state', 'mcp-canary'));
   } catch {
     // no home directory
   }
@@ -39,4 +41,12 @@ export function writeAuditFile(entries: AuditEntry[], dirs: string[], now = new 
     }
   }
   return { errors };
+}
+
+/** What the store did not take (`left`, because of `why`), into a local file; printed in full when no file can be written. */
+export function settleAudit(left: AuditEntry[], why: string, dirs: string[]): RollbackDelivery['audit'] {
+  if (!left.length) return { kind: 'store' };
+  const written = writeAuditFile(left, dirs);
+  if ('path' in written) return { kind: 'file', path: written.path, why };
+  return { kind: 'lost', why: `${why} and no local file could be written (${written.errors.join('; ')})`, entries: left.map((e) => JSON.stringify(e)) };
 }

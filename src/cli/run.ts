@@ -9,19 +9,18 @@
 import type { Logger as PinoLogger } from 'pino';
 import { createLogger } from '../adapters/logging.js';
 import { KubeApi, loadKubeConfig } from '../adapters/kubernetes.js';
-import { createRouter } from '../adapters/routers/index.js';
+import { createRouter, type RouterConfig } from '../adapters/routers/index.js';
 import type { ComposedCore } from '../compose.js';
-import { ConfigError, readConfig, type Config } from '../config.js';
+import { ConfigError, corePolicies, readConfig, type Config } from '../config.js';
 import { AuditTrail } from '../core/audit.js';
 import { rememberRoute } from '../core/drift.js';
 import type { ApprovalRequest } from '../core/entities.js';
-import type { CorePolicy } from '../core/policy.js';
 import type { StateStore } from '../core/ports.js';
 import { cancelPendingAfterRollback, movedTraffic, rollbackCanary } from '../core/rollback.js';
 import { settledWithin } from '../settled-within.js';
 import type { RollbackDelivery } from '../../views/terminal.js';
 import { cliActor, parseCli, USAGE, type CliCommand } from './args.js';
-import { auditFileDirectories, writeAuditFile } from './audit-file.js';
+import { auditFileDirectories, settleAudit } from './audit-file.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -57,7 +56,15 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     err(`mcp-canary: the environment is not valid (the bot would not start either).\n${error.message}`);
-    if (command.kind === 'rollback') err('Nothing was changed.');
+    if (command.kind === 'rollback') {
+      // Even when the bad variable is one the rollback does not use (SLACK_CHANNEL=#oncall): the engineer in an
+      // incident gets the commands to do it by hand, for the route the router settings name.
+      const { router, defaulted } = routerSettingsDespite(io.env);
+      const commands = manualCommands(router);
+      err(`\nThe rollback was NOT done: nothing was changed. Fix the environment and run it again, or roll back by hand:\n${commands.map((c) => `    ${c}`).join('\n')}`);
+      if (defaulted.length) err(`(${defaulted.join(', ')} not valid: these commands use ${defaulted.length > 1 ? 'their defaults' : 'its default'}; check the route's name and namespace.)`);
+      if (command.json) out(JSON.stringify({ kind: 'invalid-environment', problems: error.problems, manualCommands: commands }, null, 2));
+    }
     return EXIT.usage;
   }
   // The bot's LOG_LEVEL is usually info: that would fill the terminal. The command line logs warnings and
@@ -86,9 +93,40 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   }
 }
 
-function manualCommands(config: Config): string[] {
-  // The router's own commands; it needs no connection to say them.
-  return createRouter({ dryRun: config.dryRun } as KubeApi, config.router).manualRollbackCommands();
+function manualCommands(router: RouterConfig): string[] {
+  // The router's own commands; it needs no connection (nor DRY_RUN) to say them.
+  return createRouter({ dryRun: false } as KubeApi, router).manualRollbackCommands();
+}
+
+/** The variables the router settings (Config['router']) are read from. */
+export const ROUTER_VARIABLES = ['TRAFFIC_ROUTER', 'K8S_NAMESPACE', 'CANARY_INGRESS', 'PRIMARY_INGRESS', 'HTTPROUTE', 'PYTHON_SERVICE', 'RUST_SERVICE', 'RUST_SERVICE_PORT', 'CANARY_ROUTE_MANIFEST'] as const;
+
+/**
+ * The router settings of an environment that is not valid as a whole, validated as the bot validates them:
+ * the router's variables alone, each one that is itself invalid replaced by its default (and named).
+ */
+export function routerSettingsDespite(env: Record<string, string | undefined>): { router: RouterConfig; defaulted: string[] } {
+  const routerEnv: Record<string, string | undefined> = Object.fromEntries(ROUTER_VARIABLES.map((name) => [name, env[name]]));
+  try {
+    return { router: readConfig(routerEnv).router, defaulted: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const defaulted = ROUTER_VARIABLES.filter((name) => error.problems.some((problem) => problem.startsWith(`${name}:`)));
+    for (const name of defaulted) delete routerEnv[name];
+    return { router: readConfig(routerEnv).router, defaulted };
+  }
+}
+
+/** What rollbackCanary reads: a part of the core's dependencies. */
+export type RollbackDeps = Parameters<typeof rollbackCanary>[0];
+
+/**
+ * The rollback's dependencies before the rest of the composition: the router and the policy exactly as
+ * composeCore makes them from the same configuration (the command line's composeCore call shares no status
+ * evaluations: statusShareMs 0), on the command line's own connection, audit trail and store.
+ */
+export function rollbackDeps(config: Config, kube: KubeApi, own: Pick<RollbackDeps, 'audit' | 'store' | 'logger'>): RollbackDeps {
+  return { router: createRouter(kube, config.router), clock: { now: () => new Date() }, policy: corePolicies(config, { statusShareMs: 0 }).policy, ...own };
 }
 
 type Out = (lines: string[] | string) => void;
@@ -124,24 +162,20 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
     // Typically the kubeconfig: missing file, or no in-cluster service account.
     const why = error instanceof Error ? error.message : String(error);
     err(`mcp-canary: cannot reach the cluster: ${why}`);
-    err(`\nThe rollback FAILED: nothing was changed. Fix KUBECONFIG, or run by hand:\n${manualCommands(config).map((c) => `    ${c}`).join('\n')}`);
-    if (command.json) out(JSON.stringify({ kind: 'failed', errors: [why], manualCommands: manualCommands(config) }, null, 2));
+    err(`\nThe rollback FAILED: nothing was changed. Fix KUBECONFIG, or run by hand:\n${manualCommands(config.router).map((c) => `    ${c}`).join('\n')}`);
+    if (command.json) out(JSON.stringify({ kind: 'failed', errors: [why], manualCommands: manualCommands(config.router) }, null, 2));
     return EXIT.failed;
   }
-  const router = createRouter(kube, config.router);
   const later = storeLater();
   // The rollback's own audit trail: its entry waits in memory until the store is there (or goes to a file).
   const audit = new AuditTrail(later.store, logger);
+  const deps = rollbackDeps(config, kube, { audit, store: later.store, logger });
   const actor = cliActor(io.env);
-  const ref = router.ref;
+  const ref = deps.router.ref;
   let composed: ComposedCore | undefined;
   try {
     err(`mcp-canary: rolling back ${ref.kind} ${ref.name} in ${ref.namespace} (${ref.router}) as ${actor}${config.dryRun ? ' (DRY RUN)' : ''}...`);
-    const outcome = await rollbackCanary(
-      // The rollback reads only `dryRun` of the policy (src/core/rollback.ts); the rest comes with composeCore.
-      { router, audit, store: later.store, clock: { now: () => new Date() }, logger, policy: { dryRun: config.dryRun } as CorePolicy },
-      { actor, reason: command.reason, source: 'cli' },
-    );
+    const outcome = await rollbackCanary(deps, { actor, reason: command.reason, source: 'cli' });
 
     // The write is done. Now the rest of the bot's composition (its store connects to Redis from here), and Slack.
     const shared = config.redisUrl !== undefined;
@@ -161,18 +195,19 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
         const reachable = shared && rest !== undefined && (await storeAnswers(rest));
         if (reachable && movedTraffic(outcome)) {
           // The core remembered the route at once, before the store was there: again, so the running bot's drift
-          // check knows this change was ours.
-          await settledWithin(rememberRoute(rest.core, { exists: outcome.kind === 'rolled-back', percent: 0 }), STORE_WAIT_MS);
+          // check knows this change was ours. Not after a dry run: it changed nothing (the core skips it too),
+          // and the bot would take the live route, still at its weight, for a change made outside it.
+          if (!outcome.dryRun) await settledWithin(rememberRoute(rest.core, { exists: outcome.kind === 'rolled-back', percent: 0 }), STORE_WAIT_MS);
           cancel((await settledWithin(cancelPendingAfterRollback(rest.core, actor), STORE_WAIT_MS))?.value);
         }
         cancel(undefined);
-        if (!shared) return settleAudit(unshared, 'REDIS_URL is not set (no shared store)', io.env);
+        if (!shared) return settleAudit(unshared, 'REDIS_URL is not set (no shared store)', auditFileDirectories(io.env));
         if (reachable) {
           // Twice at most: a flush started before the store was connected may still be finishing.
           await settledWithin(audit.flush(), STORE_WAIT_MS);
           if (audit.pendingCount) await settledWithin(audit.flush(), STORE_WAIT_MS);
         }
-        return settleAudit(audit.takeUnwritten(), reachable ? 'the state store (Redis) did not take it in time' : 'the state store (Redis) did not answer', io.env);
+        return settleAudit(audit.takeUnwritten(), reachable ? 'the state store (Redis) did not take it in time' : 'the state store (Redis) did not answer', auditFileDirectories(io.env));
       } finally {
         cancel(undefined);
       }
@@ -224,12 +259,4 @@ function storeLater(): { store: StateStore; arrive(store: StateStore | Error): v
 async function storeAnswers(composed: ComposedCore): Promise<boolean> {
   await settledWithin(composed.storeReady, STORE_WAIT_MS);
   return (await settledWithin(composed.core.store.ping(), STORE_WAIT_MS)) !== undefined;
-}
-
-/** What the store did not take, into a local file. */
-function settleAudit(left: ReturnType<AuditTrail['takeUnwritten']>, why: string, env: Record<string, string | undefined>): RollbackDelivery['audit'] {
-  if (!left.length) return { kind: 'store' };
-  const written = writeAuditFile(left, auditFileDirectories(env));
-  if ('path' in written) return { kind: 'file', path: written.path, why };
-  return { kind: 'lost', why: `${why} and no local file could be written (${written.errors.join('; ')})`, entries: left.map((e) => JSON.stringify(e)) };
 }

@@ -210,10 +210,20 @@ describe('mcp-canary usage', () => {
     expect(await auditEntries()).toEqual([]);
   });
 
-  it('refuses an invalid environment as the bot does, naming the variable (exit 2, nothing done)', async () => {
+  it('refuses an invalid environment as the bot does, naming the variable (exit 2, nothing done), and a rollback still gets the commands to run by hand', async () => {
     const run = await mcpCanary(['rollback'], { env: botEnv({ SLACK_CHANNEL: '#oncall-platform' }) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/SLACK_CHANNEL: expected a channel ID/);
+    expect(run.stderr).toMatch(/The rollback was NOT done: nothing was changed\. Fix the environment and run it again, or roll back by hand:\n {4}kubectl patch ingress mcp-gateway-canary -n stoa-system --type=merge/);
+    expect(run.stderr).toMatch(/^ {4}kubectl delete ingress mcp-gateway-canary -n stoa-system$/m);
+    expect(kube.requests).toEqual([]);
+    // For the route the router settings name, as far as they are valid themselves.
+    const named = await mcpCanary(['rollback'], { env: botEnv({ SLACK_CHANNEL: '#oncall-platform', K8S_NAMESPACE: 'edge', CANARY_INGRESS: 'gw-canary' }) });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/^ {4}kubectl patch ingress gw-canary -n edge --type=merge/m);
+    const status = await mcpCanary(['status'], { env: botEnv({ SLACK_CHANNEL: '#oncall-platform' }) });
+    expect(status.code).toBe(2);
+    expect(status.stderr).not.toMatch(/kubectl/);
     expect(kube.requests).toEqual([]);
   });
 });
@@ -378,6 +388,23 @@ describe('mcp-canary rollback', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('DRY_RUN: nothing changes, and the route the drift check knows stays as it was (rolled back, or the fallback)', async () => {
+    // What the running bot's drift check last recorded: the canary at 5%.
+    const known = { exists: true, percent: 5, at: new Date(Date.now() - 3600_000).toISOString() };
+    for (const fallback of [false, true]) {
+      await store.setValue('canary:known', known);
+      if (fallback) kube.failNext({ method: 'PATCH', pathIncludes: 'mcp-gateway-canary' }, 500, 2);
+      const run = await mcpCanary(['rollback', '--json'], { env: botEnv({ DRY_RUN: 'true' }) });
+      expect(run.code, run.stderr).toBe(0);
+      // The store answered (so the command line did reach the point where it tells the drift check).
+      expect(JSON.parse(run.stdout)).toMatchObject({ kind: fallback ? 'route-removed' : 'rolled-back', dryRun: true, audit: { kind: 'store' } });
+      expect(weight()).toBe('5');
+      expect(canaryWrites()).toEqual([]);
+      // Still at 5%: had it said 0%, the bot's next check would report the live 5% as a change made outside it.
+      expect(await store.getValue('canary:known')).toEqual(known);
     }
   });
 
