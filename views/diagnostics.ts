@@ -2,7 +2,7 @@
 // message that heads the diagnosis, and the findings of each scope, each marked pass/fail with its evidence
 // and the next action. The core's findings are data; this is where they get words.
 import type { KnownBlock } from '@slack/types';
-import type { CheckProblem, DiagnoseScope, DiagnosticCheck, Diagnosis, Finding, NextAction, RouteShapeCheck } from '../src/core/entities.js';
+import type { CheckProblem, DiagnoseScope, DiagnosticCheck, Diagnosis, Finding, NextAction, RouteRef, RouteShapeCheck } from '../src/core/entities.js';
 import { formatDuration, formatPercent, formatRatio } from '../src/core/format.js';
 import { bullets, context, escapeMrkdwn, header, mention, message, section, slackTime, truncate, type Message } from './blocks.js';
 import { FAIL, PASS, mark } from './evidence.js';
@@ -13,7 +13,7 @@ const TITLES: Record<DiagnosticCheck, string> = {
   'route-shape': 'The canary route exists and matches the primary',
   'rust-endpoints': 'The Rust Service has ready endpoints',
   'rust-health': 'Rust health answers through the API server',
-  'warning-events': 'No recent Warning event on the route or the Rust deployment',
+  'warning-events': 'No recent Warning event on the route, the Rust deployment or its pods',
   weight: 'The live weight is what the bot last applied',
   'shadow-env': 'Shadow mode is on in the Python deployment',
   'python-rollout': 'The Python deployment finished rolling out',
@@ -99,7 +99,7 @@ export function findingText(finding: Finding, namespace: string): string {
   lines.push(...evidence);
   // The pods' lines already say which read was refused and why.
   const shownPerPod = finding.check === 'pod-logs' && finding.evidence?.pods.some((p) => p.problem);
-  if (finding.problem && !shownPerPod) lines.push(problemText(finding.problem));
+  if (finding.problem && !shownPerPod) lines.push(finding.check === 'rust-health' ? healthProblemText(finding.problem, finding.next) : problemText(finding.problem));
   if (finding.next) lines.push(`:point_right: _Next:_ ${nextText(finding.next, finding, namespace)}`);
   return lines.join('\n');
 }
@@ -113,6 +113,12 @@ export function problemText(problem: CheckProblem): string {
     case 'error':
       return `:warning: ${plainText(problem.message, 600)}`;
   }
+}
+
+/** Rust health out of time is Rust's silence: the API server relays the request and waits for Rust. */
+function healthProblemText(problem: CheckProblem, next: NextAction | undefined): string {
+  if (problem.kind !== 'timeout' || next?.kind !== 'check-rust-health') return problemText(problem);
+  return `:hourglass: Rust ${code(next.path)} did not answer within ${duration(problem.afterMs)} through the service proxy: Rust hangs or is very slow (the API server relays the request and waits for it).`;
 }
 
 function shapeLine(c: RouteShapeCheck): string {
@@ -142,14 +148,15 @@ function evidenceLines(finding: Finding): string[] {
       if (!e) return [];
       const target = `GET ${code(e.path)} on Service ${code(`${e.service}:${e.port}`)}`;
       const body = e.body ? ` ${code(e.body.replace(/\s+/g, ' '), 300)}` : '';
-      return e.fromApiServer
-        ? [`${target}: the API server could not reach it (*HTTP ${e.status}*, ${duration(e.latencyMs)}):${body}`]
-        : [`${target}: *HTTP ${e.status}* in ${duration(e.latencyMs)}${body}`];
+      if (e.fromApiServer) return [`${target}: the API server could not reach it (*HTTP ${e.status}*, ${duration(e.latencyMs)}):${body}`];
+      // Through the proxy, a 401 or 403 in Rust's words is Rust's answer, not the API server refusing the bot.
+      const own = e.status === 401 || e.status === 403 ? ` — Rust's own answer: ${code(e.path)} asks for credentials (\`RUST_HEALTH_PATH\` must be a path that answers without them)` : '';
+      return [`${target}: *HTTP ${e.status}* in ${duration(e.latencyMs)}${body}${own}`];
     }
     case 'warning-events': {
       const e = finding.evidence;
       if (!e) return [];
-      const objects = e.objects.map((o) => `${escapeMrkdwn(o.kind)} ${code(o.name)}`).join(' and ');
+      const objects = `${e.objects.map((o) => `${escapeMrkdwn(o.kind)} ${code(o.name)}`).join(' and ')}${e.objects.some((o) => o.kind === 'Deployment') ? ' (with its ReplicaSets and pods)' : ''}`;
       const lines = [
         e.events.length
           ? `*${e.events.length}* Warning event${e.events.length === 1 ? '' : 's'} in the last ${formatDuration(e.windowMs)} on ${objects}:`
@@ -230,6 +237,12 @@ function evidenceLines(finding: Finding): string[] {
   }
 }
 
+/** The runbook's "Canary not receiving traffic", step 2: what the traffic layer's controller says about the route. */
+function controllerLogs(route: RouteRef): string {
+  if (route.router === 'ingress-nginx') return "The ingress controller's logs say why it skips it: `kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx`.";
+  return `The Gateway controller's logs say why it skips it (\`kubectl -n ${escapeMrkdwn(route.namespace)} get ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)} -o jsonpath='{.status.parents[*].controllerName}'\` names the controller).`;
+}
+
 function nextText(next: NextAction, finding: Finding, namespace: string): string {
   switch (next.kind) {
     case 'grant':
@@ -237,25 +250,31 @@ function nextText(next: NextAction, finding: Finding, namespace: string): string
     case 'retry':
       return next.what === 'metrics'
         ? 'check that Prometheus answers (`PROMETHEUS_URL`) and the shadow queries have data, then run the diagnosis again.'
-        : 'check that the Kubernetes API server answers, then run the diagnosis again.';
+        : "check that the Kubernetes API server answers and accepts the bot's credentials, then run the diagnosis again.";
     case 'put-route-back':
       return '`/mcp-canary route apply` puts the canary route back at 0% (approvers).';
     case 'align-route': {
       const route = finding.check === 'route-shape' ? finding.evidence?.route : undefined;
       const describe = route ? ` (\`kubectl -n ${escapeMrkdwn(route.namespace)} describe ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)}\`)` : '';
-      return `make the canary route match: ${plainText(next.aspects.join(', '), 300)}${describe}. Until then it gets no share of the requests.`;
+      return `make the canary route match: ${plainText(next.aspects.join(', '), 300)}${describe}. Until then it gets no share of the requests.${route ? ` ${controllerLogs(route)}` : ''}`;
     }
     case 'fix-route-conditions': {
       const route = finding.check === 'route-shape' ? finding.evidence?.route : undefined;
       const describe = route ? `; \`kubectl -n ${escapeMrkdwn(route.namespace)} describe ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)}\` shows why` : '';
-      return `the traffic layer does not accept the route (${plainText(next.reasons.join('; '), 400)})${describe}.`;
+      return `the traffic layer does not accept the route (${plainText(next.reasons.join('; '), 400)})${describe}.${route ? ` ${controllerLogs(route)}` : ''}`;
     }
     case 'check-rust-pods':
       return `no Rust pod serves ${code(next.service)}: \`kubectl -n ${escapeMrkdwn(namespace)} describe deployment ${escapeMrkdwn(next.deployment)}\` and its pods' events (\`/mcp-canary status\` shows its readiness).`;
     case 'read-events':
-      return `read them: ${next.objects.map((o) => `\`kubectl -n ${escapeMrkdwn(namespace)} get events --field-selector involvedObject.name=${escapeMrkdwn(o.name)},type=Warning\``).join(', ')}.`;
-    case 'check-rust-health':
-      return `the runbook's check from inside the pod: \`kubectl exec -it deploy/${escapeMrkdwn(next.deployment)} -n ${escapeMrkdwn(namespace)} -- curl localhost:${next.port}${escapeMrkdwn(next.path)}\`, and the Rust pods' logs.`;
+      return `read them: ${next.objects.slice(0, MAX_EVENTS).map((o) => `\`kubectl -n ${escapeMrkdwn(namespace)} get events --field-selector involvedObject.name=${escapeMrkdwn(o.name)},type=Warning\``).join(', ')}.`;
+    case 'check-rust-health': {
+      const inPod = `\`kubectl exec -it deploy/${escapeMrkdwn(next.deployment)} -n ${escapeMrkdwn(namespace)} -- curl localhost:${next.port}${escapeMrkdwn(next.path)}\``;
+      if (finding.check === 'rust-health' && finding.evidence?.fromApiServer) {
+        // Ready endpoints, yet no connection: the port or the network, not the pods' readiness.
+        return `the Service has ready endpoints but the API server could not connect to them (runbook, "Shadow requests failing"): check that the Service's \`targetPort\` is the port Rust listens on and that no NetworkPolicy blocks it; the runbook's check from inside the pod, ${inPod}, says whether Rust itself answers.`;
+      }
+      return `the runbook's check from inside the pod: ${inPod}, and the Rust pods' logs.`;
+    }
     case 'check-drift':
       return 'the weight was changed outside the bot: `/mcp-canary status` (the drift check announces and adopts it; the hold restarts) and `/mcp-canary history`.';
     case 'turn-shadow-on':

@@ -1,12 +1,15 @@
 // The diagnostics' reads through @kubernetes/client-node (KubeApi's shared clients, deadline and pool): pods by
 // label selector, a container's log tail, events about an object, a Service's EndpointSlices, and a GET through
 // the API server's service proxy. Only GETs: nothing here can change the cluster. Every failure becomes a
-// ClusterError; a 403 is 'forbidden' with the verb and the resource RBAC refused (deploy/rbac.yaml grants them).
+// ClusterError; a 403 is 'forbidden' with the verb and the resource RBAC refused (deploy/rbac.yaml grants them);
+// a 401 is the API server not accepting the bot's credentials, which no RBAC rule fixes.
 import * as k8s from './kube-client.js';
 import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer } from '../core/entities.js';
 import { ClusterError } from '../core/errors.js';
 import type { ClusterDiagnostics, DiagnosticsSettings } from '../core/ports.js';
 import { toClusterError, type KubeApi } from './kubernetes.js';
+
+type KubeEvent = Awaited<ReturnType<k8s.CoreV1Api['listNamespacedEvent']>>['items'][number];
 
 /** A Service's answer is kept to this many characters: enough to show why, never a whole page. */
 const BODY_MAX = 2000;
@@ -41,21 +44,38 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
     }
   }
 
+  /**
+   * Warning events about a Deployment are mostly about what it owns: FailedCreate on its ReplicaSets, Unhealthy
+   * and BackOff on its pods. For a Deployment, the events of its ReplicaSets and pods come too (by the names
+   * the controllers give them: `<deployment>-<hash>` and `<deployment>-<hash>-<suffix>`).
+   */
   async events(object: { kind: string; name: string }, options: { type?: string } = {}): Promise<ClusterEvent[]> {
-    const fieldSelector = [`involvedObject.kind=${object.kind}`, `involvedObject.name=${object.name}`, ...(options.type ? [`type=${options.type}`] : [])].join(',');
+    const type = options.type ? [`type=${options.type}`] : [];
+    const reads = [this.listEvents([`involvedObject.kind=${object.kind}`, `involvedObject.name=${object.name}`, ...type], () => true)];
+    if (object.kind === 'Deployment') {
+      const owned = ownedNames(object.name);
+      reads.push(this.listEvents(['involvedObject.kind=ReplicaSet', ...type], (name) => owned.replicaSet.test(name)));
+      reads.push(this.listEvents(['involvedObject.kind=Pod', ...type], (name) => owned.pod.test(name)));
+    }
+    return (await Promise.all(reads)).flat();
+  }
+
+  private async listEvents(selector: string[], about: (name: string) => boolean): Promise<ClusterEvent[]> {
     try {
-      const list = await this.api.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector }, this.api.options());
-      return list.items.map((e) => {
-        const seen = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
-        return {
-          object: { kind: e.involvedObject.kind ?? object.kind, name: e.involvedObject.name ?? object.name },
-          type: e.type ?? 'Normal',
-          reason: e.reason ?? '',
-          message: e.message ?? '',
-          count: e.count ?? e.series?.count ?? 1,
-          lastSeen: seen ? new Date(seen as Date | string).toISOString() : undefined,
-        };
-      });
+      const list = await this.api.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: selector.join(',') }, this.api.options());
+      return list.items
+        .filter((e) => about(e.involvedObject.name ?? ''))
+        .map((e) => {
+          const seen = lastSeenOf(e);
+          return {
+            object: { kind: e.involvedObject.kind ?? '', name: e.involvedObject.name ?? '' },
+            type: e.type ?? 'Normal',
+            reason: e.reason ?? '',
+            message: e.message ?? '',
+            count: Math.max(e.count ?? 1, e.series?.count ?? 1),
+            lastSeen: seen,
+          };
+        });
     } catch (error) {
       throw this.error(error, { verb: 'list', resource: 'events', name: '' });
     }
@@ -92,9 +112,12 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
     } catch (error) {
       if (error instanceof k8s.ApiException) {
         const status = apiStatusOf(error.body);
-        // The API server's own refusal (RBAC), not the Service answering 401/403.
-        if (error.code === 401 || (error.code === 403 && status?.reason === 'Forbidden')) {
-          throw this.error(error, { verb: 'get', resource: 'services/proxy', name });
+        // The API server's own refusal (credentials or RBAC); a 401 or 403 in Rust's own words is Rust's answer.
+        if (error.code === 403 && status?.reason === 'Forbidden') throw this.error(error, { verb: 'get', resource: 'services/proxy', name });
+        if (error.code === 401) {
+          // client-node drops the body of every 401, so whose it is shows only by asking the API server again.
+          if (await this.credentialsRejected()) throw this.error(error, { verb: 'get', resource: 'services/proxy', name });
+          return { status: 401, latencyMs: elapsed(), body: '' };
         }
         // Whatever the Service answered is an answer; so is the API server saying it could not reach it.
         return { status: error.code, latencyMs: elapsed(), body: status?.message ?? bodyText(error.body), fromApiServer: status !== undefined };
@@ -103,7 +126,25 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
     }
   }
 
+  /** True when the API server refuses the bot's credentials themselves (a 401 on a read the diagnostics make anyway). */
+  private async credentialsRejected(): Promise<boolean> {
+    try {
+      await this.api.discovery.listNamespacedEndpointSlice({ namespace: this.namespace, limit: 1 }, this.api.options());
+      return false;
+    } catch (error) {
+      return error instanceof k8s.ApiException && error.code === 401;
+    }
+  }
+
   private error(error: unknown, op: { verb: string; resource: string; name: string }): ClusterError {
+    if (error instanceof k8s.ApiException && error.code === 401) {
+      // Authentication, not authorization: the API server did not take the token at all.
+      return new ClusterError(
+        'unavailable',
+        `the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized) for ${op.verb} on ${op.resource}: its token expired or the kubeconfig is wrong (not an RBAC refusal)`,
+        { status: 401, ...op },
+      );
+    }
     const mapped = toClusterError(error, op);
     if (op.name || mapped.kind !== 'forbidden') return mapped;
     // A list: RBAC refuses the verb on the resource in the namespace, not on one object.
@@ -113,6 +154,22 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
       mapped.detail,
     );
   }
+}
+
+/** Names of a Deployment's ReplicaSets and pods: the pod-template hash and the pod suffix use the controllers' alphabet (no vowels, no 0, 1, 3). */
+function ownedNames(deployment: string): { replicaSet: RegExp; pod: RegExp } {
+  const name = deployment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const safe = '[bcdfghjklmnpqrstvwxz2456789]';
+  return { replicaSet: new RegExp(`^${name}-${safe}{1,10}$`), pod: new RegExp(`^${name}-${safe}{1,10}-${safe}{5}$`) };
+}
+
+/** When an event was last seen: a repeating event's series moves on while its first time (eventTime) stays. */
+function lastSeenOf(e: KubeEvent): string | undefined {
+  const times = [e.series?.lastObservedTime, e.lastTimestamp, e.eventTime, e.firstTimestamp, e.metadata?.creationTimestamp]
+    .filter((t): t is Date => t !== undefined && t !== null)
+    .map((t) => new Date(t as Date | string).getTime())
+    .filter((t) => !Number.isNaN(t));
+  return times.length ? new Date(Math.max(...times)).toISOString() : undefined;
 }
 
 function bodyText(body: unknown): string {

@@ -5,9 +5,10 @@
 //
 //   traffic:    the canary route exists and matches the primary (its router says how), the Rust Service has
 //               ready endpoints, Rust health answers through the API server's service proxy, no recent
-//               Warning event on the route or the Rust deployment, the live weight is what the bot applied;
-//   shadow:     the shadow env on the Python deployment and its rollout, Rust health, the shadow error and
-//               timeout rates against their thresholds;
+//               Warning event on the route or the Rust deployment (the adapter adds its ReplicaSets and
+//               pods), the live weight is what the bot applied;
+//   shadow:     the shadow env on the Python deployment (pointing at RUST_SERVICE:RUST_SERVICE_PORT) and its
+//               rollout, Rust health, the shadow error and timeout rates against their thresholds;
 //   mismatches: the last DIAGNOSE_LOG_LINES lines of each Python pod, the `Shadow MISMATCH` ones parsed as
 //               JSON and counted by `path` (most first), with a few samples; other lines counted apart.
 import type { CoreDeps } from './deps.js';
@@ -16,6 +17,7 @@ import type {
   CheckProblem,
   ClusterEvent,
   DiagnoseScope,
+  EndpointCounts,
   DiagnosticCheck,
   DiagnosticEvidence,
   Diagnosis,
@@ -23,6 +25,7 @@ import type {
   MismatchCount,
   NextAction,
   PodLogRead,
+  ProxyAnswer,
   Sample,
 } from './entities.js';
 import { ClusterError, describe } from './errors.js';
@@ -52,7 +55,13 @@ export interface DiagnoseOptions {
   checkTimeoutMs?: number;
 }
 
-type Check = { checks: DiagnosticCheck[]; scope: DiagnoseScope; run: () => Promise<Finding[]> };
+type Check = {
+  checks: DiagnosticCheck[];
+  scope: DiagnoseScope;
+  run: () => Promise<Finding[]>;
+  /** The next action when the check runs out of time [retry]. */
+  onTimeout?: NextAction;
+};
 
 /** Runs the checks of one scope (or of all of them, when `scope` is undefined) and returns every finding. */
 export async function diagnose(deps: DiagnosticsDeps, scope?: DiagnoseScope, options: DiagnoseOptions = {}): Promise<Diagnosis> {
@@ -61,12 +70,17 @@ export async function diagnose(deps: DiagnosticsDeps, scope?: DiagnoseScope, opt
   const limitMs = options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const scopes = scope ? [scope] : [...DIAGNOSE_SCOPES];
   const checks: Check[] = [];
+  // Read once per diagnosis: the endpoints check and the health check (to tell why Rust was not reached) share it.
+  let endpointsRead: Promise<EndpointCounts> | undefined;
+  const rustEndpointCounts = () => (endpointsRead ??= deps.diagnostics.endpoints(deps.cluster.targets.rustService));
+  // Out of time on Rust health is Rust not answering: the other checks got their answers through the same API server.
+  const healthCheck = (s: DiagnoseScope): Check => ({ scope: s, checks: ['rust-health'], run: () => rustHealth(deps, s, rustEndpointCounts), onTimeout: rustHealthNext(deps) });
   for (const s of scopes) {
     if (s === 'traffic') {
       checks.push(
         { scope: s, checks: ['route-shape'], run: () => routeShape(deps, s) },
-        { scope: s, checks: ['rust-endpoints'], run: () => rustEndpoints(deps, s) },
-        { scope: s, checks: ['rust-health'], run: () => rustHealth(deps, s) },
+        { scope: s, checks: ['rust-endpoints'], run: () => rustEndpoints(deps, s, rustEndpointCounts) },
+        healthCheck(s),
         { scope: s, checks: ['warning-events'], run: () => warningEvents(deps, s, at) },
         { scope: s, checks: ['weight'], run: () => weight(deps, s) },
       );
@@ -75,7 +89,7 @@ export async function diagnose(deps: DiagnosticsDeps, scope?: DiagnoseScope, opt
         { scope: s, checks: ['shadow-env'], run: () => shadowEnv(deps, s) },
         { scope: s, checks: ['python-rollout'], run: () => pythonRollout(deps, s) },
         // Rust health is read once per diagnosis: with traffic in the same run, it is there.
-        ...(scopes.includes('traffic') ? [] : [{ scope: s, checks: ['rust-health'] as DiagnosticCheck[], run: () => rustHealth(deps, s) }]),
+        ...(scopes.includes('traffic') ? [] : [healthCheck(s)]),
         { scope: s, checks: ['shadow-error-rate'], run: () => shadowRate(deps, s, 'shadow-error-rate') },
         { scope: s, checks: ['shadow-timeout-rate'], run: () => shadowRate(deps, s, 'shadow-timeout-rate') },
       );
@@ -106,7 +120,16 @@ async function guarded(check: Check, limitMs: number): Promise<Finding[]> {
 }
 
 function failedChecks(check: Check, problem: CheckProblem): Finding[] {
-  return check.checks.map((c) => ({ scope: check.scope, check: c, pass: false, problem, next: nextForProblem(problem, c === 'shadow-error-rate' || c === 'shadow-timeout-rate' ? 'metrics' : 'cluster') }) as Finding);
+  return check.checks.map(
+    (c) =>
+      ({
+        scope: check.scope,
+        check: c,
+        pass: false,
+        problem,
+        next: problem.kind === 'timeout' && check.onTimeout ? check.onTimeout : nextForProblem(problem, c === 'shadow-error-rate' || c === 'shadow-timeout-rate' ? 'metrics' : 'cluster'),
+      }) as Finding,
+  );
 }
 
 /** A failure, in the core's terms: RBAC refusals name the verb and the resource. */
@@ -145,19 +168,40 @@ async function routeShape(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<
   return [{ scope, check: 'route-shape', pass, evidence: { route: deps.router.ref, checks }, next }];
 }
 
-async function rustEndpoints(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {
+async function rustEndpoints(deps: DiagnosticsDeps, scope: DiagnoseScope, read: () => Promise<EndpointCounts>): Promise<Finding[]> {
   const { rustService: service, rustDeployment: deployment } = deps.cluster.targets;
-  const counts = await deps.diagnostics.endpoints(service);
+  const counts = await read();
   const pass = counts.ready > 0;
   return [{ scope, check: 'rust-endpoints', pass, evidence: { service, ...counts }, next: pass ? undefined : { kind: 'check-rust-pods', deployment, service } }];
 }
 
-async function rustHealth(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {
+/** The runbook's "Shadow requests failing" check: Rust's health from inside its own pod. */
+function rustHealthNext(deps: DiagnosticsDeps): NextAction {
+  const { rustServicePort: port, rustDeployment: deployment } = deps.cluster.targets;
+  return { kind: 'check-rust-health', deployment, port, path: deps.diagnostics.settings.rustHealthPath };
+}
+
+async function rustHealth(deps: DiagnosticsDeps, scope: DiagnoseScope, endpoints: () => Promise<EndpointCounts>): Promise<Finding[]> {
   const { rustService: service, rustServicePort: port, rustDeployment: deployment } = deps.cluster.targets;
   const path = deps.diagnostics.settings.rustHealthPath;
-  const answer = await deps.diagnostics.proxyGet(service, port, path);
+  const started = Date.now();
+  let answer: ProxyAnswer;
+  try {
+    answer = await deps.diagnostics.proxyGet(service, port, path);
+  } catch (error) {
+    const problem = problemOf(error, Date.now() - started);
+    // The API server relays and waits: no answer in time is Rust hanging, not the API server.
+    if (problem.kind === 'timeout') return [{ scope, check: 'rust-health', pass: false, problem, next: rustHealthNext(deps) }];
+    throw error;
+  }
   const pass = !answer.fromApiServer && answer.status >= 200 && answer.status < 300;
-  const next: NextAction | undefined = pass ? undefined : answer.fromApiServer ? { kind: 'check-rust-pods', deployment, service } : { kind: 'check-rust-health', deployment, port, path };
+  let next: NextAction | undefined;
+  if (answer.fromApiServer) {
+    // The API server did not reach Rust: without a ready endpoint the pods are the problem; with ready ones it
+    // could not connect to them (wrong port, a network policy, Rust not listening), which the curl in the pod tells.
+    const counts = await attempt(endpoints);
+    next = 'value' in counts && counts.value.ready > 0 ? rustHealthNext(deps) : { kind: 'check-rust-pods', deployment, service };
+  } else if (!pass) next = rustHealthNext(deps);
   return [{ scope, check: 'rust-health', pass, evidence: { service, port, path, status: answer.status, latencyMs: answer.latencyMs, body: answer.body, fromApiServer: answer.fromApiServer === true }, next }];
 }
 
@@ -178,8 +222,10 @@ async function warningEvents(deps: DiagnosticsDeps, scope: DiagnoseScope, at: Da
     .filter((e) => e.type === 'Warning' && (e.lastSeen === undefined || Date.parse(e.lastSeen) >= since))
     .sort((a, b) => (b.lastSeen ?? '').localeCompare(a.lastSeen ?? ''));
   const pass = events.length === 0 && unread.length === 0;
+  // The objects the warnings are about (a pod or a ReplicaSet of the deployment, too), each once, newest first.
+  const warned = [...new Map(events.map((e) => [`${e.object.kind}/${e.object.name}`, { kind: e.object.kind, name: e.object.name }])).values()];
   const next: NextAction | undefined = events.length
-    ? { kind: 'read-events', objects: objects.filter((o) => events.some((e) => e.object.kind === o.kind && e.object.name === o.name)) }
+    ? { kind: 'read-events', objects: warned }
     : unread.length
       ? nextForProblem(unread[0]!.problem, 'cluster')
       : undefined;
@@ -204,7 +250,7 @@ async function weight(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Find
 // ---------- shadow ----------
 
 async function shadowEnv(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {
-  const deployment = deps.cluster.targets.pythonDeployment;
+  const { pythonDeployment: deployment, rustService, rustServicePort } = deps.cluster.targets;
   const config = deps.policy.shadow;
   const containers = await deps.cluster.readDeploymentEnv(deployment);
   const container = config.container ? containers.find((c) => c.container === config.container) : containers[0];
@@ -215,8 +261,35 @@ async function shadowEnv(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<F
   }
   const enabled = container.env[SHADOW_ENV.enabled];
   const url = container.env[SHADOW_ENV.url];
-  const pass = enabled === 'true' && url === expectedUrl;
-  return [{ scope, check: 'shadow-env', pass, evidence: { deployment, container: container.container, enabled, url, expectedUrl }, next: pass ? undefined : { kind: 'turn-shadow-on', url: expectedUrl } }];
+  const rust = `${rustService}:${rustServicePort}`;
+  const reachesRust = (u: string) => pointsAtService(u, rustService, rustServicePort, deps.cluster.targets.namespace);
+  // The same text as the bot's setting is not enough: both may name something other than the Rust Service.
+  let problem: CheckProblem | undefined;
+  if (url !== undefined && !reachesRust(url)) problem = { kind: 'error', message: `SHADOW_RUST_GATEWAY_URL ${url} does not point at the Rust Service ${rust} (RUST_SERVICE:RUST_SERVICE_PORT): the shadow requests go elsewhere` };
+  else if (!reachesRust(expectedUrl)) problem = { kind: 'error', message: `the bot's SHADOW_RUST_GATEWAY_URL ${expectedUrl} does not point at the Rust Service ${rust} (RUST_SERVICE:RUST_SERVICE_PORT): fix the bot's configuration before turning shadow mode on` };
+  const pass = enabled === 'true' && url === expectedUrl && !problem;
+  // Turning shadow on sets the bot's URL: only worth it when that one reaches Rust.
+  const next: NextAction | undefined = pass || !reachesRust(expectedUrl) ? undefined : { kind: 'turn-shadow-on', url: expectedUrl };
+  return [{ scope, check: 'shadow-env', pass, problem, evidence: { deployment, container: container.container, enabled, url, expectedUrl }, next }];
+}
+
+/**
+ * Whether an http(s) URL reaches a Service of the namespace on its port: its host is the Service's cluster DNS
+ * name (`svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.<cluster domain>`), its port the Service's (or the scheme's default).
+ */
+export function pointsAtService(url: string, service: string, port: number, namespace: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
+  const names = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`];
+  const hostOk = names.includes(host) || host.startsWith(`${service}.${namespace}.svc.`);
+  const urlPort = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  return hostOk && urlPort === port;
 }
 
 async function pythonRollout(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {

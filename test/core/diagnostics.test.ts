@@ -2,7 +2,7 @@
 // mismatch count (parsing, counting, order, samples, cutting, non-JSON lines apart), per-check time limits,
 // and one failing check never hiding the others. Read-only: no port is ever asked to write.
 import { describe, expect, it } from 'vitest';
-import { countMismatches, diagnose, MISMATCH_MARKER, parseScope, SAMPLE_VALUE_MAX } from '../../src/core/diagnostics.js';
+import { countMismatches, diagnose, MISMATCH_MARKER, parseScope, pointsAtService, SAMPLE_VALUE_MAX } from '../../src/core/diagnostics.js';
 import { KNOWN_ROUTE_KEY } from '../../src/core/drift.js';
 import type { DiagnosticCheck, Diagnosis, Finding } from '../../src/core/entities.js';
 import { ClusterError } from '../../src/core/errors.js';
@@ -188,6 +188,29 @@ describe('diagnose traffic', () => {
     expect(find(await diagnose(kit.deps, 'traffic'), 'rust-health')).toMatchObject({ pass: false, next: { kind: 'check-rust-health', port: 8080, path: '/health' } });
   });
 
+  it('the API server not reaching Rust although endpoints are ready points at the connection (the curl in the pod), not at the pods', async () => {
+    const kit = coreKit();
+    kit.diagnostics.health = { status: 503, latencyMs: 3, body: 'error trying to reach service: dial tcp 10.244.2.11:8080: connect: connection refused', fromApiServer: true };
+    const d = await diagnose(kit.deps, 'traffic');
+    expect(find(d, 'rust-endpoints')).toMatchObject({ pass: true, evidence: { ready: 3 } });
+    expect(find(d, 'rust-health')).toMatchObject({ pass: false, evidence: { fromApiServer: true }, next: { kind: 'check-rust-health', deployment: 'mcp-gateway-rust', port: 8080, path: '/health' } });
+    // The endpoints are read once for both checks.
+    expect(kit.diagnostics.calls.filter((c) => c.op === 'endpoints')).toHaveLength(1);
+
+    // Shadow alone (no endpoints check in the run): the health check reads them itself.
+    const shadow = await diagnose(kit.deps, 'shadow');
+    expect(find(shadow, 'rust-health').next).toMatchObject({ kind: 'check-rust-health' });
+    kit.diagnostics.endpointCounts.set('mcp-gateway-rust', { ready: 0, notReady: 3 });
+    expect(find(await diagnose(kit.deps, 'shadow'), 'rust-health').next).toEqual({ kind: 'check-rust-pods', deployment: 'mcp-gateway-rust', service: 'mcp-gateway-rust' });
+  });
+
+  it("Rust health out of the adapter's time is a failing finding about Rust with the runbook's check, not an API server problem", async () => {
+    const kit = coreKit();
+    kit.diagnostics.failNext('proxyGet', new ClusterError('timeout', 'Kubernetes get services/proxy/mcp-gateway-rust:8080 timed out'));
+    const health = find(await diagnose(kit.deps, 'traffic'), 'rust-health');
+    expect(health).toMatchObject({ pass: false, problem: { kind: 'timeout' }, next: { kind: 'check-rust-health', deployment: 'mcp-gateway-rust', port: 8080, path: '/health' } });
+  });
+
   it('shows recent Warning events only, newest first; an object whose events cannot be read is said, the other still shown', async () => {
     const kit = coreKit();
     const ago = (ms: number) => new Date(START.getTime() - ms).toISOString();
@@ -201,6 +224,26 @@ describe('diagnose traffic', () => {
     expect(events.pass).toBe(false);
     expect(events.evidence?.events.map((e) => e.reason)).toEqual(['Newer', 'FailedCreate']);
     expect(events.next).toEqual({ kind: 'read-events', objects: [{ kind: 'Deployment', name: 'mcp-gateway-rust' }] });
+
+    // What the deployment owns (its pods, its ReplicaSets) comes with it: the next action names those objects.
+    const owned = [
+      { object: { kind: 'Pod', name: 'mcp-gateway-rust-59c8d7f6b4-4vwtn' }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed', count: 9, lastSeen: ago(30_000) },
+      { object: { kind: 'ReplicaSet', name: 'mcp-gateway-rust-59c8d7f6b4' }, type: 'Warning', reason: 'FailedCreate', message: 'quota', count: 2, lastSeen: ago(120_000) },
+      { object: { kind: 'Pod', name: 'mcp-gateway-rust-59c8d7f6b4-4vwtn' }, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting', count: 4, lastSeen: ago(90_000) },
+    ];
+    const inner = kit.diagnostics.events.bind(kit.diagnostics);
+    kit.diagnostics.events = async (object, options) => [...(await inner(object, options)), ...(object.kind === 'Deployment' ? owned : [])];
+    events = find(await diagnose(kit.deps, 'traffic'), 'warning-events');
+    expect(events.evidence?.events.map((e) => e.reason)).toEqual(['Unhealthy', 'Newer', 'BackOff', 'FailedCreate', 'FailedCreate']);
+    expect(events.next).toEqual({
+      kind: 'read-events',
+      objects: [
+        { kind: 'Pod', name: 'mcp-gateway-rust-59c8d7f6b4-4vwtn' },
+        { kind: 'Deployment', name: 'mcp-gateway-rust' },
+        { kind: 'ReplicaSet', name: 'mcp-gateway-rust-59c8d7f6b4' },
+      ],
+    });
+    kit.diagnostics.events = inner;
 
     kit.diagnostics.failNext('events', forbidden('list', 'events'), 1);
     events = find(await diagnose(kit.deps, 'traffic'), 'warning-events');
@@ -279,6 +322,41 @@ describe('diagnose shadow', () => {
     expect(find(d, 'shadow-env')).toMatchObject({ pass: false, evidence: { enabled: 'false', url: undefined }, next: { kind: 'turn-shadow-on', url: 'http://mcp-gateway-rust:8080' } });
     expect(find(d, 'python-rollout')).toMatchObject({ pass: false, next: { kind: 'wait-rollout', deployment: 'mcp-gateway-python' } });
   });
+
+  it('shadow-env: a URL that is not the Rust Service on its port fails, even when it is the one the bot is configured with', async () => {
+    const kit = coreKit();
+    healthyShadow(kit);
+    kit.cluster.env.set('mcp-gateway-python', [{ container: 'gateway', env: { SHADOW_MODE_ENABLED: 'true', SHADOW_RUST_GATEWAY_URL: 'http://mcp-gateway-rust:9090' } }]);
+    let env = find(await diagnose(kit.deps, 'shadow'), 'shadow-env');
+    expect(env).toMatchObject({ pass: false, next: { kind: 'turn-shadow-on', url: 'http://mcp-gateway-rust:8080' } });
+    expect(env.problem).toEqual({ kind: 'error', message: expect.stringContaining('SHADOW_RUST_GATEWAY_URL http://mcp-gateway-rust:9090 does not point at the Rust Service mcp-gateway-rust:8080') });
+
+    // The bot's own setting names another service: the env matches it, and still no shadow request reaches Rust.
+    const misconfigured = coreKit({ SHADOW_RUST_GATEWAY_URL: 'http://mcp-gateway-python:8080' });
+    healthyShadow(misconfigured);
+    env = find(await diagnose(misconfigured.deps, 'shadow'), 'shadow-env');
+    expect(env).toMatchObject({ pass: false, next: undefined, evidence: { url: 'http://mcp-gateway-python:8080', expectedUrl: 'http://mcp-gateway-python:8080' } });
+    expect(env.problem?.kind === 'error' && env.problem.message).toContain('does not point at the Rust Service mcp-gateway-rust:8080');
+
+    // Its cluster DNS names are the same Service.
+    const fqdn = coreKit({ SHADOW_RUST_GATEWAY_URL: 'http://mcp-gateway-rust.stoa-system.svc.cluster.local:8080' });
+    healthyShadow(fqdn);
+    expect(find(await diagnose(fqdn.deps, 'shadow'), 'shadow-env')).toMatchObject({ pass: true, problem: undefined });
+  });
+});
+
+describe('pointsAtService', () => {
+  it("is true for the Service's cluster DNS names on its port, false for another host, port or scheme", () => {
+    const at = (url: string) => pointsAtService(url, 'rust', 8080, 'ns');
+    for (const url of ['http://rust:8080', 'http://rust:8080/', 'http://RUST:8080/x', 'http://rust.ns:8080', 'http://rust.ns.svc:8080', 'http://rust.ns.svc.cluster.local:8080', 'https://rust.ns.svc.example.org.:8080']) {
+      expect(at(url), url).toBe(true);
+    }
+    for (const url of ['http://rust:9090', 'http://rust', 'http://rust.other:8080', 'http://rusty:8080', 'http://rust.ns.svc', 'ftp://rust:8080', 'rust:8080', 'not a url']) {
+      expect(at(url), url).toBe(false);
+    }
+    expect(pointsAtService('http://rust', 'rust', 80, 'ns')).toBe(true);
+    expect(pointsAtService('https://rust', 'rust', 443, 'ns')).toBe(true);
+  });
 });
 
 describe('every check on its own', () => {
@@ -312,7 +390,8 @@ describe('every check on its own', () => {
     const started = Date.now();
     const d = await diagnose(kit.deps, 'traffic', { checkTimeoutMs: 80 });
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(find(d, 'rust-health')).toMatchObject({ pass: false, problem: { kind: 'timeout', afterMs: 80 }, next: { kind: 'retry', what: 'cluster' } });
+    // Rust hanging, not the API server: the other checks got their answers through it.
+    expect(find(d, 'rust-health')).toMatchObject({ pass: false, problem: { kind: 'timeout', afterMs: 80 }, next: { kind: 'check-rust-health', deployment: 'mcp-gateway-rust', port: 8080, path: '/health' } });
     expect(d.findings.filter((f) => f.check !== 'rust-health').every((f) => f.pass)).toBe(true);
     expect(d.findings).toHaveLength(5);
   });

@@ -17,7 +17,7 @@ const TITLE = {
   route: 'The canary route exists and matches the primary',
   endpoints: 'The Rust Service has ready endpoints',
   health: 'Rust health answers through the API server',
-  events: 'No recent Warning event on the route or the Rust deployment',
+  events: 'No recent Warning event on the route, the Rust deployment or its pods',
   weight: 'The live weight is what the bot last applied',
   shadowEnv: 'Shadow mode is on in the Python deployment',
   rollout: 'The Python deployment finished rolling out',
@@ -102,15 +102,18 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(route).toMatch(/✅ ingress class: nginx \(same as the primary\)/);
     expect(expectPass(run, TITLE.endpoints)).toContain('*3* ready, 0 not ready behind Service `mcp-gateway-rust`');
     expect(expectPass(run, TITLE.health)).toMatch(/GET `\/health` on Service `mcp-gateway-rust:8080`: \*HTTP 200\* in (1\.\d+s|1\d{3} ms|1s) `\{"status":"ok"\}`/);
-    expect(expectPass(run, TITLE.events)).toContain('No Warning event in the last 1h on Ingress `mcp-gateway-canary` and Deployment `mcp-gateway-rust`');
+    expect(expectPass(run, TITLE.events)).toContain('No Warning event in the last 1h on Ingress `mcp-gateway-canary` and Deployment `mcp-gateway-rust` (with its ReplicaSets and pods)');
     expect(expectPass(run, TITLE.weight)).toMatch(/Live: \*5%\* · last applied by the bot: \*5%\* by <@U0ALICE>/);
-    // Read through client-node: the EndpointSlices by service name, the Warning events of both objects, the service proxy.
+    // Read through client-node: the EndpointSlices by service name, the Warning events of both objects (and of the
+    // deployment's ReplicaSets and pods), the service proxy.
     const paths = run.requests.map((r) => `${r.method} ${decodeURIComponent(r.path)}`);
     expect(paths).toContain('GET /api/v1/namespaces/stoa-system/services/mcp-gateway-rust:8080/proxy/health');
     expect(run.requests.find((r) => r.path.endsWith('/endpointslices'))?.query.labelSelector).toBe('kubernetes.io/service-name=mcp-gateway-rust');
     expect(run.requests.filter((r) => r.path.endsWith('/events')).map((r) => r.query.fieldSelector).sort()).toEqual([
       'involvedObject.kind=Deployment,involvedObject.name=mcp-gateway-rust,type=Warning',
       'involvedObject.kind=Ingress,involvedObject.name=mcp-gateway-canary,type=Warning',
+      'involvedObject.kind=Pod,type=Warning',
+      'involvedObject.kind=ReplicaSet,type=Warning',
     ]);
   });
 
@@ -126,14 +129,50 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(textOf(run.head)).toMatch(/1 failing\* of 5: Rust health answers through the API server/);
   });
 
-  it('Rust health that does not answer in time fails with the time limit; every other check is still reported', async () => {
+  it('Rust health that does not answer in time fails as Rust hanging, with the runbook check from inside the pod; every other check is still reported', async () => {
     h = await harness({ env: { K8S_REQUEST_TIMEOUT: '400ms' } });
     h.kube.setServiceProxy('mcp-gateway-rust', { delayMs: 3000 });
     const run = await diagnose('diagnose traffic');
     const health = expectFail(run, TITLE.health);
-    expect(health).toMatch(/No answer within (4\d\d|5\d\d) ms/);
-    expect(health).toContain('check that the Kubernetes API server answers');
+    expect(health).toMatch(/Rust `\/health` did not answer within (4\d\d|5\d\d) ms through the service proxy/);
+    expect(health).toContain('kubectl exec -it deploy/mcp-gateway-rust -n stoa-system -- curl localhost:8080/health');
+    // The API server answered every other check: it is not what to look at.
+    expect(health).not.toContain('check that the Kubernetes API server answers');
     for (const title of [TITLE.route, TITLE.endpoints, TITLE.events, TITLE.weight]) expectPass(run, title);
+  });
+
+  it('connection refused through the service proxy while endpoints are ready points at the port and the network, not at the pods', async () => {
+    h = await harness();
+    h.kube.setServiceProxy('mcp-gateway-rust', { refused: true });
+    const run = await diagnose('diagnose traffic');
+    expect(expectPass(run, TITLE.endpoints)).toContain('*3* ready');
+    const health = expectFail(run, TITLE.health);
+    expect(health).toMatch(/the API server could not reach it \(\*HTTP 503\*, \d+ ms\): `error trying to reach service: dial tcp [\d.:]+: connect: connection refused`/);
+    expect(health).not.toContain('no Rust pod serves');
+    expect(health).toContain("the Service has ready endpoints but the API server could not connect to them (runbook, \"Shadow requests failing\"): check that the Service's `targetPort` is the port Rust listens on and that no NetworkPolicy blocks it");
+    expect(health).toContain('kubectl exec -it deploy/mcp-gateway-rust -n stoa-system -- curl localhost:8080/health');
+  });
+
+  it('a 401 from the API server is its credentials, not RBAC; a 401 in Rust\'s own words is Rust\'s answer', async () => {
+    h = await harness();
+    // An expired token: the API server answers every request 401.
+    h.kube.failNext({}, 401, 1000);
+    let run = await diagnose('diagnose traffic');
+    for (const text of [expectFail(run, TITLE.events), expectFail(run, TITLE.health), expectFail(run, TITLE.endpoints)]) {
+      expect(text).toContain("the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized)");
+      expect(text).toContain('token expired or the kubeconfig is wrong');
+      expect(text).not.toContain('RBAC refused');
+      expect(text).not.toContain('grant ');
+    }
+
+    await h.close();
+    h = await harness();
+    h.kube.setServiceProxy('mcp-gateway-rust', { status: 401, body: '{"error":"missing bearer token"}' });
+    run = await diagnose('diagnose traffic');
+    const health = expectFail(run, TITLE.health);
+    expect(health).toContain('*HTTP 401*');
+    expect(health).toContain("Rust's own answer: `/health` asks for credentials");
+    expect(health).not.toContain('RBAC');
   });
 
   it('0 ready endpoints fail (and Rust health says the API server could not reach it); 3 ready pass', async () => {
@@ -151,18 +190,30 @@ describe('/mcp-canary diagnose traffic', () => {
     expectPass(run, TITLE.health);
   });
 
-  it('shows a recent Warning event of the Rust deployment with its reason and message, not Normal ones', async () => {
+  it("shows recent Warning events of the Rust deployment's ReplicaSet and pods with their reason and message, not Normal, old or other pods' ones", async () => {
     h = await harness();
+    const [pod] = h.kube.podNames.rust as [string];
+    const replicaSet = pod.replace(/-[^-]+$/, '');
     h.kube.addEvent({ involvedObject: { kind: 'Deployment', name: 'mcp-gateway-rust' }, reason: 'ScalingReplicaSet', message: 'Scaled up replica set to 3' });
-    h.kube.addEvent({ involvedObject: { kind: 'Deployment', name: 'mcp-gateway-rust' }, type: 'Warning', reason: 'FailedCreate', message: 'exceeded quota: compute-resources', count: 4 });
+    h.kube.addEvent({ involvedObject: { kind: 'ReplicaSet', name: replicaSet }, type: 'Warning', reason: 'FailedCreate', message: 'exceeded quota: compute-resources', count: 4 });
+    h.kube.addEvent({ involvedObject: { kind: 'Pod', name: pod }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503', count: 12 });
     h.kube.addEvent({ involvedObject: { kind: 'Deployment', name: 'mcp-gateway-rust' }, type: 'Warning', reason: 'OldWarning', message: 'from yesterday', lastTimestamp: Date.now() - 86_400_000 });
+    h.kube.addEvent({ involvedObject: { kind: 'Pod', name: h.kube.podNames.python[0]! }, type: 'Warning', reason: 'PythonOnly', message: 'not about Rust' });
+    // An ongoing warning recorded the events.k8s.io way: it started two hours ago and its series goes on.
+    const backOff = h.kube.addEvent({ involvedObject: { kind: 'Pod', name: pod }, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container rust', lastTimestamp: Date.now() - 7_200_000 });
+    const stored = h.kube.get(`/api/v1/namespaces/stoa-system/events/${backOff.metadata.name}`);
+    Object.assign(stored, { firstTimestamp: null, lastTimestamp: null, count: null, eventTime: new Date(Date.now() - 7_200_000).toISOString(), series: { count: 40, lastObservedTime: new Date(Date.now() - 60_000).toISOString() } });
     const run = await diagnose('diagnose traffic');
     const events = expectFail(run, TITLE.events);
-    expect(events).toContain('*1* Warning event in the last 1h');
-    expect(events).toContain('• Deployment mcp-gateway-rust: FailedCreate ×4 — exceeded quota: compute-resources');
+    expect(events).toContain('*3* Warning events in the last 1h');
+    expect(events).toContain(`• ReplicaSet ${replicaSet}: FailedCreate ×4 — exceeded quota: compute-resources`);
+    expect(events).toContain(`• Pod ${pod}: Unhealthy ×12 — Readiness probe failed: HTTP probe failed with statuscode: 503`);
+    expect(events).toContain(`• Pod ${pod}: BackOff ×40 — Back-off restarting failed container rust`);
     expect(events).not.toContain('ScalingReplicaSet');
     expect(events).not.toContain('OldWarning');
-    expect(events).toContain('kubectl -n stoa-system get events --field-selector involvedObject.name=mcp-gateway-rust,type=Warning');
+    expect(events).not.toContain('PythonOnly');
+    expect(events).toContain(`kubectl -n stoa-system get events --field-selector involvedObject.name=${pod},type=Warning`);
+    expect(events).toContain(`kubectl -n stoa-system get events --field-selector involvedObject.name=${replicaSet},type=Warning`);
     expectPass(run, TITLE.route);
   });
 
@@ -175,6 +226,8 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(route).toMatch(/✅ path: \/ \(Prefix\) \(same as the primary\)/);
     expect(route).toContain('make the canary route match: host');
     expect(route).toContain('kubectl -n stoa-system describe ingress mcp-gateway-canary');
+    // The runbook's "Canary not receiving traffic", step 2.
+    expect(route).toContain("The ingress controller's logs say why it skips it: `kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx`");
   });
 
   it('the live weight changed behind the bot fails against what the bot last applied', async () => {
@@ -198,6 +251,8 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(text).toContain('✅ ResolvedRefs (public-gw): True (ResolvedRefs)');
     expect(text).toContain('✅ split rules: 1 of 2 rules');
     expect(text).toContain('the traffic layer does not accept the route (Accepted (public-gw): False (NoMatchingParent))');
+    expect(text).toContain("The Gateway controller's logs say why it skips it (`kubectl -n stoa-system get httproute mcp-gateway -o jsonpath='{.status.parents[*].controllerName}'` names the controller)");
+    expect(text).not.toContain('ingress-nginx');
     expect(run.requests.filter((r) => r.path.endsWith('/events')).map((r) => r.query.fieldSelector)).toContain('involvedObject.kind=HTTPRoute,involvedObject.name=mcp-gateway,type=Warning');
   });
 });
@@ -228,6 +283,17 @@ describe('/mcp-canary diagnose shadow', () => {
     expectPass(run, TITLE.timeoutRate);
     // No data is no proof of health: fail closed.
     expect(expectFail(run, TITLE.errorRate)).toContain('Error rate *unknown*');
+  });
+
+  it('shadow env whose URL is not the Rust Service on its port fails, saying where it points', async () => {
+    h = await harness();
+    const python = h.kube.get(h.kube.paths.pythonDeployment);
+    python.spec.template.spec.containers[0].env.push({ name: 'SHADOW_MODE_ENABLED', value: 'true' }, { name: 'SHADOW_RUST_GATEWAY_URL', value: 'http://mcp-gateway-rust:9090' });
+    const run = await diagnose('diagnose shadow');
+    const env = expectFail(run, TITLE.shadowEnv);
+    expect(env).toContain('`SHADOW_RUST_GATEWAY_URL` = `http://mcp-gateway-rust:9090` (expected `http://mcp-gateway-rust:8080`)');
+    expect(env).toContain('SHADOW_RUST_GATEWAY_URL http://mcp-gateway-rust:9090 does not point at the Rust Service mcp-gateway-rust:8080 (RUST_SERVICE:RUST_SERVICE_PORT)');
+    expect(env).toContain('`/mcp-canary shadow on`');
   });
 });
 
@@ -308,6 +374,14 @@ describe('/mcp-canary diagnose (everything)', () => {
     expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(run.requests.filter((r) => r.query.dryRun !== undefined)).toEqual([]);
     expect(run.requests.filter((r) => r.path.includes('/proxy/'))).toHaveLength(1);
+  });
+
+  it('on Gateway API too, not one write request to the cluster', async () => {
+    h = await harness({ env: { TRAFFIC_ROUTER: 'gateway-api' } });
+    const run = await diagnose('diagnose');
+    expect(run.requests.some((r) => r.path.includes('/httproutes'))).toBe(true);
+    expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(run.requests.filter((r) => r.query.dryRun !== undefined)).toEqual([]);
   });
 
   it('keeps hostile or huge cluster text inert and every message within Slack\'s limits', async () => {
