@@ -4,7 +4,8 @@
 // the three patch types, resourceVersion preconditions, dryRun=All and k8s Status errors;
 // API discovery (legacy and aggregated), label and field selectors on lists, the HTTPRoute custom
 // resource (gateway.networking.k8s.io/v1: no strategic merge patch, CRD defaults and validation),
-// pod logs (pods/{name}/log), EndpointSlices and the service proxy (services/{name}:{port}/proxy/...).
+// pod logs (pods/{name}/log), EndpointSlices, the service proxy (services/{name}:{port}/proxy/...) and
+// SelfSubjectAccessReviews (`kubectl auth can-i`: allowed unless a test denies it).
 // It answers the way the real apiserver does where the bot depends on it (status codes,
 // Status bodies, no-op writes keep the resourceVersion, spec changes bump generation).
 import { randomUUID } from 'node:crypto';
@@ -86,6 +87,19 @@ export interface FakeEventInput {
   source?: string;
 }
 
+/** What a SelfSubjectAccessReview asks about; a denial matches when every field it gives is equal. */
+export interface AccessRule {
+  verb: string;
+  resource: string;
+  /** API group ('' for core) [any]. */
+  group?: string;
+  subresource?: string;
+  /** [any] */
+  name?: string;
+  /** [any] */
+  namespace?: string;
+}
+
 export interface KubeRequest {
   method: string;
   path: string;
@@ -145,7 +159,12 @@ export interface FakeKubeApi {
    * answers every path; a function gets the request.
    */
   setServiceProxy(service: string, handler: ServiceProxyHandler | undefined): void;
-  /** Re-seed objects (and pod logs, proxies) and clear requests, failures and delay. */
+  /**
+   * SelfSubjectAccessReviews (POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews) answer allowed, as
+   * RBAC does for a bot granted what it needs, except those matching a denial given here (allowed: false).
+   */
+  denyAccess(rule: AccessRule): void;
+  /** Re-seed objects (and pod logs, proxies) and clear requests, failures, access denials and delay. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -192,6 +211,34 @@ const RESOURCES: ResourceInfo[] = [
 ];
 /** The verbs this server implements (no watch, no deletecollection), advertised as such in discovery. */
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update'];
+
+const ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+/** POST selfsubjectaccessreviews: the review back with its status, as the authorizer answers it (it stores nothing). */
+function accessReview(body: unknown, ns: string, denials: AccessRule[]): Obj {
+  if (!isObj(body) || body.kind !== 'SelfSubjectAccessReview' || body.apiVersion !== 'authorization.k8s.io/v1') {
+    throw badRequest(`the object provided is unrecognized (must be of type SelfSubjectAccessReview)`);
+  }
+  const attrs: Obj | undefined = isObj(body.spec) && isObj(body.spec.resourceAttributes) ? body.spec.resourceAttributes : undefined;
+  const nonResource = isObj(body.spec) && isObj(body.spec.nonResourceAttributes);
+  if (!attrs === !nonResource) {
+    throw new KubeError(422, 'Invalid', `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`, {
+      group: 'authorization.k8s.io',
+      kind: 'SelfSubjectAccessReview',
+      causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified', field: 'spec.resourceAttributes' }],
+    });
+  }
+  const asked = { verb: String(attrs?.verb ?? ''), resource: String(attrs?.resource ?? ''), group: String(attrs?.group ?? ''), subresource: String(attrs?.subresource ?? ''), name: String(attrs?.name ?? ''), namespace: String(attrs?.namespace ?? '') };
+  const denied = attrs !== undefined && denials.some((d) => (Object.keys(d) as Array<keyof AccessRule>).every((k) => d[k] === undefined || d[k] === asked[k]));
+  return {
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: body.spec,
+    // RBAC says which binding allowed it, and nothing when nothing did.
+    status: denied ? { allowed: false } : { allowed: true, reason: `RBAC: allowed by RoleBinding "mcp-canary/${ns}" of Role "mcp-canary" to ServiceAccount "mcp-canary/${ns}"` },
+  };
+}
 
 const apiVersionOf = (r: ResourceInfo) => (r.group ? `${r.group}/${r.version}` : r.version);
 const groupResource = (r: ResourceInfo) => (r.group ? `${r.resource}.${r.group}` : r.resource);
@@ -1260,6 +1307,7 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
   const requests: KubeRequest[] = [];
   let failures: Array<{ method?: string; pathIncludes?: string; dryRun?: boolean; status: number; times: number }> = [];
   let delayMs = 0;
+  let denials: AccessRule[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const ing = resource('networking.k8s.io', 'v1', 'ingresses')!;
@@ -1588,6 +1636,11 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       }
       const discovery = method === 'GET' ? legacyDiscovery(url.pathname, `${String(req.headers.host ?? '127.0.0.1')}`) : undefined;
       if (discovery) return reply(200, discovery);
+      if (url.pathname === ACCESS_REVIEWS) {
+        if (method !== 'POST') throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        if (bodyError !== undefined) throw badRequest(`the object provided is unrecognized (must be of type SelfSubjectAccessReview): couldn't get version/kind; json parse error: ${bodyError}`);
+        return reply(201, accessReview(body, namespace, denials));
+      }
 
       if (route?.sub === 'log' && route.info.resource === 'pods' && route.name !== undefined) {
         if (method !== 'GET') throw new KubeError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -1844,6 +1897,9 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       if (handler === undefined) proxyHandlers.delete(service);
       else proxyHandlers.set(service, handler);
     },
+    denyAccess(rule) {
+      denials.push({ ...rule });
+    },
     reset() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -1854,6 +1910,7 @@ export async function startFakeKubeApi(opts: FakeKubeApiOptions = {}): Promise<F
       proxyHandlers.clear();
       requests.length = 0;
       failures = [];
+      denials = [];
       delayMs = 0;
     },
     async close() {

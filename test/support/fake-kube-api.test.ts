@@ -506,6 +506,32 @@ describe('diagnostics reads through client-node CoreV1Api and DiscoveryV1Api', (
     expect(() => fake.setPodLog('nope', [])).toThrow(/no pod nope/);
   });
 
+  it('answers SelfSubjectAccessReviews: allowed by default (stored nowhere), denied when the test says, invalid without attributes', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(fake.kubeconfigPath);
+    const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+    const review = (attrs: Record<string, string>) =>
+      authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: NS, ...attrs } } } });
+    const patchCanary = { verb: 'patch', group: 'networking.k8s.io', resource: 'ingresses', name: 'mcp-gateway-canary' };
+    const allowed = await review(patchCanary);
+    expect(allowed.status).toMatchObject({ allowed: true, reason: expect.stringContaining('RBAC: allowed by RoleBinding') });
+    expect(allowed.spec.resourceAttributes).toMatchObject(patchCanary);
+    expect(fake.requests.at(-1)).toMatchObject({ method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' });
+
+    fake.denyAccess({ verb: 'patch', resource: 'ingresses', name: 'mcp-gateway-canary' });
+    expect((await review(patchCanary)).status).toEqual({ allowed: false });
+    // Only what the denial names: another verb or object is still allowed.
+    expect((await review({ ...patchCanary, verb: 'get' })).status?.allowed).toBe(true);
+    expect((await review({ ...patchCanary, name: 'mcp-gateway-primary' })).status?.allowed).toBe(true);
+
+    const invalid = await apiError(authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} } }));
+    expect(invalid.code).toBe(422);
+    expect(invalid.status.message).toContain('exactly one of nonResourceAttributes or resourceAttributes must be specified');
+
+    fake.reset();
+    expect((await review(patchCanary)).status?.allowed).toBe(true);
+  });
+
   it('serves API discovery: legacy documents, and aggregated discovery when asked for', async () => {
     const get = async (path: string, accept = 'application/json') => {
       const res = await fetch(`${fake.url}${path}`, { headers: { accept } });
@@ -657,5 +683,13 @@ describe('real kubectl against the fake API server', () => {
     expect(slices.stdout).toBe('true true true');
     const health = await kubectl('get', '--raw', `/api/v1/namespaces/${NS}/services/mcp-gateway-rust:8080/proxy/health`);
     expect(health.stdout).toBe('{"status":"ok"}');
+  });
+
+  it('kubectl auth can-i: yes by default, no once denied', async () => {
+    const yes = await kubectl('auth', 'can-i', 'patch', 'ingresses.networking.k8s.io/mcp-gateway-canary');
+    expect(yes).toMatchObject({ code: 0, stdout: 'yes\n' });
+    fake.denyAccess({ verb: 'patch', resource: 'ingresses', name: 'mcp-gateway-canary' });
+    const no = await kubectl('auth', 'can-i', 'patch', 'ingresses.networking.k8s.io/mcp-gateway-canary');
+    expect(no).toMatchObject({ code: 1, stdout: 'no\n' });
   });
 });
