@@ -9,6 +9,7 @@ import { diagnose, parseScope } from '../src/core/diagnostics.js';
 import type { DiagnoseScope, Diagnosis } from '../src/core/entities.js';
 import { describe } from '../src/core/errors.js';
 import { renderDiagnosis, renderDiagnosisHead, renderScopeFindings } from '../views/diagnostics.js';
+import { renderFailure } from '../views/replies.js';
 import { postToChannel, updateMessage, type HandlerContext } from './context.js';
 import { tellClicker } from './reply.js';
 
@@ -58,7 +59,7 @@ export async function diagnoseCommand(
     if (!run.posted) await respond({ response_type: 'ephemeral', ...renderDiagnosis(run.diagnosis) });
   } catch (error) {
     ctx.logger.error({ err: describe(error) }, 'diagnosis failed');
-    await respond({ response_type: 'ephemeral', text: `:warning: The diagnosis failed: ${describe(error)}` });
+    await respond({ response_type: 'ephemeral', ...renderFailure('The diagnosis failed', describe(error)) });
   }
 }
 

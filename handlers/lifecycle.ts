@@ -5,6 +5,7 @@ import { requestFinalize } from '../src/core/finalize.js';
 import { describe } from '../src/core/errors.js';
 import { readShadowStatus, setShadowMode } from '../src/core/shadow.js';
 import { renderApprovalRequest } from '../views/index.js';
+import { renderPendingExists, renderProblem } from '../views/replies.js';
 import { mayChangeProduction } from '../src/core/permissions.js';
 import { renderCleanupPlan, renderNotApprover, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
 import { postRequestMessage, requestNotPosted } from './announce.js';
@@ -20,7 +21,7 @@ export async function shadowStatusReply(ctx: HandlerContext): Promise<SlackMessa
 export async function shadowConfirmReply(ctx: HandlerContext, actor: string, enabled: boolean): Promise<SlackMessage> {
   const dryRun = ctx.core.policy.dryRun;
   const allowed = await mayChangeProduction(ctx.core, actor, 'shadow');
-  if (allowed !== true) return allowed.kind === 'not-approver' ? renderNotApprover(allowed.rule, { dryRun }) : { text: `:warning: ${allowed.message}` };
+  if (allowed !== true) return allowed.kind === 'not-approver' ? renderNotApprover(allowed.rule, { dryRun }) : renderProblem(allowed.message);
   return renderShadowConfirm(enabled, ctx.core.cluster.targets.pythonDeployment, dryRun);
 }
 
@@ -72,9 +73,9 @@ export async function finalizeCommand(ctx: HandlerContext, client: WebClient, ac
     case 'refused':
       return renderCleanupPlan(outcome.plan ?? [], outcome.reason);
     case 'pending-exists':
-      return { text: `One request at a time: <@${outcome.pending.requestedBy}> has a pending request (expires ${outcome.pending.expiresAt}). Approve or reject it first.` };
+      return renderPendingExists(outcome.pending);
     case 'unavailable':
-      return { text: `:warning: ${outcome.message}` };
+      return renderProblem(outcome.message);
     case 'requested': {
       const request = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
       const plan = renderCleanupPlan(outcome.plan);

@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertThreadEvent } from '../src/core/entities.js';
 import { formatPercent } from '../src/core/format.js';
 import { ACTION, diagnoseButtonValue, rollbackButtonValue } from './action-ids.js';
-import { actions, button, context, dryRunContext, escapeMrkdwn, header, link, mention, message, rollbackButton, section, slackTime, type Message } from './blocks.js';
+import { actions, button, context, dryRunContext, escapeMrkdwn, header, link, markDryRun, mention, message, rollbackButton, section, slackTime, type Message } from './blocks.js';
 import { renderRollbackOutcome } from './rollback.js';
 
 const MAX_ALERTS_SHOWN = 10;
@@ -15,7 +15,7 @@ export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageCont
   const names = [...new Set(shown.map((a) => a.name))];
   const severity = worstSeverity(shown);
   const resolved = record.status === 'resolved';
-  const icon = resolved ? ':white_check_mark:' : severity === 'critical' ? ':rotating_light:' : ':warning:';
+  const icon = resolved ? ':white_check_mark:' : shown.some((a) => a.critical) ? ':rotating_light:' : ':warning:';
   const title = `${resolved ? 'RESOLVED' : 'FIRING'}: ${names.join(', ') || 'alert group'}`;
 
   const blocks: KnownBlock[] = [header(`${icon} ${title}`)];
@@ -72,8 +72,10 @@ export function renderAlertGroup(record: AlertGroupRecord, ctx: AlertMessageCont
   }
   blocks.push(actions(buttons));
 
-  const fallback = `${title} (${severity})${resolved ? '' : names.map((n) => ctx.actions[n]).filter(Boolean).map((a) => ` — ${a}`).slice(0, 1).join('')}`;
-  return message(fallback, blocks);
+  // Names, severity and actions come from outside: escaped in the notification text as in the blocks.
+  const action = resolved ? undefined : names.map((n) => ctx.actions[n]).find(Boolean);
+  const fallback = `${escapeMrkdwn(title)} (${escapeMrkdwn(severity)})${action ? ` — ${escapeMrkdwn(action)}` : ''}`;
+  return markDryRun(message(fallback, blocks), ctx.dryRun);
 }
 
 function alertLines(alert: AlertInstance): string {
@@ -86,11 +88,13 @@ function alertLines(alert: AlertInstance): string {
   return lines.join('\n');
 }
 
+/** The severity to show for the group: a critical one (the core marks them, ALERT_CRITICAL_SEVERITY) first. */
 function worstSeverity(alerts: AlertInstance[]): string {
-  const order = ['critical', 'error', 'warning', 'info'];
-  return [...alerts.map((a) => a.severity)].sort((a, b) => rank(a) - rank(b))[0] ?? 'none';
-  function rank(s: string): number {
-    const i = order.indexOf(s);
+  const order = ['error', 'warning', 'info'];
+  return [...alerts].sort((a, b) => rank(a) - rank(b))[0]?.severity ?? 'none';
+  function rank(a: AlertInstance): number {
+    if (a.critical) return -1;
+    const i = order.indexOf(a.severity);
     return i === -1 ? order.length : i;
   }
 }
@@ -101,20 +105,25 @@ export function escalationMention(target: string): string {
 }
 
 export function renderAlertThreadEvent(event: AlertThreadEvent): Message {
+  return markDryRun(threadMessage(event), event.dryRun);
+}
+
+/** Alert names come from outside: escaped in the notification text as in the blocks. */
+function threadMessage(event: AlertThreadEvent): Message {
   switch (event.kind) {
     case 'resolved':
       return message('Resolved', [section(`:white_check_mark: *Resolved* ${slackTime(event.at)}. Escalation stopped.`)]);
     case 'refired':
-      return message(`Firing again: ${event.names.join(', ')}`, [
+      return message(`Firing again: ${escapeMrkdwn(event.names.join(', '))}`, [
         section(`:rotating_light: *Firing again* ${slackTime(event.at)}: ${escapeMrkdwn(event.names.join(', '))}. Acknowledgement and escalation start over.`),
       ]);
     case 'joined':
-      return message(`New in this group: ${event.names.join(', ')}`, [section(`:heavy_plus_sign: Now also firing: *${escapeMrkdwn(event.names.join(', '))}*`)]);
+      return message(`New in this group: ${escapeMrkdwn(event.names.join(', '))}`, [section(`:heavy_plus_sign: Now also firing: *${escapeMrkdwn(event.names.join(', '))}*`)]);
     case 'escalation': {
       const who = escalationMention(event.target);
       const role = ['', 'L1 on-call: execute the runbook action', 'L2 platform team lead: investigate the root cause', 'L3 Rust gateway maintainer: fix the issue'][event.level] ?? `L${event.level}`;
       const action = event.action ? ` Runbook: *${escapeMrkdwn(event.action)}*.` : '';
-      return message(`Escalation L${event.level}: ${event.names.join(', ')} unacknowledged`, [
+      return message(`Escalation L${event.level}: ${escapeMrkdwn(event.names.join(', '))} unacknowledged`, [
         section(`:bell: *Escalation L${event.level}* ${who} — ${role}. *${escapeMrkdwn(event.names.join(', '))}* is firing and not acknowledged.${action} Press *Acknowledge* (or *Roll back*) on the message above to stop escalating.`),
       ]);
     }
@@ -161,6 +170,6 @@ function renderGuardPage(record: AlertGroupRecord, ctx: AlertMessageContext): Me
   if (!resolved && !record.acknowledgedAt) buttons.push(button({ text: ':ok_hand: Acknowledge', actionId: ACTION.acknowledgeAlert, value: record.id, style: 'primary' }));
   buttons.push(rollbackButton(rollbackButtonValue('alert', record.id)));
   blocks.push(actions(buttons));
-  const reasons = evidence?.reasons.join('; ') ?? '';
-  return message(resolved ? 'Guard: the rollback conditions cleared' : `Roll back now: ${reasons || 'the rollback conditions are breached'}`, blocks);
+  const reasons = escapeMrkdwn(evidence?.reasons.join('; ') ?? '');
+  return markDryRun(message(resolved ? 'Guard: the rollback conditions cleared' : `Roll back now: ${reasons || 'the rollback conditions are breached'}`, blocks), ctx.dryRun);
 }

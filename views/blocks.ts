@@ -98,18 +98,30 @@ export function link(raw: string | undefined, label: string): string | undefined
 const FALLBACK_TOKEN = /<(@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,})>/g;
 
 /**
- * The notification `text` is mrkdwn too: any `<` or `>` that is not part of a mention becomes inert, so an
- * alert name or an error message can never ping the channel or hide a link, even if a caller forgot to
- * escape it. Entities already escaped (`&lt;`) are left as they are.
+ * The notification `text` is mrkdwn too: any `<` or `>` that is not part of a mention the bot wrote becomes
+ * inert, so an alert name or an error message can never ping anyone or hide a link, even if a caller forgot
+ * to escape it. A mention counts as the bot's own only if it is in `ownMentions` (the mentions the message's
+ * blocks carry, where every outside text is escaped): `<@U…>` or `<!subteam^S…>` typed into an alert name
+ * is not. Entities already escaped (`&lt;`) are left as they are.
  */
-export function neutralizeTokens(text: string): string {
+export function neutralizeTokens(text: string, ownMentions: ReadonlySet<string> = new Set()): string {
   let out = '';
   let last = 0;
   for (const match of text.matchAll(FALLBACK_TOKEN)) {
-    out += text.slice(last, match.index).replace(/</g, '&lt;').replace(/>/g, '&gt;') + match[0];
+    if (!ownMentions.has(match[0])) continue;
+    out += inert(text.slice(last, match.index)) + match[0];
     last = match.index + match[0].length;
   }
-  return out + text.slice(last).replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return out + inert(text.slice(last));
+}
+
+function inert(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The user and user-group mentions in the blocks: the ones the views wrote (they escape everything else). */
+export function mentionsIn(blocks: KnownBlock[]): Set<string> {
+  return new Set([...JSON.stringify(blocks).matchAll(FALLBACK_TOKEN)].map((m) => m[0]));
 }
 
 /** `<@U…>` for a Slack user id; anything else (e.g. the bot's own "mcp-canary") as escaped text. */
@@ -307,7 +319,7 @@ export function totalTextLength(blocks: KnownBlock[]): number {
  */
 export function message(text: string, blocks: KnownBlock[]): Message {
   const out = fitTextBudget(capBlocks(blocks, LIMITS.blocksPerMessage), LIMITS.totalText);
-  return { text: truncate(neutralizeTokens(nonEmpty(text, 'mcp-canary')), LIMITS.fallbackText), blocks: out };
+  return { text: truncate(neutralizeTokens(nonEmpty(text, 'mcp-canary'), mentionsIn(out)), LIMITS.fallbackText), blocks: out };
 }
 
 /**

@@ -60,7 +60,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   // 3. The last 24 h of each criterion, the shadow rates, the alerts of the last 48 h.
   blocks.push(...linesSections('*Each criterion over the last 24 h* (now · worst · time in breach)', criteriaLines(report.criteria24h)));
   if (report.shadow) blocks.push(...linesSections('*Shadow traffic*', shadowLines(report.shadow)));
-  blocks.push(section(alertsText(report.alerts48h)));
+  blocks.push(section(alertsText(report.alerts48h, report.status.criticalSeverity)));
   blocks.push(section(guardText(status.guard)));
   blocks.push(divider());
 
@@ -113,23 +113,24 @@ function shadowLines(shadow: NonNullable<DigestReport['shadow']>): string[] {
   return lines;
 }
 
-function alertsText(alerts48h: DigestReport['alerts48h']): string {
+/** `criticalSeverity`: ALERT_CRITICAL_SEVERITY; the core does not mark these alerts (they come from Prometheus' history). */
+function alertsText(alerts48h: DigestReport['alerts48h'], criticalSeverity: string): string {
   const title = '*Alerts fired in the last 48 h*';
   if (!alerts48h.ok) return `${title}: :warning: unknown, could not be read: ${truncate(escapeMrkdwn(alerts48h.reason), 600)}`;
   if (!alerts48h.alerts.length) return `${title}: ${PASS} none`;
   // One line per alert name and severity (Prometheus returns one series per instance), critical first.
-  const counts = new Map<string, { name: string; severity: string; count: number }>();
+  const counts = new Map<string, { name: string; severity: string; critical: boolean; count: number }>();
   for (const a of alerts48h.alerts) {
     const key = `${a.severity}\u0000${a.name}`;
-    const entry = counts.get(key) ?? { name: a.name, severity: a.severity, count: 0 };
+    const entry = counts.get(key) ?? { name: a.name, severity: a.severity, critical: a.severity === criticalSeverity, count: 0 };
     entry.count += 1;
     counts.set(key, entry);
   }
-  const rank = (s: string) => (s === 'critical' ? 0 : s === 'warning' ? 1 : 2);
-  const sorted = [...counts.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.name.localeCompare(b.name));
+  const rank = (a: { severity: string; critical: boolean }) => (a.critical ? 0 : a.severity === 'warning' ? 1 : 2);
+  const sorted = [...counts.values()].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   const lines = sorted
     .slice(0, MAX_ALERTS)
-    .map((a) => `${severityIcon(a.severity)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)})${a.count > 1 ? ` ×${a.count}` : ''}`);
+    .map((a) => `${severityIcon(a)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)})${a.count > 1 ? ` ×${a.count}` : ''}`);
   if (sorted.length > MAX_ALERTS) lines.push(`…and ${sorted.length - MAX_ALERTS} more`);
   return `${title} (${sorted.length}):\n${lines.join('\n')}`;
 }

@@ -1,11 +1,35 @@
 // Ephemeral replies to the person who ran a command or clicked a button.
 import type { KnownBlock } from '@slack/types';
 import type { DecisionOutcome, WeightChangeOutcome } from '../src/core/approvals.js';
+import type { ApprovalRequest } from '../src/core/entities.js';
 import { formatDuration, formatPercent } from '../src/core/format.js';
 import { decisionLine, decisionText, requestStateWord } from './approval.js';
 import { bullets, context, dryRunContext, escapeMrkdwn, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
 import { criterionLine, failingChecksText, ruleCheckLine, transition, verdictBadge } from './evidence.js';
 import { renderRollbackOutcome } from './rollback.js';
+
+/** A second request (weight or cleanup) while one is pending: refused, naming the pending one, its requester and expiry. */
+export function renderPendingExists(pending: ApprovalRequest): Message {
+  const what = pending.kind === 'finalize' ? 'the post-migration cleanup' : transition(pending.fromPercent, pending.toPercent);
+  return message(`One request at a time: ${mention(pending.requestedBy)} asked for ${what}, expires ${plainTime(pending.expiresAt)}`, [
+    section(
+      `:raised_hand: *One request at a time:* ${mention(pending.requestedBy)} asked for *${what}*, expires ${slackTime(pending.expiresAt)}. ` +
+        'Approve or reject it first: your request is refused, not replaced.',
+    ),
+  ]);
+}
+
+/** Something failed before it could say more: what, and the error (from Kubernetes, Prometheus, Slack: outside text, escaped). */
+export function renderFailure(what: string, error: string): Message {
+  const detail = truncate(escapeMrkdwn(error), 1500);
+  return message(`${what}: ${detail}`, [section(`:warning: ${what}: ${detail}`)]);
+}
+
+/** A problem the core described in a sentence (it carries error text from outside: escaped). */
+export function renderProblem(sentence: string): Message {
+  const text = truncate(escapeMrkdwn(sentence), 1500);
+  return message(text, [section(`:warning: ${text}`)]);
+}
 
 /** Reply to `/mcp-canary promote` and `/mcp-canary weight N`. */
 export function renderWeightChangeOutcome(outcome: WeightChangeOutcome): Message {
@@ -33,16 +57,8 @@ export function renderWeightChangeOutcome(outcome: WeightChangeOutcome): Message
         section(`*Go/no-go criteria* (checked ${slackTime(goNoGo.evaluatedAt)})\n${goNoGo.criteria.map(criterionLine).join('\n') || '_none evaluated_'}`),
       ]);
     }
-    case 'pending-exists': {
-      const p = outcome.pending;
-      const move = transition(p.fromPercent, p.toPercent);
-      return message(`One request at a time: ${mention(p.requestedBy)} asked for ${move}, expires ${plainTime(p.expiresAt)}`, [
-        section(
-          `:raised_hand: *One request at a time:* ${mention(p.requestedBy)} asked for *${move}*, expires ${slackTime(p.expiresAt)}. ` +
-            'Approve or reject it first: your request is refused, not replaced.',
-        ),
-      ]);
-    }
+    case 'pending-exists':
+      return renderPendingExists(outcome.pending);
     case 'decreased': {
       const move = transition(outcome.fromPercent, outcome.toPercent);
       const blocks: KnownBlock[] = [

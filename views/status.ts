@@ -218,9 +218,13 @@ export function rampFields(report: StatusReport): Array<[string, string]> {
   return pairs;
 }
 
-/** :rotating_light: critical, :warning: warning, :bell: anything else. */
-export function severityIcon(severity: string): string {
-  return severity === 'critical' ? ':rotating_light:' : severity === 'warning' ? ':warning:' : ':bell:';
+/**
+ * :rotating_light: critical (as the core marked it: ALERT_CRITICAL_SEVERITY), :warning: warning, :bell: anything
+ * else. A bare severity (a caller without the core's mark) counts as critical only when it says "critical".
+ */
+export function severityIcon(alert: string | { severity: string; critical?: boolean }): string {
+  const { severity, critical } = typeof alert === 'string' ? { severity: alert, critical: alert === 'critical' } : alert;
+  return critical ? ':rotating_light:' : severity === 'warning' ? ':warning:' : ':bell:';
 }
 
 /** A silenced or inhibited alert still blocks: say who muted it, until when, and that it still counts. */
@@ -237,7 +241,7 @@ export function muted(alert: FiringAlert): string {
 function alertsText(alerts: FiringAlert[]): string {
   const lines = alerts.slice(0, MAX_ALERTS).map((a) => {
     const summary = a.summary ? ` — ${truncate(escapeMrkdwn(a.summary), 200)}` : '';
-    return `${severityIcon(a.severity)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)}) since ${slackTime(a.startsAt)}${summary}${muted(a)}`;
+    return `${severityIcon(a)} *${truncate(escapeMrkdwn(a.name), 120)}* (${truncate(escapeMrkdwn(a.severity), 40)}) since ${slackTime(a.startsAt)}${summary}${muted(a)}`;
   });
   if (alerts.length > MAX_ALERTS) lines.push(`…and ${alerts.length - MAX_ALERTS} more`);
   return `*Firing alerts (${alerts.length})*\n${lines.join('\n')}`;

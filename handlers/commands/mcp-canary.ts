@@ -11,6 +11,8 @@ import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
 import { diagnoseCommand } from '../diagnose.js';
 import { renderDiagnoseRunning } from '../../views/diagnostics.js';
+import { renderFailure } from '../../views/replies.js';
+import { describe } from '../../src/core/errors.js';
 import { postDigest } from '../digest.js';
 import { finalizeCommand, shadowConfirmReply, shadowStatusReply } from '../lifecycle.js';
 import { parseCommand } from '../parse-command.js';
@@ -99,7 +101,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
           const { chart } = await postDigest(ctx, client, target);
           await respond({ response_type: 'ephemeral', text: `Digest posted in <#${target}>${chart === 'missing' ? ' (without its chart: see the message)' : ''}.` });
         } catch (error) {
-          await respond({ response_type: 'ephemeral', text: `:warning: The digest could not be posted: ${(error as Error).message}` });
+          await respond({ response_type: 'ephemeral', ...renderFailure('The digest could not be posted', describe(error)) });
         }
         return;
       }

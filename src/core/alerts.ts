@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { AlertDeps } from './deps.js';
 import type { AlertPolicy } from './policy.js';
 import type { StateStore } from './ports.js';
-import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadEvent, DiagnoseScope, EvidenceSnapshot } from './entities.js';
+import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadNews, DiagnoseScope, EvidenceSnapshot } from './entities.js';
 import { percentOf } from './ramp.js';
 import { runDueJobs, type JobHandler, type JobsRun } from './jobs.js';
 import { automaticRollback, cancelPendingAfterRollback, movedTraffic } from './rollback.js';
@@ -54,7 +54,7 @@ export async function receiveAlertNotification(deps: AlertDeps, notification: Al
     await deps.store.saveAlertGroup(record);
     for (const event of events) {
       // The message itself shows the state; a lost thread note must not make Alertmanager re-send everything.
-      await deps.announcer.thread(record, event).catch((error: unknown) => deps.logger.warn({ err: describe(error), event: event.kind }, 'could not post in the alert thread'));
+      await tellThread(deps, record, event).catch((error: unknown) => deps.logger.warn({ err: describe(error), event: event.kind }, 'could not post in the alert thread'));
     }
 
     if (record.status === 'resolved') {
@@ -87,18 +87,19 @@ export function mergeNotification(
   id: string,
   now: Date,
   policy: Pick<AlertPolicy, 'criticalSeverity'>,
-): { record: AlertGroupRecord; events: AlertThreadEvent[] } {
+): { record: AlertGroupRecord; events: AlertThreadNews[] } {
   const firingNames = (alerts: AlertInstance[]) => [...new Set(alerts.filter((a) => a.status === 'firing').map((a) => a.name))];
-  const events: AlertThreadEvent[] = [];
+  const events: AlertThreadNews[] = [];
+  const alerts = n.alerts.map((a) => ({ ...a, critical: a.severity === policy.criticalSeverity }));
   const base = {
     groupKey: n.groupKey,
     status: n.status,
-    alerts: n.alerts,
+    alerts,
     groupLabels: n.groupLabels,
     commonLabels: n.commonLabels,
     externalURL: n.externalURL,
     truncatedAlerts: n.truncatedAlerts,
-    critical: n.alerts.some((a) => a.severity === policy.criticalSeverity),
+    critical: alerts.some((a) => a.critical),
   };
   if (!previous) {
     const starts = n.alerts.map((a) => Date.parse(a.startsAt)).filter((t) => !Number.isNaN(t));
@@ -170,15 +171,39 @@ async function startEscalation(deps: AlertDeps, record: AlertGroupRecord): Promi
     return;
   }
   try {
-    await deps.announcer.thread(record, escalationEvent(deps, record, 1, l1.target));
-    record.escalated.push(1);
+    await mentionOnce(deps, record, 1, l1.target);
     await deps.store.cancelJobs([escalationJobId(record, 1)]);
   } catch (error) {
     deps.logger.warn({ err: describe(error), group: record.id }, 'L1 escalation not delivered; its timer retries it');
   }
 }
 
-function escalationEvent(deps: AlertDeps, record: AlertGroupRecord, level: number, target: string): AlertThreadEvent {
+/**
+ * Mentions one level in the thread, never twice: the level is saved as mentioned before the post (saved after
+ * it, a failed save would make the retry mention it again) and taken back when the post fails, so the retry
+ * delivers it. Throws (to be retried) when either the save or the post failed.
+ */
+async function mentionOnce(deps: AlertDeps, record: AlertGroupRecord, level: number, target: string): Promise<void> {
+  const before = record.escalated;
+  record.escalated = [...before, level];
+  try {
+    await deps.store.saveAlertGroup(record);
+  } catch (error) {
+    record.escalated = before;
+    throw error;
+  }
+  try {
+    await tellThread(deps, record, escalationEvent(deps, record, level, target));
+  } catch (error) {
+    record.escalated = before;
+    await deps.store
+      .saveAlertGroup(record)
+      .catch((saveError: unknown) => deps.logger.error({ err: describe(saveError), group: record.id, level }, 'escalation not delivered and not taken back: its retry will not mention it'));
+    throw error;
+  }
+}
+
+function escalationEvent(deps: AlertDeps, record: AlertGroupRecord, level: number, target: string): AlertThreadNews {
   const names = [...new Set(record.alerts.filter((a) => a.status === 'firing').map((a) => a.name))];
   return { kind: 'escalation', level, target, names, action: names.map((n) => deps.alertPolicy.actions[n]).find(Boolean) };
 }
@@ -200,10 +225,7 @@ function escalationJob(deps: AlertDeps): JobHandler {
         const target = escalationTargets(deps.alertPolicy).find((s) => s.level === level)?.target;
         if (!record || !target || String(record.episode) !== episode || record.status !== 'firing' || record.acknowledgedAt) return;
         if (record.escalated.includes(level)) return;
-        await deps.announcer.thread(record, escalationEvent(deps, record, level, target));
-        // Saved as soon as the mention is out: a retry must never mention the same level twice.
-        record.escalated.push(level);
-        await deps.store.saveAlertGroup(record);
+        await mentionOnce(deps, record, level, target);
         await deps.announcer
           .update(record, await messageContext(deps, record))
           .catch((error: unknown) => deps.logger.warn({ err: describe(error), group: id }, 'could not update the alert message after an escalation'));
@@ -250,7 +272,7 @@ export async function acknowledgeAlertGroup(
     const context = await messageContext(deps, record);
     record.renderedHash = renderedHash(record, context);
     await deps.announcer.update(record, context);
-    await deps.announcer.thread(record, { kind: 'acknowledged', by: input.actor, at, via: input.via });
+    await tellThread(deps, record, { kind: 'acknowledged', by: input.actor, at, via: input.via });
     await deps.store.saveAlertGroup(record);
     return { kind: 'acknowledged', record };
   } finally {
@@ -300,7 +322,7 @@ export async function silenceAlertGroup(deps: AlertDeps, input: { groupId: strin
     record.renderedHash = renderedHash(record, context);
     await deps.store.saveAlertGroup(record);
     await deps.announcer.update(record, context);
-    await deps.announcer.thread(record, { kind: 'silenced', by: input.actor, until: record.silence.until, silenceId });
+    await tellThread(deps, record, { kind: 'silenced', by: input.actor, until: record.silence.until, silenceId });
     return { kind: 'silenced', record, silenceId, until: record.silence.until };
   } finally {
     await deps.store.releaseLock(`alert-group:${input.groupId}`, lock).catch(() => undefined);
@@ -323,7 +345,7 @@ async function autoRollback(deps: AlertDeps, record: AlertGroupRecord): Promise<
   const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${names} firing` });
   record.autoRollback = { at: deps.clock.now().toISOString(), outcome: outcome?.kind ?? 'already-rolled-back' };
   // Only the rollback that moved traffic is announced: the guard or another replica may have done it already.
-  if (outcome && outcome.kind !== 'already-rolled-back') await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+  if (outcome && outcome.kind !== 'already-rolled-back') await tellThread(deps, record, { kind: 'auto-rollback', outcome });
   await deps.store.saveAlertGroup(record);
   if (outcome && movedTraffic(outcome)) {
     await cancelPendingAfterRollback(deps, 'mcp-canary');
@@ -355,7 +377,7 @@ async function receiveWithoutStore(deps: AlertDeps, n: AlertNotification, reason
   Object.assign(record, where);
   if (shouldAutoRollback(record, deps.alertPolicy)) {
     const outcome = await automaticRollback(deps, { actor: 'mcp-canary', source: 'auto', reason: `AUTO_ROLLBACK_ON_CRITICAL: ${alertNames(record)} firing` });
-    if (outcome && outcome.kind !== 'already-rolled-back') await deps.announcer.thread(record, { kind: 'auto-rollback', outcome });
+    if (outcome && outcome.kind !== 'already-rolled-back') await tellThread(deps, record, { kind: 'auto-rollback', outcome });
   }
   return { kind: 'degraded', reason };
 }
@@ -388,6 +410,11 @@ function renderedHash(record: AlertGroupRecord, context: AlertMessageContext): s
 
 function alertNames(record: AlertGroupRecord, filter: (a: AlertInstance) => boolean = () => true): string {
   return [...new Set(record.alerts.filter(filter).map((a) => a.name))].join(', ') || 'alert group';
+}
+
+/** Every thread post says whether the bot writes nothing (DRY_RUN), like the group message's context. */
+function tellThread(deps: AlertDeps, record: AlertGroupRecord, news: AlertThreadNews): Promise<void> {
+  return deps.announcer.thread(record, { ...news, dryRun: deps.policy.dryRun });
 }
 
 async function acquireWithWait(store: StateStore, name: string): Promise<string> {
@@ -423,6 +450,7 @@ export async function pageForGuard(deps: AlertDeps, input: { episodeStartedAt: s
           fingerprint: id,
           name: 'Rollback conditions breached',
           severity: deps.alertPolicy.criticalSeverity,
+          critical: true,
           status: 'firing',
           summary: input.evidence.reasons.join('; '),
           startsAt: input.episodeStartedAt,
@@ -464,7 +492,7 @@ export async function resolveGuardPage(deps: AlertDeps, episodeStartedAt: string
     record.renderedHash = renderedHash(record, context);
     await deps.store.saveAlertGroup(record);
     await deps.announcer.update(record, context);
-    await deps.announcer.thread(record, { kind: 'resolved', at: record.resolvedAt });
+    await tellThread(deps, record, { kind: 'resolved', at: record.resolvedAt });
   } finally {
     await deps.store.releaseLock(`alert-group:${id}`, lock).catch(() => undefined);
   }

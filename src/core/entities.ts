@@ -97,6 +97,8 @@ export interface FiringAlert {
   fingerprint: string;
   labels: Record<string, string>;
   generatorURL?: string;
+  /** Its severity is the critical one (ALERT_CRITICAL_SEVERITY): set by the core, which knows the policy. */
+  critical?: boolean;
   /** Muted in Alertmanager: still firing for the go/no-go and the guard, which a silence never opens. */
   suppressed?: { silences: AlertSilence[]; inhibited: boolean };
 }
@@ -123,6 +125,8 @@ export interface AlertInstance {
   endsAt?: string;
   generatorURL?: string;
   labels: Record<string, string>;
+  /** Its severity is the critical one (ALERT_CRITICAL_SEVERITY): set by the core, which knows the policy. */
+  critical?: boolean;
 }
 
 /** An Alertmanager webhook notification, parsed by its adapter. */
@@ -170,7 +174,7 @@ export interface AlertGroupRecord {
 }
 
 /** What happens to an alert group that the channel should read in the group's thread. */
-export type AlertThreadEvent =
+export type AlertThreadNews =
   | { kind: 'resolved'; at: string }
   | { kind: 'refired'; at: string; names: string[] }
   | { kind: 'joined'; names: string[] }
@@ -178,6 +182,9 @@ export type AlertThreadEvent =
   | { kind: 'auto-rollback'; outcome: RollbackOutcome }
   | { kind: 'acknowledged'; by: string; at: string; via: 'button' | 'rollback' | 'auto-rollback' }
   | { kind: 'silenced'; by: string; until: string; silenceId: string };
+
+/** A thread post: the news, and whether the bot writes nothing (DRY_RUN: every message says so). */
+export type AlertThreadEvent = AlertThreadNews & { dryRun: boolean };
 
 export interface AlertMessageContext {
   /** Live canary percent when the message was rendered, or why it is unknown. */

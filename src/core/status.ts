@@ -2,7 +2,7 @@
 // parallel, each part failing on its own so one unreachable source never hides the others.
 import { describeBusinessHours, isWindowOpen, nextWindowOpening } from './business-hours.js';
 import type { CoreDeps } from './deps.js';
-import type { ApprovalRequest, CanaryRoute, DeploymentReadiness, RouteRef } from './entities.js';
+import type { ApprovalRequest, CanaryRoute, DeploymentReadiness, FiringAlert, RouteRef } from './entities.js';
 import { describe } from './errors.js';
 import { assessIncrease, checkPrerequisites, evaluateGoNoGo, type GoNoGo, type RuleCheck, type WeightChangeAssessment } from './go-no-go.js';
 import { readGuardReport, type GuardReport } from './guard.js';
@@ -32,6 +32,8 @@ export interface StatusReport {
   /** Prerequisites of the next phase with live marks (shadow → canary, primary → cleanup). */
   checklist?: ChecklistItem[];
   guard: GuardReport;
+  /** ALERT_CRITICAL_SEVERITY, for lists the core does not mark itself (the digest's alerts of the last 48 h). */
+  criticalSeverity: string;
 }
 
 export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
@@ -40,7 +42,7 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   const [route, rust, goNoGo, pending] = await Promise.all([
     deps.router.readRoute().catch((error: unknown) => ({ error: describe(error) })),
     deps.cluster.readDeployment(deps.cluster.targets.rustDeployment).catch((error: unknown) => ({ error: describe(error) })),
-    evaluateGoNoGo(deps, deps.policy.goNoGo, now),
+    evaluateGoNoGo(deps, deps.policy.goNoGo, now).then((g) => markCritical(g, deps.policy.goNoGo.criticalSeverity)),
     deps.store.getPendingRequest().then(
       (request) => ({ request }),
       (error: unknown) => ({ error: describe(error) }),
@@ -69,6 +71,7 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
     pending: 'request' in pending ? pending.request : undefined,
     pendingError: 'error' in pending ? pending.error : undefined,
     guard,
+    criticalSeverity: deps.policy.goNoGo.criticalSeverity,
   };
   if (!('error' in route)) {
     report.percent = percent;
@@ -85,6 +88,12 @@ export async function buildStatus(deps: CoreDeps): Promise<StatusReport> {
   const window: RuleCheck = { label: 'Business window', pass: open, detail: open ? description : `closed (${description})`, opensAt: nextOpening?.toISOString() };
   const checklist = nextPhaseChecklist(phase, { prerequisites, window, hold: report.hold });
   return { ...report, phase, checklist };
+}
+
+/** Each alert says whether it is critical (ALERT_CRITICAL_SEVERITY): views show the flag, never compare severities. */
+function markCritical(goNoGo: GoNoGo, criticalSeverity: string): GoNoGo {
+  const mark = (alerts: FiringAlert[]) => alerts.map((a) => ({ ...a, critical: a.severity === criticalSeverity }));
+  return { ...goNoGo, firingAlerts: mark(goNoGo.firingAlerts), pausingAlerts: mark(goNoGo.pausingAlerts) };
 }
 
 interface SharedReport {

@@ -290,3 +290,23 @@ describe('acknowledge and silence', () => {
     expect(kit.alerts.silences).toEqual([]);
   });
 });
+
+describe('DRY_RUN in the alert thread', () => {
+  it('every thread event says whether the bot writes nothing, so its post can say DRY RUN', async () => {
+    const kit = coreKit({ DRY_RUN: 'true', ESCALATE_L2_AFTER: '15m', ESCALATE_L3_AFTER: '30m' });
+    await receiveAlertNotification(kit.deps, firing());
+    kit.clock.advance(16 * MINUTE);
+    await runDueEscalations(kit.deps);
+    await acknowledgeAlertGroup(kit.deps, { groupId: ID, actor: 'U0ALICE', via: 'button' });
+    await receiveAlertNotification(kit.deps, resolved());
+    expect(kit.announcer.threads.map((e) => [e.kind, e.dryRun])).toEqual([
+      ['escalation', true],
+      ['escalation', true],
+      ['acknowledged', true],
+      ['resolved', true],
+    ]);
+    const live = coreKit();
+    await receiveAlertNotification(live.deps, firing());
+    expect(live.announcer.threads.map((e) => e.dryRun)).toEqual([false]);
+  });
+});

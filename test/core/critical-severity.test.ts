@@ -1,6 +1,8 @@
 // ALERT_CRITICAL_SEVERITY is what "critical" means everywhere: the go/no-go, the phase checklist, the digest.
 import { describe, expect, it } from 'vitest';
 import { buildDigest } from '../../src/core/digest.js';
+import { mergeNotification } from '../../src/core/alerts.js';
+import type { AlertInstance } from '../../src/core/entities.js';
 import { buildStatus } from '../../src/core/status.js';
 import { coreKit } from './kit.js';
 
@@ -23,5 +25,34 @@ describe('ALERT_CRITICAL_SEVERITY=P1', () => {
     expect(digest.status.goNoGo.verdict).toBe('NO-GO');
     expect(digest.recommendation.text).toMatch(/^Roll back now: critical alert firing \(MCPGatewayDatabaseDown\)/);
     expect(digest.criteria24h.find((c) => c.label === 'Critical alerts')?.worst).toBe('fired: MCPRustGatewayDown');
+  });
+});
+
+describe('ALERT_CRITICAL_SEVERITY=P1: the core marks each alert it returns, so views never compare severities', () => {
+  it('status marks firing P1 alerts critical and "critical" ones not', async () => {
+    const kit = coreKit({ ALERT_CRITICAL_SEVERITY: 'P1', PAUSE_ALERTS: 'MCPRustGatewayLatencyHigh' });
+    kit.alerts.fire('MCPRustGatewayDown', 'P1');
+    kit.alerts.fire('MCPRustGatewayLatencyHigh', 'warning');
+    const status = await buildStatus(kit.deps);
+    expect(status.criticalSeverity).toBe('P1');
+    expect(status.goNoGo.firingAlerts.map((a) => [a.name, a.critical])).toEqual([['MCPRustGatewayDown', true]]);
+    expect(status.goNoGo.pausingAlerts.map((a) => [a.name, a.critical])).toEqual([['MCPRustGatewayLatencyHigh', false]]);
+  });
+
+  it('an alert group marks each of its alerts', () => {
+    const kit = coreKit({ ALERT_CRITICAL_SEVERITY: 'P1' });
+    const alert = (name: string, severity: string): AlertInstance => ({ fingerprint: name, name, severity, status: 'firing', startsAt: kit.clock.now().toISOString(), labels: {} });
+    const { record } = mergeNotification(
+      undefined,
+      { groupKey: 'g', status: 'firing', receiver: 'r', groupLabels: {}, commonLabels: {}, truncatedAlerts: 0, alerts: [alert('Down', 'P1'), alert('Word', 'critical')] },
+      'id',
+      kit.clock.now(),
+      kit.deps.alertPolicy,
+    );
+    expect(record.critical).toBe(true);
+    expect(record.alerts.map((a) => [a.name, a.critical])).toEqual([
+      ['Down', true],
+      ['Word', false],
+    ]);
   });
 });

@@ -84,3 +84,55 @@ describe('escalation when Slack fails', () => {
     expect(kit.logger.lines.some((l) => l.level === 'error' && l.msg === 'job undeliverable: given up')).toBe(true);
   });
 });
+
+describe('escalation when the store fails after the mention', () => {
+  /** The store refuses to save alert groups from the moment the given level was mentioned. */
+  function storeFailsAfterMention(kit: Kit, level: number): void {
+    const thread = kit.announcer.thread.bind(kit.announcer);
+    kit.announcer.thread = async (record, event) => {
+      await thread(record, event);
+      if (event.kind === 'escalation' && event.level === level) kit.storeFault.down(['saveAlertGroup']);
+    };
+  }
+
+  it('an L2 mention whose group could not be saved afterwards is not mentioned again by the retry', async () => {
+    const kit = coreKit({ ESCALATE_L2_AFTER: '15m', ESCALATE_L3_AFTER: '60m' });
+    await receiveAlertNotification(kit.deps, firing());
+    storeFailsAfterMention(kit, 2);
+    kit.clock.advance(16 * MINUTE);
+    await runDueEscalations(kit.deps);
+    kit.storeFault.heal();
+    for (let i = 0; i < 5; i++) {
+      kit.clock.advance(MINUTE);
+      await runDueEscalations(kit.deps);
+    }
+    expect(levels(kit)).toEqual([1, 2]);
+  });
+
+  it('an L1 mention whose group could not be saved afterwards is not mentioned again by Alertmanager’s retry or its timer', async () => {
+    const kit = coreKit();
+    storeFailsAfterMention(kit, 1);
+    await receiveAlertNotification(kit.deps, firing()).catch(() => undefined);
+    kit.storeFault.heal();
+    // The webhook failed: Alertmanager sends the notification again.
+    await receiveAlertNotification(kit.deps, firing());
+    for (let i = 0; i < 3; i++) {
+      kit.clock.advance(MINUTE);
+      await runDueEscalations(kit.deps);
+    }
+    expect(levels(kit)).toEqual([1]);
+  });
+
+  it('a mention Slack refused is still retried (the level saved before the post is taken back)', async () => {
+    const kit = coreKit({ ESCALATE_L2_AFTER: '15m', ESCALATE_L3_AFTER: '60m' });
+    await receiveAlertNotification(kit.deps, firing());
+    kit.clock.advance(16 * MINUTE);
+    kit.announcer.failNext(1, 'thread');
+    await runDueEscalations(kit.deps);
+    expect(levels(kit)).toEqual([1]);
+    expect((await kit.store.getAlertGroup(alertGroupId('{}:{alertname="MCPRustGatewayDown"}')))?.escalated).toEqual([1]);
+    kit.clock.advance(MINUTE);
+    await runDueEscalations(kit.deps);
+    expect(levels(kit)).toEqual([1, 2]);
+  });
+});

@@ -1,7 +1,7 @@
 // The shadow on/off button (after its confirm dialog): approvers only, set like kubectl set env, announced
 // in the channel with the rollout followed in the thread.
 import { describe, expect, it, vi } from 'vitest';
-import { shadowToggleButton } from '../../handlers/lifecycle.js';
+import { finalizeCommand, shadowToggleButton } from '../../handlers/lifecycle.js';
 import { ACTION } from '../../views/action-ids.js';
 import { arg, CHANNEL, clickArgs, handlerKit, run } from './kit.js';
 
@@ -63,5 +63,18 @@ describe('shadow on/off button', () => {
     expect(arg(h.client.chat.postMessage).text).toMatch(/DRY RUN/);
     expect(arg(args.respond).text).toMatch(/^DRY RUN · Shadow mode on/);
     expect(h.cluster.env.get('mcp-gateway-python')?.[0]?.env).toEqual({ LOG_LEVEL: 'info' });
+  });
+});
+
+describe('/mcp-canary finalize while a request is pending', () => {
+  it('names the pending request with the view’s wording: its requester mentioned, its expiry as a time, not an ISO string', async () => {
+    const h = handlerKit();
+    h.holdAt(100, 14 * 24);
+    const first = await finalizeCommand(h.ctx, h.web, 'U0ALICE', CHANNEL);
+    expect(first.text).toMatch(/^Cleanup requested/);
+    const second = await finalizeCommand(h.ctx, h.web, 'U0CAROL', CHANNEL);
+    expect(second.text).toMatch(/^One request at a time: <@U0ALICE> asked for the post-migration cleanup, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(JSON.stringify(second.blocks)).toMatch(/<!date\^\d+\^/);
+    expect(JSON.stringify(second)).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
   });
 });

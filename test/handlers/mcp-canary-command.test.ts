@@ -256,3 +256,17 @@ describe('DRY_RUN', () => {
     expect(arg((await command(h, 'history')).respond).text).toMatch(/^DRY RUN · /);
   });
 });
+
+describe('errors from outside in answers', () => {
+  it('a digest that could not be posted is answered with the error escaped (no ping, no disguised link)', async () => {
+    const h = handlerKit();
+    h.clock.now = () => {
+      throw new Error('Prometheus said <!channel> <!subteam^S0ABC> <@U0ALICE> <https://evil.example|click>');
+    };
+    const args = commandArgs(h, 'digest');
+    await run(mcpCanaryCommand(h.ctx), args);
+    const answer = arg(args.respond);
+    expect(answer.text).toContain('The digest could not be posted: Prometheus said &lt;!channel&gt; &lt;!subteam^S0ABC&gt; &lt;@U0ALICE&gt; &lt;https://evil.example|click&gt;');
+    expect(JSON.stringify(answer)).not.toMatch(/<!channel>|<!subteam|<@U0ALICE>|<https:/);
+  });
+});

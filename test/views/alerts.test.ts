@@ -67,9 +67,9 @@ describe('alert messages: outside text never becomes a Slack token', () => {
 
   it('escapes alert names in the thread events and their notification text', () => {
     const events: AlertThreadEvent[] = [
-      { kind: 'refired', at: NOW.toISOString(), names: [HOSTILE_NAME] },
-      { kind: 'joined', names: [HOSTILE_NAME] },
-      { kind: 'escalation', level: 2, target: 'S0LEAD', names: [HOSTILE_NAME], action: 'Roll back <!everyone>' },
+      { kind: 'refired', at: NOW.toISOString(), names: [HOSTILE_NAME], dryRun: false },
+      { kind: 'joined', names: [HOSTILE_NAME], dryRun: false },
+      { kind: 'escalation', level: 2, target: 'S0LEAD', names: [HOSTILE_NAME], action: 'Roll back <!everyone>', dryRun: false },
     ];
     for (const event of events) {
       const m = renderAlertThreadEvent(event);
@@ -86,8 +86,113 @@ describe('link and neutralizeTokens', () => {
   });
 
   it('keeps the bot’s mentions and makes every other token inert, without escaping twice', () => {
-    expect(neutralizeTokens('<@U0ALICE> and <!subteam^S0LEAD>: <!channel> <http://x|y> &lt;kept&gt;')).toBe(
+    const own = new Set(['<@U0ALICE>', '<!subteam^S0LEAD>']);
+    expect(neutralizeTokens('<@U0ALICE> and <!subteam^S0LEAD>: <!channel> <http://x|y> &lt;kept&gt;', own)).toBe(
       '<@U0ALICE> and <!subteam^S0LEAD>: &lt;!channel&gt; &lt;http://x|y&gt; &lt;kept&gt;',
     );
+  });
+
+  it('makes a mention inert when it is not one of the bot’s own (an outside text that looks like one)', () => {
+    expect(neutralizeTokens('X <@U0MALLORY> <!subteam^S0ABC> for <@U0ALICE>', new Set(['<@U0ALICE>']))).toBe('X &lt;@U0MALLORY&gt; &lt;!subteam^S0ABC&gt; for <@U0ALICE>');
+  });
+});
+
+/** Alert fields as an attacker who can post to Alertmanager's API would write them. */
+const HOSTILE = ['<!channel>', '<!subteam^S0ABC>', '<@U0ALICE>', '<https://evil.example|click>'];
+const HOSTILE_JOINED = `X ${HOSTILE.join(' ')}`;
+
+/** No Slack token but the ones listed: the bot's own mentions, dates and its labelled http(s) links. */
+function expectNoOutsideToken(text: string, own: string[] = []): void {
+  for (const token of slackTokens(text)) {
+    if (own.includes(token)) continue;
+    expect(token).toMatch(/^<!date\^\d+\^\{date_short_pretty\} \{time\}\|[^|<>]*>$|^<https?:\/\/[^|<>\s]+\|(graph|Alertmanager)>$/);
+  }
+}
+
+describe('alert messages: hostile names, labels, annotations and summaries are escaped in text and blocks', () => {
+  const hostileAlert = alert({
+    name: HOSTILE_JOINED,
+    severity: `critical ${HOSTILE[1]}`,
+    summary: `summary ${HOSTILE.join(' ')}`,
+    description: `description ${HOSTILE.join(' ')}`,
+    labels: { alertname: HOSTILE_JOINED, instance: `pod ${HOSTILE[2]}` },
+    critical: true,
+  });
+
+  it('the group message: notification text and blocks', () => {
+    const m = renderAlertGroup(record([hostileAlert]), { ...context, actions: { [HOSTILE_JOINED]: `Roll back ${HOSTILE[0]}` }, canaryPercent: undefined, canaryError: `Kubernetes said ${HOSTILE[3]}` });
+    const blocks = allText({ text: '', blocks: m.blocks.filter((b) => b.type !== 'header') });
+    expectNoOutsideToken(m.text);
+    expectNoOutsideToken(blocks);
+    expect(m.text).toContain('X &lt;!channel&gt; &lt;!subteam^S0ABC&gt; &lt;@U0ALICE&gt; &lt;https://evil.example|click&gt;');
+  });
+
+  it('the thread posts: the escalation mentions its own target and nobody an alert name names', () => {
+    const events: AlertThreadEvent[] = [
+      { kind: 'refired', at: NOW.toISOString(), names: [HOSTILE_JOINED], dryRun: false },
+      { kind: 'joined', names: [HOSTILE_JOINED], dryRun: false },
+      { kind: 'escalation', level: 2, target: 'S0LEAD', names: [HOSTILE_JOINED], action: `Roll back ${HOSTILE[0]}`, dryRun: false },
+      { kind: 'escalation', level: 1, target: 'U0ONCALL', names: [HOSTILE_JOINED], dryRun: false },
+    ];
+    for (const event of events) {
+      const m = renderAlertThreadEvent(event);
+      const own = event.kind === 'escalation' ? [event.target.startsWith('S') ? `<!subteam^${event.target}>` : `<@${event.target}>`] : [];
+      expectNoOutsideToken(m.text, own);
+      expectNoOutsideToken(allText(m), own);
+      expect(m.text).toContain('&lt;!subteam^S0ABC&gt;');
+      if (event.kind === 'escalation') expect(allText({ text: '', blocks: m.blocks })).toContain(own[0]);
+    }
+  });
+
+  it('the guard page: readings from Prometheus are escaped in the text', () => {
+    const page = record([alert({ name: 'Rollback conditions breached', critical: true })], {
+      origin: 'guard',
+      evidence: { evaluatedAt: NOW.toISOString(), percent: 5, reasons: [`error rate ${HOSTILE.join(' ')}`], criteria: [{ label: `rate ${HOSTILE[1]}`, value: HOSTILE[2]!, threshold: HOSTILE[0]!, pass: false }] } as never,
+    });
+    const m = renderAlertGroup(page, context);
+    expectNoOutsideToken(m.text);
+    expectNoOutsideToken(allText({ text: '', blocks: m.blocks.filter((b) => b.type !== 'header') }));
+  });
+});
+
+describe('alert messages under DRY_RUN', () => {
+  const events: AlertThreadEvent[] = [
+    { kind: 'resolved', at: NOW.toISOString(), dryRun: true },
+    { kind: 'refired', at: NOW.toISOString(), names: ['MCPRustGatewayDown'], dryRun: true },
+    { kind: 'joined', names: ['MCPRustGatewayDown'], dryRun: true },
+    { kind: 'escalation', level: 1, target: 'U0ONCALL', names: ['MCPRustGatewayDown'], dryRun: true },
+    { kind: 'escalation', level: 2, target: 'S0LEAD', names: ['MCPRustGatewayDown'], dryRun: true },
+    { kind: 'escalation', level: 3, target: 'U0MAINT', names: ['MCPRustGatewayDown'], dryRun: true },
+    { kind: 'acknowledged', by: 'U0ALICE', at: NOW.toISOString(), via: 'button', dryRun: true },
+    { kind: 'silenced', by: 'U0ALICE', until: NOW.toISOString(), silenceId: 's1', dryRun: true },
+  ];
+
+  it('every thread post says DRY RUN in its notification text and its blocks', () => {
+    for (const event of events) {
+      const m = renderAlertThreadEvent(event);
+      expect(m.text, event.kind).toContain('DRY RUN');
+      expect(JSON.stringify(m.blocks), event.kind).toContain('DRY RUN');
+      expect(renderAlertThreadEvent({ ...event, dryRun: false }).text, event.kind).not.toContain('DRY RUN');
+    }
+  });
+
+  it('the group message and the guard page say DRY RUN in their notification text too', () => {
+    expect(renderAlertGroup(record([alert()]), { ...context, dryRun: true }).text).toContain('DRY RUN');
+    expect(renderAlertGroup(record([alert()], { origin: 'guard' }), { ...context, dryRun: true }).text).toContain('DRY RUN');
+    expect(renderAlertGroup(record([alert()]), context).text).not.toContain('DRY RUN');
+  });
+});
+
+describe('alert messages with ALERT_CRITICAL_SEVERITY=P1', () => {
+  it('the icon and the severity shown follow the core’s critical mark, not the word "critical"', () => {
+    const p1 = alert({ severity: 'P1', critical: true });
+    const p3 = alert({ fingerprint: 'f2', name: 'MCPRustGatewayLatencyHigh', severity: 'P3', critical: false });
+    const m = renderAlertGroup(record([p3, p1]), context);
+    const header = m.blocks[0] as { text: { text: string } };
+    expect(header.text.text).toMatch(/^:rotating_light: FIRING/);
+    expect(m.text).toContain('(P1)');
+    // "critical" not marked critical by the core (ALERT_CRITICAL_SEVERITY=P1) is not shown as the critical one.
+    const notCritical = renderAlertGroup(record([alert({ severity: 'critical', critical: false })], { critical: false }), context);
+    expect((notCritical.blocks[0] as { text: { text: string } }).text.text).toMatch(/^:warning: FIRING/);
   });
 });

@@ -113,6 +113,7 @@ export function alert(overrides: Partial<FiringAlert> = {}): FiringAlert {
     startsAt: new Date(NOW.getTime() - 12 * 60_000).toISOString(),
     fingerprint: 'a1b2c3',
     labels: { alertname: 'MCPRustGatewayErrorRateHigh', severity: 'critical' },
+    critical: true,
     ...overrides,
   };
 }
@@ -157,6 +158,7 @@ export function statusReport(overrides: Partial<StatusReport> = {}): StatusRepor
     rust: rust(),
     next: { targetPercent: 10, assessment: assessment() },
     phase: { name: 'canary', label: 'canary, step 2 of 6 (5%)' },
+    criticalSeverity: 'critical',
     ...overrides,
   };
 }
