@@ -1,12 +1,16 @@
 // Cron schedules (node-cron) that run once per tick across replicas: node-cron's distributed mode asks a
-// run coordinator before each run, and ours claims the tick in the shared store. A replica that dies
-// mid-run only loses its own tick: the next tick is a different claim.
+// run coordinator before each run, and ours claims the tick in the shared store. What a run owes the channel
+// and could not deliver is the run's to keep as a job (handlers/background-work.ts); a stop waits for it.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger, StateStore } from '../core/ports.js';
 
 export interface CronJob {
+  /** Stops the schedule and waits for a run under way (at most `STOP_WAIT_MS`). */
   stop(): Promise<void>;
 }
+
+/** How long a stop waits for the run under way: a rolling deploy's grace period is longer. */
+export const STOP_WAIT_MS = 10_000;
 
 export function scheduleOncePerTick(options: {
   name: string;
@@ -15,16 +19,18 @@ export function scheduleOncePerTick(options: {
   store: Pick<StateStore, 'claimOnce'>;
   logger: Logger;
   run: (firedAt: Date) => Promise<void>;
+  stopWaitMs?: number;
 }): CronJob {
   const { name, logger } = options;
+  const runs = new Set<Promise<void>>();
   const task: ScheduledTask = cron.schedule(
     options.expression,
     async (context) => {
-      try {
-        await options.run(context.date);
-      } catch (error) {
+      const running = options.run(context.date).catch((error: unknown) => {
         logger.error({ job: name, err: (error as Error).message }, `${name} failed`);
-      }
+      });
+      runs.add(running);
+      await running.finally(() => runs.delete(running));
     },
     {
       name,
@@ -45,13 +51,18 @@ export function scheduleOncePerTick(options: {
   return {
     stop: async () => {
       await task.stop();
+      // The tick is claimed: a run cut short here would be lost for every replica.
+      await waitAtMost(Promise.all(runs), options.stopWaitMs ?? STOP_WAIT_MS, () =>
+        logger.warn({ job: name }, `${name} still running at stop; not waited for any longer`),
+      );
       await task.destroy();
     },
   };
 }
 
 export interface RepeatingJob {
-  stop(): void;
+  /** Stops the timer, aborts the run's signal and waits for the run under way (at most `stopWaitMs`). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -59,18 +70,48 @@ export interface RepeatingJob {
  * (a Kubernetes API timing out) skips ticks instead of piling requests up. Failures are logged and the
  * next tick tries again. Work that must happen once across replicas claims it in the store itself.
  */
-export function repeatWithoutOverlap(options: { name: string; everyMs: number; logger: Logger; run: () => Promise<unknown> }): RepeatingJob {
-  let running = false;
+export function repeatWithoutOverlap(options: {
+  name: string;
+  everyMs: number;
+  logger: Logger;
+  run: (signal: AbortSignal) => Promise<unknown>;
+  stopWaitMs?: number;
+}): RepeatingJob {
+  let running: Promise<void> | undefined;
+  const stopping = new AbortController();
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    options
-      .run()
-      .catch((error: unknown) => options.logger.warn({ job: options.name, err: String(error) }, `${options.name} failed`))
+    running = options
+      .run(stopping.signal)
+      .then(
+        () => undefined,
+        (error: unknown) => options.logger.warn({ job: options.name, err: String(error) }, `${options.name} failed`),
+      )
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   }, options.everyMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      stopping.abort();
+      if (running) {
+        await waitAtMost(running, options.stopWaitMs ?? STOP_WAIT_MS, () =>
+          options.logger.warn({ job: options.name }, `${options.name} still running at stop; not waited for any longer`),
+        );
+      }
+    },
+  };
+}
+
+async function waitAtMost(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+    timer.unref();
+  });
+  const result = await Promise.race([work.then(() => 'done' as const), timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout') onTimeout();
 }
