@@ -165,6 +165,21 @@ describe('GUARD=page', () => {
   });
 });
 
+describe('GUARD=page when Slack refuses the page', () => {
+  it('posts it at the next breaching check, once', async () => {
+    h = await startHarness({ redis: redisServer(), env: { ...FAST, GUARD: 'page', ESCALATION_L1: 'U0ONCALL' } });
+    h.setCanary(10, { hoursAgo: 5 });
+    h.slack.failNext('chat.postMessage', { error: 'not_in_channel' }, 1);
+    h.prometheus.set(QUERIES.errorRate, 0.02);
+    const pages = () => [...h.slack.messages.values()].filter((m) => !m.thread_ts && /Roll back now/.test(textOf(m)));
+    await h.slack.waitFor(() => pages().length === 1, 8000);
+    await sleep(2500);
+    expect(pages()).toHaveLength(1);
+    expect(h.slack.callsOf('chat.postMessage').filter((c) => /Roll back now/.test(textOf(c as never))).length).toBeGreaterThanOrEqual(2);
+    expect(patches()).toEqual([]);
+  });
+});
+
 describe('GUARD=off', () => {
   it('does nothing, and status still shows the conditions with their values', async () => {
     h = await startHarness({ redis: redisServer(), env: { ...FAST, GUARD: 'off' } });
