@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system programs the test suite needs (Debian/Ubuntu, via apt-get), only if missing.
-# Used by .ci/run; run it yourself before `npm test` on a new machine:
-#   bash scripts/install-test-deps.sh
+# `npm test` runs it first (its `pretest` step), and so does .ci/run: nothing to run by hand on a new machine.
 # Needs root, or sudo. Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 

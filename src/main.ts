@@ -9,9 +9,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBot, type BotOptions, type RunningBot } from './bot.js';
 import { ConfigError, readConfig, type Config } from './config.js';
 
-// For imports written when the bot lived here.
-export { startBot, type BotOptions, type RunningBot } from './bot.js';
-
 /** The variables that say "talk to a Slack workspace". */
 export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
 
