@@ -1,9 +1,12 @@
 // The manifests in deploy/ agree with each other: what kustomize applies exists, Services select the
-// Deployment's pods, and the example Ingress falls back to a Service of every pod (Redis outages).
+// Deployment's pods, and the example Ingress falls back to a Service of every pod (Redis outages); the Role
+// grants the diagnostics reads only, on the names the bot's env (or its defaults) gives, each rule saying
+// which check needs it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.js';
 
 const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy');
 const docs = (file: string) => loadAll(readFileSync(join(DEPLOY, file), 'utf8')).filter(Boolean) as any[];
@@ -47,6 +50,42 @@ describe('deploy/ manifests', () => {
     expect(rule('gateway.networking.k8s.io', 'httproutes', env.HTTPROUTE).flatMap((r: any) => r.verbs).sort()).toEqual(['get', 'patch', 'update']);
     expect(role.rules.filter((r: any) => r.resources.includes('httproutes')).flatMap((r: any) => r.verbs)).not.toContain('delete');
     expect(role.rules.filter((r: any) => !r.resourceNames).flatMap((r: any) => r.verbs)).not.toContain('create');
+  });
+
+  it('grants the diagnostics reads only, and the service proxy on RUST_SERVICE:RUST_SERVICE_PORT exactly (the defaults when unset)', () => {
+    const role = docs('rbac.yaml').find((d) => d.kind === 'Role');
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    const config = readConfig(env);
+    const diagnostics = role.rules.filter((r: any) => r.resources.some((x: string) => ['pods', 'pods/log', 'events', 'endpointslices', 'services/proxy'].includes(x)));
+    expect(diagnostics.flatMap((r: any) => r.resources).sort()).toEqual(['endpointslices', 'events', 'pods', 'pods/log', 'services/proxy']);
+    for (const rule of diagnostics) expect(rule.verbs.filter((v: string) => !['get', 'list'].includes(v)), rule.resources.join()).toEqual([]);
+    // Rules not limited by name read, never write.
+    expect(role.rules.filter((r: any) => !r.resourceNames).flatMap((r: any) => r.verbs).filter((v: string) => !['get', 'list'].includes(v))).toEqual([]);
+    const proxy = diagnostics.find((r: any) => r.resources.includes('services/proxy'));
+    expect(proxy.resourceNames).toEqual([`${config.router.rustService}:${config.router.rustServicePort}`]);
+    expect(proxy.verbs).toEqual(['get']);
+  });
+
+  it('grants get on the primary Ingress from the start (diagnose traffic compares the canary with it), apart from the cleanup-only patch', () => {
+    const role = docs('rbac.yaml').find((d) => d.kind === 'Role');
+    const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    const primary = readConfig(env).router.primaryIngress;
+    const rules = role.rules.filter((r: any) => r.resources.includes('ingresses') && (r.resourceNames ?? []).includes(primary));
+    expect(rules.map((r: any) => r.verbs)).toEqual([['patch'], ['get']]);
+  });
+
+  it('says, above every rule that grants a read, which diagnose check needs it', () => {
+    const text = readFileSync(join(DEPLOY, 'rbac.yaml'), 'utf8');
+    const role = docs('rbac.yaml').find((d) => d.kind === 'Role');
+    const lines = text.split('\n');
+    const starts = lines.flatMap((line, i) => (line.startsWith('  - apiGroups:') ? [i] : []));
+    expect(starts).toHaveLength(role.rules.length);
+    role.rules.forEach((rule: any, n: number) => {
+      if (!rule.verbs.some((v: string) => v === 'get' || v === 'list')) return;
+      const comment: string[] = [];
+      for (let i = starts[n]! - 1; i >= 0 && lines[i]!.startsWith('  #'); i--) comment.unshift(lines[i]!);
+      expect(comment.join(' '), `${rule.resources.join()} ${rule.resourceNames ?? ''}`).toMatch(/diagnose (traffic|shadow|mismatches)/);
+    });
   });
 
   it('has example canary routes whose names match the env, an HTTPRoute with a split rule and a header rule', () => {
