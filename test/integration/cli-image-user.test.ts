@@ -21,25 +21,6 @@ let scratch: string;
 let work: string;
 let kubeconfig: string;
 
-beforeAll(async () => {
-  kube = await startFakeKubeApi();
-  scratch = mkdtempSync(join(tmpdir(), 'mcp-canary-cli-user-'));
-  chmodSync(scratch, 0o755);
-  // The engineer's $PWD and kubeconfig (mode 600, theirs), as mounted.
-  work = join(scratch, 'work');
-  mkdirSync(work, { mode: 0o755 });
-  chownSync(work, ENGINEER, ENGINEER);
-  kubeconfig = join(scratch, 'kubeconfig');
-  copyFileSync(kube.kubeconfigPath, kubeconfig);
-  chmodSync(kubeconfig, 0o600);
-  chownSync(kubeconfig, ENGINEER, ENGINEER);
-}, 30_000);
-
-afterAll(async () => {
-  await kube?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
 /** `mcp-canary rollback` as `uid`:`uid` with the container's environment (no REDIS_URL, no Slack). */
 function rollbackAs(uid: number, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -67,7 +48,7 @@ function rollbackAs(uid: number, env: Record<string, string>): Promise<{ code: n
 
 const auditFileIn = (stdout: string) => /written to the local file (\S+\.jsonl) instead/.exec(stdout)?.[1];
 
-describe.runIf(asRoot)('the image run as documented (README, "When Slack is down")', () => {
+describe('the image run as documented (README, "When Slack is down")', () => {
   it('the documented docker run passes --user "$(id -u):$(id -g)" and -e USER, and mounts $PWD as the working directory', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## When Slack is down'), readme.indexOf('\n## ', readme.indexOf('## When Slack is down') + 1));
@@ -76,6 +57,28 @@ describe.runIf(asRoot)('the image run as documented (README, "When Slack is down
     expect(dockerRun).toContain('--user "$(id -u):$(id -g)"');
     expect(dockerRun).toContain('-e USER="$(id -un)"');
     expect(dockerRun).toContain('-v "$PWD:/work" -w /work');
+  });
+});
+
+// Running a process as another uid needs root (as the test containers run).
+describe.runIf(asRoot)('the command line as the accounts of that docker run', () => {
+  beforeAll(async () => {
+    kube = await startFakeKubeApi();
+    scratch = mkdtempSync(join(tmpdir(), 'mcp-canary-cli-user-'));
+    chmodSync(scratch, 0o755);
+    // The engineer's $PWD and kubeconfig (mode 600, theirs), as mounted.
+    work = join(scratch, 'work');
+    mkdirSync(work, { mode: 0o755 });
+    chownSync(work, ENGINEER, ENGINEER);
+    kubeconfig = join(scratch, 'kubeconfig');
+    copyFileSync(kube.kubeconfigPath, kubeconfig);
+    chmodSync(kubeconfig, 0o600);
+    chownSync(kubeconfig, ENGINEER, ENGINEER);
+  }, 30_000);
+
+  afterAll(async () => {
+    await kube?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   it('as the engineer (--user), with USER: the audit file is in the mounted working directory, theirs, and names them', async () => {
