@@ -48,7 +48,7 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
     cluster: new KubernetesCluster(kube, config.kube),
     diagnostics: new KubeClusterDiagnostics(kube, config.kube.namespace, config.diagnostics),
     metrics: new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs),
-    alerts: new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs),
+    alerts: new AlertmanagerAlerts(config.alertmanagerUrl, config.sourceTimeoutMs, { channel: config.slack.channel }),
     store,
     directory: options.slackClient ? new SlackApproverDirectory(options.slackClient) : NO_DIRECTORY,
     audit,

@@ -23,7 +23,12 @@ interface SilenceV2 {
 export class AlertmanagerAlerts implements AlertSource {
   readonly http: AxiosInstance | undefined;
 
-  constructor(readonly baseUrl: string | undefined, timeoutMs: number) {
+  /** `origin.channel`: the Slack channel the bot's buttons live in, named in each silence's comment. */
+  constructor(
+    readonly baseUrl: string | undefined,
+    timeoutMs: number,
+    private readonly origin: { channel?: string } = {},
+  ) {
     this.http = baseUrl ? axios.create({ baseURL: baseUrl.replace(/\/$/, ''), timeout: timeoutMs }) : undefined;
   }
 
@@ -64,8 +69,8 @@ export class AlertmanagerAlerts implements AlertSource {
         matchers: Object.entries(request.matchers).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
         startsAt: request.startsAt.toISOString(),
         endsAt: request.endsAt.toISOString(),
-        createdBy: request.createdBy,
-        comment: request.comment,
+        createdBy: `mcp-canary (Slack user ${request.requestedBy})`,
+        comment: `Silenced from Slack${this.origin.channel ? ` channel ${this.origin.channel}` : ''} by user ${request.requestedBy}: ${request.alertNames.join(', ') || 'alert group'}`,
       });
       if (!response.data?.silenceID) throw new Error('no silenceID in the answer');
       return response.data.silenceID;

@@ -305,8 +305,8 @@ export async function silenceAlertGroup(deps: AlertDeps, input: { groupId: strin
         matchers,
         startsAt: now,
         endsAt: until,
-        createdBy: `mcp-canary (Slack user ${input.actor})`,
-        comment: `Silenced from #oncall-platform by Slack user ${input.actor}: ${alertNames(record)}`,
+        requestedBy: input.actor,
+        alertNames: [...new Set(record.alerts.map((a) => a.name))],
       });
     } catch (error) {
       return { kind: 'failed', message: `Alertmanager did not create the silence: ${describe(error)}. Nothing was silenced.` };

@@ -110,8 +110,9 @@ export interface SilenceRequest {
   matchers: Record<string, string>;
   startsAt: Date;
   endsAt: Date;
-  createdBy: string;
-  comment: string;
+  /** Who asked (a chat user id); the alert source words its author and comment. */
+  requestedBy: string;
+  alertNames: string[];
 }
 
 export interface AlertInstance {

@@ -275,7 +275,7 @@ describe('acknowledge and silence', () => {
     const outcome = await silenceAlertGroup(kit.deps, { groupId: ID, actor: 'U0ALICE', durationMs: 60 * MINUTE });
     const until = new Date(START.getTime() + 60 * MINUTE).toISOString();
     expect(outcome).toMatchObject({ kind: 'silenced', silenceId: 'silence-1', until });
-    expect(kit.alerts.silences).toEqual([expect.objectContaining({ matchers: { alertname: 'MCPRustGatewayDown' }, endsAt: new Date(until), createdBy: 'mcp-canary (Slack user U0ALICE)' })]);
+    expect(kit.alerts.silences).toEqual([expect.objectContaining({ matchers: { alertname: 'MCPRustGatewayDown' }, endsAt: new Date(until), requestedBy: 'U0ALICE', alertNames: ['MCPRustGatewayDown'] })]);
     expect(said(kit)).toEqual(['L1 U0ONCALL', 'silenced']);
     expect(await kit.store.getAlertGroup(ID)).toMatchObject({ silence: { id: 'silence-1', by: 'U0ALICE', until } });
     expect((await kit.auditEntries())[0]).toMatchObject({ action: 'alert-silenced', actor: 'U0ALICE' });

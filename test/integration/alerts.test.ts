@@ -228,6 +228,11 @@ describe('rollback from an alert', () => {
     const created = h.alertmanager.silences[0];
     expect(created.matchers).toEqual([{ name: 'alertname', value: 'MCPRustGatewayErrorRateHigh', isRegex: false, isEqual: true }]);
     expect(Date.parse(created.endsAt) - Date.parse(created.startsAt)).toBe(3_600_000);
+    // Who and where, in Alertmanager's own fields: the configured channel, never a hard-coded name.
+    expect(created).toMatchObject({
+      createdBy: `mcp-canary (Slack user ${USERS.carol})`,
+      comment: `Silenced from Slack channel C0ONCALL by user ${USERS.carol}: MCPRustGatewayErrorRateHigh`,
+    });
     expect(textOf(h.slack.messages.get(m!.ts))).toMatch(/Silenced by/);
   });
 });
