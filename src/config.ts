@@ -391,6 +391,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       criticalAlertMatchers: e.GONOGO_ALERT_MATCHERS.length ? e.GONOGO_ALERT_MATCHERS : [`severity="${e.ALERT_CRITICAL_SEVERITY}"`],
       criticalSeverity: e.ALERT_CRITICAL_SEVERITY,
       pauseAlerts: e.PAUSE_ALERTS,
+      rollbackAlerts: e.ROLLBACK_ALERTS,
       prerequisites: e.RAMP_PREREQUISITES as RampPrerequisite[],
     },
     approvalTtlMs: e.APPROVAL_TTL,

@@ -53,14 +53,19 @@ export async function evaluateGoNoGo(
   policy: GoNoGoPolicy,
   now: Date,
 ): Promise<GoNoGo> {
-  const [errorRate, rustP99, pythonP99, alerts, pausing] = await Promise.all([
+  const blockingNames = [...new Set([...policy.pauseAlerts, ...policy.rollbackAlerts])];
+  const [errorRate, rustP99, pythonP99, alerts, blocking] = await Promise.all([
     sources.metrics.instant(policy.errorRateQuery),
     sources.metrics.instant(policy.rustP99Query),
     sources.metrics.instant(policy.pythonP99Query),
     sources.alerts.firing(policy.criticalAlertMatchers),
-    policy.pauseAlerts.length ? sources.alerts.firing([`alertname=~"${policy.pauseAlerts.join('|')}"`]) : Promise.resolve(undefined),
+    // Rollback alerts of any severity are asked for here too, so status and the digest see what the guard sees.
+    blockingNames.length ? sources.alerts.firing([`alertname=~"${blockingNames.join('|')}"`]) : Promise.resolve(undefined),
   ]);
 
+  // An alert the critical-alerts criterion already counts is not counted (or listed) twice.
+  const critical = new Set(alerts.ok ? alerts.alerts.map((a) => a.fingerprint) : []);
+  const pausing = blocking?.ok ? { ok: true as const, alerts: blocking.alerts.filter((a) => !critical.has(a.fingerprint)) } : blocking;
   const criteria: Criterion[] = [];
 
   const errorThreshold = `< ${formatRatio(policy.errorRateMax)}`;
@@ -120,16 +125,22 @@ export async function evaluateGoNoGo(
   }
 
   if (pausing) {
-    const label = 'Pause ramp-up alerts';
+    const label = policy.rollbackAlerts.length ? 'Pause and rollback alerts' : 'Pause ramp-up alerts';
     if (pausing.ok) {
       const names = [...new Set(pausing.alerts.map(countedName))];
+      const rollback = [...new Set(pausing.alerts.filter((a) => policy.rollbackAlerts.includes(a.name)).map(countedName))];
+      const pause = names.filter((n) => !rollback.includes(n));
+      const reasons = [
+        rollback.length ? `alert firing whose runbook action is "roll back": ${rollback.join(', ')}` : undefined,
+        pause.length ? `alert firing whose runbook action is "pause ramp-up": ${pause.join(', ')}` : undefined,
+      ].filter((r) => r !== undefined);
       criteria.push({
         id: 'pause-alerts',
         label,
         value: names.length ? `${names.length}: ${names.join(', ')}` : 'none',
         threshold: 'none',
         pass: names.length === 0,
-        reason: names.length ? `alert firing whose runbook action is "pause ramp-up": ${names.join(', ')}` : undefined,
+        reason: reasons.length ? reasons.join('; ') : undefined,
       });
     } else {
       criteria.push({ id: 'pause-alerts', label, value: 'unknown', threshold: 'none', pass: false, reason: `alerts unknown: ${pausing.reason}` });

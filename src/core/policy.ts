@@ -28,6 +28,8 @@ export interface GoNoGoPolicy {
   criticalSeverity: string;
   /** Alerts whose runbook action is "pause ramp-up": while firing, increases are NO-GO. */
   pauseAlerts: string[];
+  /** Alerts whose runbook action is "roll back" (ROLLBACK_ALERTS): NO-GO too, whatever their severity. */
+  rollbackAlerts: string[];
   /** Checked before the first step of the ramp. */
   prerequisites: RampPrerequisite[];
 }

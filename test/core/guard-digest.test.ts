@@ -53,4 +53,15 @@ describe('the digest recommendation on a guard condition', () => {
     kit.metrics.down = true;
     expect((await buildDigest(kit.deps)).recommendation.text).not.toMatch(/Roll back now/);
   });
+
+  it('says roll back now on a ROLLBACK_ALERTS alert of any severity, and the go/no-go is NO-GO with the runbook action named', async () => {
+    const kit = coreKit({ ROLLBACK_ALERTS: 'MCPRustGatewayErrorRateHigh' });
+    kit.holdAt(5);
+    // Not of the critical severity, not in PAUSE_ALERTS: only ROLLBACK_ALERTS names it.
+    kit.alerts.fire('MCPRustGatewayErrorRateHigh', 'warning');
+    const digest = await buildDigest(kit.deps);
+    expect(digest.recommendation).toEqual({ text: 'Roll back now: Rollback alerts firing MCPRustGatewayErrorRateHigh (rollback when MCPRustGatewayErrorRateHigh).', canRequestNext: false });
+    expect(digest.status.goNoGo.verdict).toBe('NO-GO');
+    expect(digest.status.goNoGo.reasons).toContain('alert firing whose runbook action is "roll back": MCPRustGatewayErrorRateHigh');
+  });
 });

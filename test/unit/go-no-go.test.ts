@@ -14,6 +14,7 @@ const policy: GoNoGoPolicy = {
   criticalAlertMatchers: ['severity="critical"'],
   criticalSeverity: 'critical',
   pauseAlerts: [],
+  rollbackAlerts: [],
   prerequisites: [],
 };
 const now = new Date('2026-11-24T14:00:00Z'); // a Tuesday afternoon
