@@ -60,7 +60,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   // 3. The last 24 h of each criterion, the shadow rates, the alerts of the last 48 h.
   blocks.push(...linesSections('*Each criterion over the last 24 h* (now · worst · time in breach)', criteriaLines(report.criteria24h)));
   if (report.shadow) blocks.push(...linesSections('*Shadow traffic*', shadowLines(report.shadow)));
-  blocks.push(section(alertsText(report.alerts48h, report.status.criticalSeverity)));
+  blocks.push(section(alertsText(report.alerts48h)));
   blocks.push(section(guardText(status.guard)));
   blocks.push(divider());
 
@@ -113,8 +113,7 @@ function shadowLines(shadow: NonNullable<DigestReport['shadow']>): string[] {
   return lines;
 }
 
-/** `criticalSeverity`: ALERT_CRITICAL_SEVERITY; the core does not mark these alerts (they come from Prometheus' history). */
-function alertsText(alerts48h: DigestReport['alerts48h'], criticalSeverity: string): string {
+function alertsText(alerts48h: DigestReport['alerts48h']): string {
   const title = '*Alerts fired in the last 48 h*';
   if (!alerts48h.ok) return `${title}: :warning: unknown, could not be read: ${truncate(escapeMrkdwn(alerts48h.reason), 600)}`;
   if (!alerts48h.alerts.length) return `${title}: ${PASS} none`;
@@ -122,7 +121,7 @@ function alertsText(alerts48h: DigestReport['alerts48h'], criticalSeverity: stri
   const counts = new Map<string, { name: string; severity: string; critical: boolean; count: number }>();
   for (const a of alerts48h.alerts) {
     const key = `${a.severity}\u0000${a.name}`;
-    const entry = counts.get(key) ?? { name: a.name, severity: a.severity, critical: a.severity === criticalSeverity, count: 0 };
+    const entry = counts.get(key) ?? { name: a.name, severity: a.severity, critical: a.critical, count: 0 };
     entry.count += 1;
     counts.set(key, entry);
   }

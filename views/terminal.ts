@@ -120,7 +120,7 @@ export function statusLines(report: StatusReport): string[] {
     out.push('', `Firing alerts (${alerts.length})`);
     for (const a of alerts) {
       const summary = a.summary ? ` — ${truncate(escapeMrkdwn(a.summary), 200)}` : '';
-      out.push(...plainText(`${severityIcon(a.severity)} *${escapeMrkdwn(a.name)}* (${escapeMrkdwn(a.severity)}) since ${plainTime(a.startsAt)}${summary}${muted(a)}`).split('\n').map((l) => `  ${l.trim()}`));
+      out.push(...plainText(`${severityIcon(a)} *${escapeMrkdwn(a.name)}* (${escapeMrkdwn(a.severity)}) since ${plainTime(a.startsAt)}${summary}${muted(a)}`).split('\n').map((l) => `  ${l.trim()}`));
     }
   }
 

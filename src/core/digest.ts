@@ -53,7 +53,8 @@ export interface DigestReport {
   phase: Phase;
   status: StatusReport;
   criteria24h: WindowedCriterion[];
-  alerts48h: { ok: true; alerts: Array<{ name: string; severity: string }> } | { ok: false; reason: string };
+  /** `critical`: of ALERT_CRITICAL_SEVERITY (the core knows the policy; views never compare severities). */
+  alerts48h: { ok: true; alerts: Array<{ name: string; severity: string; critical: boolean }> } | { ok: false; reason: string };
   shadow?: ShadowRates;
   recommendation: { text: string; canRequestNext: boolean };
   chart: GoNoGoChartData;
@@ -107,7 +108,14 @@ export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
     status,
     criteria24h,
     alerts48h: fired48.ok
-      ? { ok: true, alerts: fired48.samples.map((s) => ({ name: s.labels.alertname ?? 'unnamed', severity: s.labels.severity ?? 'none' })) }
+      ? {
+          ok: true,
+          alerts: fired48.samples.map((s) => ({
+            name: s.labels.alertname ?? 'unnamed',
+            severity: s.labels.severity ?? 'none',
+            critical: s.labels.severity === policy.goNoGo.criticalSeverity,
+          })),
+        }
       : { ok: false, reason: fired48.reason },
     shadow,
     recommendation: recommend(status, phase, { criticalSeverity: deps.policy.goNoGo.criticalSeverity, guard: deps.policy.guard }),
@@ -179,7 +187,7 @@ export function recommend(status: StatusReport, phase: Phase, policy: { critical
     return { text: `Roll back now: ${breaches.map((c) => `${c.label} ${c.value} (rollback when ${c.threshold})`).join('; ')}.`, canRequestNext: false };
   }
   const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.id !== 'pause-alerts' && c.value !== 'unknown');
-  if (status.goNoGo.firingAlerts.some((a) => a.severity === policy.criticalSeverity) && percent > 0) {
+  if (status.goNoGo.firingAlerts.some((a) => a.critical ?? a.severity === policy.criticalSeverity) && percent > 0) {
     return { text: `Roll back now: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
   }
   if (!status.next) return { text: phase.name === 'primary' ? 'Rust is primary: keep watching; cleanup after 14 days at 100%.' : 'Nothing to ramp.', canRequestNext: false };

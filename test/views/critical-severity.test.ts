@@ -1,8 +1,9 @@
 // ALERT_CRITICAL_SEVERITY=P1 in the views: the icon and the order follow the core's critical mark (or, for the
-// digest's alerts of the last 48 h, the configured severity), never the word "critical".
+// digest's alerts of the last 48 h too), never the word "critical".
 import { describe, expect, it } from 'vitest';
 import { renderDigest } from '../../views/digest.js';
 import { renderStatus } from '../../views/status.js';
+import { statusLines } from '../../views/terminal.js';
 import { alert, allText, digestReport, goNoGo, statusReport } from './fixtures.js';
 
 const P1_DOWN = alert({ name: 'MCPRustGatewayDown', severity: 'P1', fingerprint: 'p1', labels: { alertname: 'MCPRustGatewayDown', severity: 'P1' }, critical: true });
@@ -15,16 +16,23 @@ describe('ALERT_CRITICAL_SEVERITY=P1 in the views', () => {
     expect(text).toContain(':bell: *SomethingCritical* (critical)');
   });
 
+  it('the command line follows the same mark', () => {
+    const lines = statusLines(statusReport({ criticalSeverity: 'P1', goNoGo: goNoGo('NO-GO', [P1_DOWN, CRITICAL_WORD]) })).join('\n');
+    expect(lines).toMatch(/🚨 MCPRustGatewayDown \(P1\)/);
+    expect(lines).not.toMatch(/🚨 SomethingCritical/);
+  });
+
   it('digest: P1 alerts of the last 48 h are listed first, with the critical icon', () => {
     const status = statusReport({ criticalSeverity: 'P1' });
+    // Marked by the core (src/core/digest.ts) from ALERT_CRITICAL_SEVERITY=P1.
     const report = digestReport({
       status,
       alerts48h: {
         ok: true,
         alerts: [
-          { name: 'AaaWarning', severity: 'warning' },
-          { name: 'BbbCriticalWord', severity: 'critical' },
-          { name: 'ZzzGatewayDown', severity: 'P1' },
+          { name: 'AaaWarning', severity: 'warning', critical: false },
+          { name: 'BbbCriticalWord', severity: 'critical', critical: false },
+          { name: 'ZzzGatewayDown', severity: 'P1', critical: true },
         ],
       },
     });

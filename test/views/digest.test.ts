@@ -48,8 +48,8 @@ function noGoDigest() {
     alerts48h: {
       ok: true,
       alerts: [
-        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning' },
-        { name: 'MCPRustGatewayErrorRateHigh', severity: 'critical' },
+        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning', critical: false },
+        { name: 'MCPRustGatewayErrorRateHigh', severity: 'critical', critical: true },
       ],
     },
     recommendation: {
@@ -249,7 +249,7 @@ describe('renderDigest', () => {
         phase: status.phase,
         criteria24h: Array.from({ length: 80 }, () => windowedCriterion({ label: hostile, threshold: hostile, current: hostile, worst: hostile, error: hostile, gapShare: 0.5, pass: false })),
         shadow: { rates: Array.from({ length: 30 }, () => ({ label: hostile, display: hostile, threshold: hostile, pass: false, error: hostile })), exit: hostile },
-        alerts48h: { ok: true, alerts: Array.from({ length: 500 }, (_, i) => ({ name: `${i}${hostile}`, severity: hostile })) },
+        alerts48h: { ok: true, alerts: Array.from({ length: 500 }, (_, i) => ({ name: `${i}${hostile}`, severity: hostile, critical: false })) },
         recommendation: { text: hostile, canRequestNext: true },
       }),
       { dryRun: true, chart: { missing: hostile } },

@@ -443,9 +443,9 @@ export function digestReport(overrides: Partial<DigestReport> = {}): DigestRepor
     alerts48h: {
       ok: true,
       alerts: [
-        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning' },
-        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning' },
-        { name: 'MCPGatewayPodRestarts', severity: 'info' },
+        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning', critical: false },
+        { name: 'MCPRustGatewayLatencyHigh', severity: 'warning', critical: false },
+        { name: 'MCPGatewayPodRestarts', severity: 'info', critical: false },
       ],
     },
     recommendation: { text: 'Hold: 22h left at 5% before 10%.', canRequestNext: false },
