@@ -4,6 +4,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { mayChangeProduction } from '../src/core/permissions.js';
 import { putCanaryRouteInPlace, readRouteReport } from '../src/core/route.js';
 import { renderNotApprover } from '../views/lifecycle.js';
+import { renderProblem } from '../views/replies.js';
 import { renderRoute, renderRouteApplied, renderRouteApplyConfirm } from '../views/route.js';
 import { announcementChannel } from './announce.js';
 import { postToChannel, type HandlerContext, type SlackMessage } from './context.js';
@@ -17,7 +18,7 @@ export async function routeReply(ctx: HandlerContext): Promise<SlackMessage> {
 export async function routeApplyConfirmReply(ctx: HandlerContext, actor: string): Promise<SlackMessage> {
   const dryRun = ctx.core.policy.dryRun;
   const allowed = await mayChangeProduction(ctx.core, actor, 'route-apply');
-  if (allowed !== true) return allowed.kind === 'not-approver' ? renderNotApprover(allowed.rule, { dryRun }) : { text: `:warning: ${allowed.message}` };
+  if (allowed !== true) return allowed.kind === 'not-approver' ? renderNotApprover(allowed.rule, { dryRun }) : renderProblem(allowed.message);
   return renderRouteApplyConfirm(ctx.core.router.ref, { dryRun });
 }
 

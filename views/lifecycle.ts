@@ -108,6 +108,7 @@ export function renderRollout(readiness: DeploymentReadiness | { error: string }
 export function renderDrift(event: DriftEvent): Message {
   const state = (x: { exists: boolean; percent: number }) => (x.exists ? `weight *${formatPercent(x.percent)}*` : 'canary route *absent*');
   const split = event.disagreeingSplit ? `\nThe split rules disagree: ${event.disagreeingSplit.map(formatPercent).join(', ')} (the first one counts). Make them agree, or roll back.` : '';
+  if (event.unrecorded) return renderUnrecordedWeight(event);
   const blocks: KnownBlock[] = [
     header(':mag: Canary changed outside mcp-canary'),
     section(
@@ -117,6 +118,19 @@ export function renderDrift(event: DriftEvent): Message {
   if (event.dryRun) blocks.push(dryRunContext());
   const plain = (x: { exists: boolean; percent: number }) => (x.exists ? `weight ${formatPercent(x.percent)}` : 'canary route absent');
   return message(`${event.dryRun ? 'DRY RUN · ' : ''}Canary changed outside the bot: ${plain(event.before)} → ${plain(event.after)}`, blocks);
+}
+
+/** A weight the bot finds with no record of its own (a route made by ingress2gateway, an Ingress applied by hand). */
+function renderUnrecordedWeight(event: DriftEvent): Message {
+  const weight = formatPercent(event.after.percent);
+  const blocks: KnownBlock[] = [
+    header(':mag: Canary weight with no record of mcp-canary'),
+    section(
+      `Weight *${weight}* was set outside mcp-canary with no record of when (a route made by ingress2gateway, or applied by hand). Detected ${slackTime(event.at)}. ${event.adopted ? 'Recorded as set now: the hold at this step restarts now.' : 'Not recorded on the route (it could not be written): increases stay refused until it is.'} Check it is the weight you expect, or roll back.`,
+    ),
+  ];
+  if (event.dryRun) blocks.push(dryRunContext());
+  return message(`${event.dryRun ? 'DRY RUN · ' : ''}Canary weight ${weight} found with no record of mcp-canary: ${event.adopted ? 'recorded as set now' : 'not recorded'}`, blocks);
 }
 
 export function renderCleanupPlan(plan: StepResult[], refused?: string): Message {

@@ -1,7 +1,7 @@
 // The "Put the canary route back" button (after its confirm dialog): approvers only, checked again at the
 // click; the route is put back at 0%, announced in the channel, and the clicker answered.
 import { describe, expect, it } from 'vitest';
-import { routeApplyButton } from '../../handlers/route.js';
+import { routeApplyButton, routeApplyConfirmReply } from '../../handlers/route.js';
 import { ROUTE_COPY_KEY } from '../../src/core/rollback.js';
 import { ACTION } from '../../views/action-ids.js';
 import { arg, CHANNEL, clickArgs, handlerKit, OTHER_CHANNEL, run } from './kit.js';
@@ -74,5 +74,17 @@ describe('route apply button', () => {
     await run(routeApplyButton(h.ctx), args);
     expect(arg(h.client.chat.postMessage).text).toContain('DRY RUN');
     expect(arg(args.respond).text).toContain('DRY RUN');
+  });
+
+  it('route apply (the command): an approver list that cannot be read is said with its error escaped', async () => {
+    const h = handlerKit();
+    (h.ctx.core.directory as { membersOf: (id: string) => Promise<string[]> }).membersOf = async () => {
+      throw new Error('usergroups.users.list said <!channel> <@U0ALICE>');
+    };
+    const reply = await routeApplyConfirmReply(h.ctx, 'U0MALLORY');
+    const all = `${reply.text} ${JSON.stringify(reply.blocks)}`;
+    expect(all).toContain('Could not check the approver list');
+    expect(all).toContain('&lt;!channel&gt;');
+    expect(all).not.toMatch(/<!channel>|<@U0ALICE>/);
   });
 });

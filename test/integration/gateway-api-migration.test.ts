@@ -28,7 +28,7 @@ async function expectRecordedNow(annotations: () => Record<string, string>): Pro
   await until(() => annotations()[`${APPLIED}weight`] !== undefined);
   expect(annotations()[`${APPLIED}by`]).toBe('outside the bot (drift adopted)');
   expect(Date.now() - Date.parse(annotations()[`${APPLIED}at`]!)).toBeLessThan(5000);
-  await posted(/Adopted as the known state: the hold at this step restarts now/);
+  await posted(/Weight \*10%\* was set outside mcp-canary with no record of when .* Recorded as set now: the hold at this step restarts now/);
   expect(h.logs.some((l) => l.includes('set outside mcp-canary with no record of when: weight 10%, recorded as applied now'))).toBe(true);
   const status = textOf(await h.ask('status'));
   expect(status).not.toMatch(/no record of when this weight was set/);
