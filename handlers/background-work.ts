@@ -38,7 +38,7 @@ export function startBackgroundWork(ctx: HandlerContext, client: WebClient, opti
         if (expired) await refreshRequestMessage(ctx, client, expired);
       },
     }),
-    repeatWithoutOverlap({ name: 'escalation run', everyMs: options.escalationPollMs, logger, run: () => runDueEscalations(core) }),
+    repeatWithoutOverlap({ name: 'escalation run', everyMs: options.escalationPollMs, logger, run: (signal) => runDueEscalations(core, { signal }) }),
     repeatWithoutOverlap({
       name: 'announcement retries',
       everyMs: options.escalationPollMs,

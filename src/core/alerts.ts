@@ -8,7 +8,7 @@ import type { AlertPolicy } from './policy.js';
 import type { StateStore } from './ports.js';
 import type { AlertGroupRecord, AlertInstance, AlertMessageContext, AlertNotification, AlertThreadNews, DiagnoseScope, EvidenceSnapshot } from './entities.js';
 import { percentOf } from './ramp.js';
-import { runDueJobs, type JobHandler, type JobsRun } from './jobs.js';
+import { runDueJobs, type JobHandler, type JobsRun, type RunJobsOptions } from './jobs.js';
 import { automaticRollback, cancelPendingAfterRollback, movedTraffic } from './rollback.js';
 import { describe } from './errors.js';
 
@@ -209,8 +209,8 @@ function escalationEvent(deps: AlertDeps, record: AlertGroupRecord, level: numbe
 }
 
 /** Runs the durable timers that are due (escalations). Each is claimed by one replica; failures are retried. */
-export function runDueEscalations(deps: AlertDeps): Promise<JobsRun> {
-  return runDueJobs(deps, { escalate: escalationJob(deps) });
+export function runDueEscalations(deps: AlertDeps, options: RunJobsOptions = {}): Promise<JobsRun> {
+  return runDueJobs(deps, { escalate: escalationJob(deps) }, options);
 }
 
 /** One escalation step: mention the level's target in the thread unless it became moot. Throws to be retried. */

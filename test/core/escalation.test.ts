@@ -45,6 +45,18 @@ describe('escalation when Slack fails', () => {
     expect(levels(kit)).toHaveLength(3);
   });
 
+  it('a stopping replica (aborted signal) claims no more steps: they stay in the store for the next run', async () => {
+    const kit = coreKit({ ESCALATE_L2_AFTER: '15m', ESCALATE_L3_AFTER: '30m' });
+    await receiveAlertNotification(kit.deps, firing());
+    kit.clock.advance(31 * MINUTE);
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await runDueEscalations(kit.deps, { signal: stopping.signal })).toEqual({ done: 0, retried: 0, givenUp: 0 });
+    expect(levels(kit)).toEqual([1]);
+    expect(await runDueEscalations(kit.deps)).toEqual({ done: 2, retried: 0, givenUp: 0 });
+    expect(levels(kit)).toEqual([1, 2, 3]);
+  });
+
   it('retries L1 when Slack cannot take it at once', async () => {
     const kit = coreKit();
     kit.announcer.failNext(1, 'thread');
