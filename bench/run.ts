@@ -596,7 +596,7 @@ async function main(): Promise<void> {
       {
         metric: 'guard: queries per interval, both replicas (Prometheus / Alertmanager)',
         value: `${guardResult.perTick.prometheus.toFixed(1)} / ${guardResult.perTick.alertmanager.toFixed(1)}`,
-        target: '<= 3 / 1 (one per condition, one replica per tick)',
+        target: '<= 3 / 1 (one replica per tick: error rate, Rust and Python p99 in parallel; the alerts)',
         ok: guardResult.perTick.prometheus <= 3 && guardResult.perTick.alertmanager <= 1,
       },
     );
