@@ -1,9 +1,10 @@
 // The state changes that more than one listener triggers (command and button): announced the same way.
 import type { WebClient } from '@slack/web-api';
-import { attachRequestMessage, requestWeightChange, type WeightChangeOutcome, type WeightTarget } from '../src/core/approvals.js';
+import { attachRequestMessage, requestWeightChange, withdrawUnpostedRequest, type WeightChangeOutcome, type WeightTarget } from '../src/core/approvals.js';
 import { type ApprovalRequest, type RollbackOutcome, type RollbackSource } from '../src/core/entities.js';
 import { cancelPendingAfterRollback, rollbackCanary } from '../src/core/rollback.js';
 import { renderApprovalRequest, renderDecidedRequest, renderRollbackOutcome, renderWeightChangeOutcome } from '../views/index.js';
+import { renderRequestNotPosted } from '../views/replies.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 
 /** Where a change was asked for: the channel of the command or click, and the alert thread if any. */
@@ -67,7 +68,7 @@ export async function requestAndAnnounce(
     if (outcome.expired) await refreshRequestMessage(ctx, client, outcome.expired);
     const message = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
     const posted = channel !== undefined && (await postRequestMessage(ctx, client, outcome.request, channel, message));
-    return posted ? { outcome, announced: message } : { outcome, reply: { text: requestNotPosted(channel) } };
+    return posted ? { outcome, announced: message } : { outcome, reply: renderRequestNotPosted(channel) };
   }
   if (outcome.kind === 'decreased') {
     // Decreases need no approval but the channel should still see them.
@@ -85,29 +86,13 @@ export async function requestAndAnnounce(
 export async function postRequestMessage(ctx: HandlerContext, client: WebClient, request: ApprovalRequest, channel: string, message: SlackMessage): Promise<boolean> {
   const ts = await postToChannel(ctx, client, channel, message);
   if (!ts) {
-    const withdrawn = await ctx.core.store
-      .transitionRequest(request.id, 'pending', { status: 'cancelled', decision: { kind: 'cancelled', cause: 'not-posted' } })
-      .catch(() => undefined);
-    if (withdrawn) {
-      ctx.core.audit.record({
-        at: ctx.core.clock.now().toISOString(),
-        actor: 'mcp-canary',
-        action: 'weight-change-failed',
-        summary: `request ${request.id} withdrawn: its message could not be posted in ${channel}`,
-        requestId: request.id,
-      });
-    }
+    await withdrawUnpostedRequest(ctx.core, request.id, channel);
     return false;
   }
   await attachRequestMessage(ctx.core, request.id, channel, ts).catch((error: unknown) =>
     ctx.logger.warn({ err: String(error), requestId: request.id }, 'could not record the request message'),
   );
   return true;
-}
-
-export function requestNotPosted(channel: string | undefined): string {
-  if (!channel) return ':warning: SLACK_CHANNEL is not set: there is nowhere to post the request. Nothing was requested.';
-  return `:warning: The request could not be posted in <#${channel}> (is the bot a member of the channel?). Nothing was requested.`;
 }
 
 /** Re-renders a request's channel message from its stored state. */

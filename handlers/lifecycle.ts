@@ -5,10 +5,10 @@ import { requestFinalize } from '../src/core/finalize.js';
 import { describe } from '../src/core/errors.js';
 import { readShadowStatus, setShadowMode } from '../src/core/shadow.js';
 import { renderApprovalRequest } from '../views/index.js';
-import { renderPendingExists, renderProblem } from '../views/replies.js';
+import { renderCleanupRequested, renderPendingExists, renderProblem, renderRequestNotPosted } from '../views/replies.js';
 import { mayChangeProduction } from '../src/core/permissions.js';
 import { renderCleanupPlan, renderNotApprover, renderRollout, renderShadowConfirm, renderShadowStatus, renderShadowToggled } from '../views/lifecycle.js';
-import { postRequestMessage, requestNotPosted } from './announce.js';
+import { postRequestMessage } from './announce.js';
 import { postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 import { tellClicker } from './reply.js';
 
@@ -80,7 +80,7 @@ export async function finalizeCommand(ctx: HandlerContext, client: WebClient, ac
       const request = renderApprovalRequest(outcome.request, { dryRun: ctx.core.policy.dryRun });
       const plan = renderCleanupPlan(outcome.plan);
       const posted = await postRequestMessage(ctx, client, outcome.request, channel, { text: request.text, blocks: [...plan.blocks!, ...request.blocks] });
-      return { text: posted ? 'Cleanup requested: the plan passed its dry run; another approver must approve it.' : requestNotPosted(channel) };
+      return posted ? renderCleanupRequested() : renderRequestNotPosted(channel, 'cleanup request');
     }
   }
 }

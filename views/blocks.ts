@@ -94,8 +94,8 @@ export function link(raw: string | undefined, label: string): string | undefined
   return `<${href}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
 }
 
-/** The only Slack tokens a notification text may carry: user and user-group mentions the bot wrote. */
-const FALLBACK_TOKEN = /<(@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,})>/g;
+/** The only Slack tokens a notification text may carry: user and user-group mentions and channel links the bot wrote. */
+const FALLBACK_TOKEN = /<(@[UW][A-Z0-9]{2,}|!subteam\^S[A-Z0-9]{2,}|#[CGD][A-Z0-9]{2,})>/g;
 
 /**
  * The notification `text` is mrkdwn too: any `<` or `>` that is not part of a mention the bot wrote becomes
@@ -127,6 +127,11 @@ export function mentionsIn(blocks: KnownBlock[]): Set<string> {
 /** `<@U…>` for a Slack user id; anything else (e.g. the bot's own "mcp-canary") as escaped text. */
 export function mention(userId: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId || 'someone');
+}
+
+/** `<#C…>` for a Slack channel id; anything else as escaped text. */
+export function channelLink(channelId: string): string {
+  return /^[CGD][A-Z0-9]{2,}$/.test(channelId) ? `<#${channelId}>` : escapeMrkdwn(channelId);
 }
 
 function toDate(at: string | Date): Date | undefined {

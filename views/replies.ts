@@ -4,7 +4,7 @@ import type { DecisionOutcome, WeightChangeOutcome } from '../src/core/approvals
 import type { ApprovalRequest } from '../src/core/entities.js';
 import { formatDuration, formatPercent } from '../src/core/format.js';
 import { decisionLine, decisionText, requestStateWord } from './approval.js';
-import { bullets, context, dryRunContext, escapeMrkdwn, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
+import { bullets, channelLink, context, dryRunContext, escapeMrkdwn, mention, message, plainTime, section, slackTime, truncate, type Message } from './blocks.js';
 import { criterionLine, failingChecksText, ruleCheckLine, transition, verdictBadge } from './evidence.js';
 import { renderRollbackOutcome } from './rollback.js';
 
@@ -163,4 +163,34 @@ export function renderDecisionReply(outcome: DecisionOutcome): Message {
       ]);
     }
   }
+}
+
+/** A command typed outside the channels where the on-call team sees what it does. */
+export function renderWrongChannel(channels: string[]): Message {
+  const text = `:no_entry: /mcp-canary only works in ${channels.map(channelLink).join(', ')}, where the on-call team sees what it does. Nothing was done.`;
+  return message(text, [section(text)]);
+}
+
+/** A request whose channel message could not be posted is withdrawn: say so, and why it may be. */
+export function renderRequestNotPosted(channel: string | undefined, what = 'request'): Message {
+  const text = channel
+    ? `:warning: The ${what} could not be posted in ${channelLink(channel)} (is the bot a member of the channel?). Nothing was requested.`
+    : `:warning: SLACK_CHANNEL is not set: there is nowhere to post the ${what}. Nothing was requested.`;
+  return message(text, [section(text)]);
+}
+
+/** To someone who acted outside SLACK_CHANNEL: where the announcement went. */
+export function renderAnnouncedIn(what: string, channel: string): Message {
+  const text = `${what}: announced in ${channelLink(channel)}.`;
+  return message(text, [section(text)]);
+}
+
+export function renderDigestPosted(channel: string, chart: 'attached' | 'missing' | string): Message {
+  const text = `Digest posted in ${channelLink(channel)}${chart === 'missing' ? ' (without its chart: see the message)' : ''}.`;
+  return message(text, [section(text)]);
+}
+
+export function renderCleanupRequested(): Message {
+  const text = 'Cleanup requested: the plan passed its dry run; another approver must approve it.';
+  return message(text, [section(text)]);
 }

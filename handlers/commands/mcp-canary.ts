@@ -11,7 +11,7 @@ import { type HandlerContext } from '../context.js';
 import { requestAndAnnounce, rollbackAndAnnounce } from '../announce.js';
 import { diagnoseCommand } from '../diagnose.js';
 import { renderDiagnoseRunning } from '../../views/diagnostics.js';
-import { renderFailure } from '../../views/replies.js';
+import { renderAnnouncedIn, renderDigestPosted, renderFailure, renderWrongChannel } from '../../views/replies.js';
 import { describe } from '../../src/core/errors.js';
 import { postDigest } from '../digest.js';
 import { finalizeCommand, shadowConfirmReply, shadowStatusReply } from '../lifecycle.js';
@@ -39,10 +39,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
     ctx.metrics.commands.inc({ subcommand: parsed.kind });
 
     if (ctx.commandChannels.length && !ctx.commandChannels.includes(command.channel_id)) {
-      await ack({
-        response_type: 'ephemeral',
-        text: `:no_entry: /mcp-canary only works in ${ctx.commandChannels.map((c) => `<#${c}>`).join(', ')}, where the on-call team sees what it does. Nothing was done.`,
-      });
+      await ack({ response_type: 'ephemeral', ...renderWrongChannel(ctx.commandChannels) });
       return;
     }
     if (parsed.kind === 'help' || parsed.kind === 'invalid') {
@@ -87,7 +84,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         // Not in the channel (nothing changed, or the post failed: rate limit, bot not in channel): the person who asked still learns the outcome.
         if (!posted) await respond({ response_type: outcome.kind === 'already-rolled-back' ? 'ephemeral' : 'in_channel', ...message });
         else if (ctx.channel !== undefined && channel !== ctx.channel)
-          await respond({ response_type: 'ephemeral', text: `${outcome.kind === 'failed' ? 'Rollback FAILED' : 'Rolled back'}: announced in <#${ctx.channel}>.` });
+          await respond({ response_type: 'ephemeral', ...renderAnnouncedIn(outcome.kind === 'failed' ? 'Rollback FAILED' : 'Rolled back', ctx.channel) });
         return;
       }
       case 'history': {
@@ -99,7 +96,7 @@ export function mcpCanaryCommand(ctx: HandlerContext) {
         const target = ctx.channel ?? channel;
         try {
           const { chart } = await postDigest(ctx, client, target);
-          await respond({ response_type: 'ephemeral', text: `Digest posted in <#${target}>${chart === 'missing' ? ' (without its chart: see the message)' : ''}.` });
+          await respond({ response_type: 'ephemeral', ...renderDigestPosted(target, chart) });
         } catch (error) {
           await respond({ response_type: 'ephemeral', ...renderFailure('The digest could not be posted', describe(error)) });
         }

@@ -103,6 +103,25 @@ export async function attachRequestMessage(deps: Pick<CoreDeps, 'store'>, reques
   await deps.store.transitionRequest(requestId, 'pending', { channel, messageTs });
 }
 
+/**
+ * A request nobody can see must not block the next one: when its channel message could not be posted, the
+ * request is withdrawn (audited). Best effort: a store that cannot take it leaves the request to expire.
+ */
+export async function withdrawUnpostedRequest(deps: Pick<CoreDeps, 'store' | 'audit' | 'clock'>, requestId: string, channel: string): Promise<boolean> {
+  const withdrawn = await deps.store
+    .transitionRequest(requestId, 'pending', { status: 'cancelled', decision: { kind: 'cancelled', cause: 'not-posted' } })
+    .catch(() => undefined);
+  if (!withdrawn) return false;
+  deps.audit.record({
+    at: deps.clock.now().toISOString(),
+    actor: 'mcp-canary',
+    action: 'weight-change-failed',
+    summary: `request ${requestId} withdrawn: its message could not be posted in ${channel}`,
+    requestId,
+  });
+  return true;
+}
+
 async function decreaseWeight(
   deps: CoreDeps,
   input: { actor: string; route: CanaryRoute; fromPercent: number; toPercent: number },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionOutcome, WeightChangeOutcome } from '../../src/core/approvals.js';
-import { renderDecisionReply, renderWeightChangeOutcome } from '../../views/replies.js';
+import { renderAnnouncedIn, renderDecisionReply, renderRequestNotPosted, renderWeightChangeOutcome, renderWrongChannel } from '../../views/replies.js';
 import {
   allText,
   APPROVER,
@@ -117,5 +117,18 @@ describe('renderDecisionReply', () => {
   it('refused: both reasons in the fallback', () => {
     const m = renderDecisionReply({ kind: 'refused', request: decided('refused'), reasons: ['a <b>', 'c'] });
     expect(m.text).toBe('Refused at approval: canary 5% → 10%: a &lt;b&gt;; c');
+  });
+});
+
+describe('short replies that name a channel', () => {
+  it('link a channel id, and show anything else escaped, never as a token', () => {
+    expect(renderAnnouncedIn('Rolled back', 'C0ONCALL').text).toBe('Rolled back: announced in <#C0ONCALL>.');
+    expect(renderWrongChannel(['C0ONCALL', '<!channel>']).text).toBe(
+      ':no_entry: /mcp-canary only works in <#C0ONCALL>, &lt;!channel&gt;, where the on-call team sees what it does. Nothing was done.',
+    );
+    expect(renderRequestNotPosted(undefined).text).toMatch(/^:warning: SLACK_CHANNEL is not set/);
+    expect(renderRequestNotPosted('C0ONCALL', 'cleanup request').text).toBe(
+      ':warning: The cleanup request could not be posted in <#C0ONCALL> (is the bot a member of the channel?). Nothing was requested.',
+    );
   });
 });
