@@ -2,7 +2,7 @@
 // message that heads the diagnosis, and the findings of each scope, each marked pass/fail with its evidence
 // and the next action. The core's findings are data; this is where they get words.
 import type { KnownBlock } from '@slack/types';
-import type { CheckProblem, DiagnoseScope, DiagnosticCheck, Diagnosis, Finding, NextAction, RouteRef, RouteShapeCheck } from '../src/core/entities.js';
+import type { CheckProblem, DiagnoseScope, DiagnosticCheck, Diagnosis, EnvSource, Finding, NextAction, ResourceRef, RouteShapeCheck } from '../src/core/entities.js';
 import { formatDuration, formatPercent, formatRatio } from '../src/core/format.js';
 import { bullets, context, escapeMrkdwn, header, mention, message, section, slackTime, truncate, type Message } from './blocks.js';
 import { FAIL, PASS, mark } from './evidence.js';
@@ -15,6 +15,7 @@ const TITLES: Record<DiagnosticCheck, string> = {
   'rust-health': 'Rust health answers through the API server',
   'warning-events': 'No recent Warning event on the route, the Rust deployment or its pods',
   weight: 'The live weight is what the bot last applied',
+  'route-write': 'The bot may write the canary route (rollback)',
   'shadow-env': 'Shadow mode is on in the Python deployment',
   'python-rollout': 'The Python deployment finished rolling out',
   'shadow-error-rate': 'Shadow error rate under its threshold',
@@ -95,7 +96,7 @@ function tally(findings: Finding[]): { passed: number; failed: number } {
 /** One finding: mark and title, the evidence, why it could not look, what to do next. */
 export function findingText(finding: Finding, namespace: string): string {
   const lines = [`${mark(finding.pass)} *${TITLES[finding.check]}*`];
-  const evidence = evidenceLines(finding);
+  const evidence = evidenceLines(finding, namespace);
   lines.push(...evidence);
   // The pods' lines already say which read was refused and why.
   const shownPerPod = finding.check === 'pod-logs' && finding.evidence?.pods.some((p) => p.problem);
@@ -110,8 +111,34 @@ export function problemText(problem: CheckProblem): string {
       return `:hourglass: No answer within ${duration(problem.afterMs)}: the check gave up (the others went on).`;
     case 'forbidden':
       return `:lock: Kubernetes RBAC refused ${code(problem.verb)} on ${code(problem.resource)}${problem.name ? ` (${code(problem.name)})` : ''}: the bot's ServiceAccount lacks that permission.`;
+    case 'unauthenticated':
+      return ":key: The API server did not accept the bot's credentials: token expired or the wrong kubeconfig (authentication, not an RBAC refusal: no permission fixes it).";
     case 'error':
       return `:warning: ${plainText(problem.message, 600)}`;
+  }
+}
+
+/** `ingresses.networking.k8s.io`, as the API server and `kubectl auth can-i` name a resource. */
+function groupResource(r: ResourceRef): string {
+  return r.group ? `${r.resource}.${r.group}` : r.resource;
+}
+
+/** Where a variable set by reference takes its value, and the command that reads it (the bot does not). */
+function envSourceText(source: EnvSource, namespace: string): { where: string; read?: string } {
+  const ns = escapeMrkdwn(namespace);
+  const name = escapeMrkdwn(source.name);
+  const key = source.key === undefined ? undefined : escapeMrkdwn(source.key);
+  switch (source.kind) {
+    case 'Secret':
+      return { where: `Secret ${code(source.name)}${key ? ` key ${code(source.key!)}` : ''}`, read: key ? `\`kubectl -n ${ns} get secret ${name} -o jsonpath='{.data.${key}}' | base64 -d\`` : undefined };
+    case 'ConfigMap':
+      return { where: `ConfigMap ${code(source.name)}${key ? ` key ${code(source.key!)}` : ''}`, read: key ? `\`kubectl -n ${ns} get configmap ${name} -o jsonpath='{.data.${key}}'\`` : undefined };
+    case 'field':
+      return { where: `the pod's field ${code(source.name)}` };
+    case 'resource':
+      return { where: `the container's resource ${code(source.name)}` };
+    case 'other':
+      return { where: code(source.name) };
   }
 }
 
@@ -132,7 +159,7 @@ function rate(value: number | undefined, max: number): string {
   return `${value === undefined ? '*unknown*' : `*${formatRatio(value)}*`} (must stay under ${formatRatio(max)})`;
 }
 
-function evidenceLines(finding: Finding): string[] {
+function evidenceLines(finding: Finding, namespace: string): string[] {
   switch (finding.check) {
     case 'route-shape': {
       const e = finding.evidence;
@@ -186,10 +213,22 @@ function evidenceLines(finding: Finding): string[] {
     case 'shadow-env': {
       const e = finding.evidence;
       if (!e) return [];
-      const value = (v: string | undefined) => (v === undefined ? '_unset_' : code(v));
+      const value = (name: string, v: string | undefined) => {
+        const source = e.fromRefs?.[name];
+        if (source) return `set from ${envSourceText(source, namespace).where}, not readable by the bot`;
+        return v === undefined ? '_unset_' : code(v);
+      };
+      const urlByReference = e.fromRefs?.SHADOW_RUST_GATEWAY_URL !== undefined;
       return [
-        `Deployment ${code(e.deployment)}${e.container ? `, container ${code(e.container)}` : ''}: ${code('SHADOW_MODE_ENABLED')} = ${value(e.enabled)}, ${code('SHADOW_RUST_GATEWAY_URL')} = ${value(e.url)}${e.url !== e.expectedUrl ? ` (expected ${code(e.expectedUrl)})` : ''}`,
+        `Deployment ${code(e.deployment)}${e.container ? `, container ${code(e.container)}` : ''}: ${code('SHADOW_MODE_ENABLED')} = ${value('SHADOW_MODE_ENABLED', e.enabled)}, ${code('SHADOW_RUST_GATEWAY_URL')} = ${value('SHADOW_RUST_GATEWAY_URL', e.url)}${!urlByReference && e.url !== e.expectedUrl ? ` (expected ${code(e.expectedUrl)})` : ''}`,
       ];
+    }
+    case 'route-write': {
+      const e = finding.evidence;
+      if (!e) return [];
+      const what = `${code(e.verb)} on ${code(groupResource(e.resource))} ${code(e.resource.name)} in ${code(e.resource.namespace)}`;
+      const reason = e.reason ? ` (${plainText(e.reason, 300)})` : '';
+      return [`${routeLabel(e.route)}: the API server says the bot ${e.allowed ? '*may*' : '*may not*'} ${what}${reason}`];
     }
     case 'python-rollout': {
       const e = finding.evidence;
@@ -237,10 +276,10 @@ function evidenceLines(finding: Finding): string[] {
   }
 }
 
-/** The runbook's "Canary not receiving traffic", step 2: what the traffic layer's controller says about the route. */
-function controllerLogs(route: RouteRef): string {
-  if (route.router === 'ingress-nginx') return "The ingress controller's logs say why it skips it: `kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx`.";
-  return `The Gateway controller's logs say why it skips it (\`kubectl -n ${escapeMrkdwn(route.namespace)} get ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)} -o jsonpath='{.status.parents[*].controllerName}'\` names the controller).`;
+/** The runbook's "Canary not receiving traffic", step 2: what the traffic layer's controller says, in the router's commands. */
+function controllerLogs(commands: string[]): string {
+  if (!commands.length) return '';
+  return ` The traffic controller's logs say why it skips the route: ${commands.map((c) => `\`${escapeMrkdwn(truncate(c, 400)).replace(/`/g, "'")}\``).join(', ')}.`;
 }
 
 function nextText(next: NextAction, finding: Finding, namespace: string): string {
@@ -251,17 +290,35 @@ function nextText(next: NextAction, finding: Finding, namespace: string): string
       return next.what === 'metrics'
         ? 'check that Prometheus answers (`PROMETHEUS_URL`) and the shadow queries have data, then run the diagnosis again.'
         : "check that the Kubernetes API server answers and accepts the bot's credentials, then run the diagnosis again.";
+    case 'check-credentials':
+      return "give the bot valid credentials: in the cluster its ServiceAccount token (a restart mounts a fresh one), outside it `KUBECONFIG`; then run the diagnosis again.";
+    case 'grant-route-write': {
+      const r = next.resource;
+      const rule = `- apiGroups: ["${r.group}"]\n  resources: ["${r.resource}"]\n  resourceNames: ["${r.name}"]\n  verbs: ["${next.verb}"]`;
+      const commands = next.manualCommands.map((c) => truncate(c, 1200)).join('\n');
+      return (
+        `a rollback would fail. Grant the bot's ServiceAccount ${code(next.verb)} on ${code(groupResource(r))} ${code(r.name)}: add this rule to its Role in ${code(r.namespace)} (\`deploy/rbac.yaml\`):\n\`\`\`${escapeMrkdwn(rule)}\`\`\`\n` +
+        `Until then, roll back by hand (runbook, "Rollback not working"):\n\`\`\`${escapeMrkdwn(commands)}\`\`\``
+      );
+    }
+    case 'read-env-source': {
+      const reads = next.sources.map((s) => {
+        const { where, read } = envSourceText(s.source, namespace);
+        return `${code(s.variable)} comes from ${where}${read ? `: ${read}` : ''}`;
+      });
+      return `read the value where it is set (the bot sees only the reference; \`/mcp-canary shadow on|off\` would replace it with a plain value): ${reads.join('; ')}.`;
+    }
     case 'put-route-back':
       return '`/mcp-canary route apply` puts the canary route back at 0% (approvers).';
     case 'align-route': {
       const route = finding.check === 'route-shape' ? finding.evidence?.route : undefined;
       const describe = route ? ` (\`kubectl -n ${escapeMrkdwn(route.namespace)} describe ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)}\`)` : '';
-      return `make the canary route match: ${plainText(next.aspects.join(', '), 300)}${describe}. Until then it gets no share of the requests.${route ? ` ${controllerLogs(route)}` : ''}`;
+      return `make the canary route match: ${plainText(next.aspects.join(', '), 300)}${describe}. Until then it gets no share of the requests.${controllerLogs(next.controllerCommands)}`;
     }
     case 'fix-route-conditions': {
       const route = finding.check === 'route-shape' ? finding.evidence?.route : undefined;
       const describe = route ? `; \`kubectl -n ${escapeMrkdwn(route.namespace)} describe ${escapeMrkdwn(route.kind.toLowerCase())} ${escapeMrkdwn(route.name)}\` shows why` : '';
-      return `the traffic layer does not accept the route (${plainText(next.reasons.join('; '), 400)})${describe}.${route ? ` ${controllerLogs(route)}` : ''}`;
+      return `the traffic layer does not accept the route (${plainText(next.reasons.join('; '), 400)})${describe}.${controllerLogs(next.controllerCommands)}`;
     }
     case 'check-rust-pods':
       return `no Rust pod serves ${code(next.service)}: \`kubectl -n ${escapeMrkdwn(namespace)} describe deployment ${escapeMrkdwn(next.deployment)}\` and its pods' events (\`/mcp-canary status\` shows its readiness).`;

@@ -5,6 +5,7 @@ export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 export {
   ApiException,
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
@@ -14,6 +15,7 @@ export {
   type ObservableMiddleware,
   type RequestContext,
   type V1Deployment,
+  type V1EnvVarSource,
   type V1Ingress,
   type V1IngressBackend,
 } from '@kubernetes/client-node/dist/gen/index.js';

@@ -1,10 +1,11 @@
 // The diagnostics' reads through @kubernetes/client-node (KubeApi's shared clients, deadline and pool): pods by
-// label selector, a container's log tail, events about an object, a Service's EndpointSlices, and a GET through
-// the API server's service proxy. Only GETs: nothing here can change the cluster. Every failure becomes a
-// ClusterError; a 403 is 'forbidden' with the verb and the resource RBAC refused (deploy/rbac.yaml grants them);
-// a 401 is the API server not accepting the bot's credentials, which no RBAC rule fixes.
+// label selector, a container's log tail, events about an object, a Service's EndpointSlices, a GET through
+// the API server's service proxy, and SelfSubjectAccessReviews (whether the bot may change an object). GETs,
+// and review POSTs the API server answers without storing anything: nothing here can change the cluster.
+// Every failure becomes a ClusterError (toClusterError): a 403 is 'forbidden' with the verb and the resource
+// RBAC refused (deploy/rbac.yaml grants them); a 401 is 'unauthenticated', which no RBAC rule fixes.
 import * as k8s from './kube-client.js';
-import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer } from '../core/entities.js';
+import type { AccessAnswer, ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, ResourceRef } from '../core/entities.js';
 import { ClusterError } from '../core/errors.js';
 import type { ClusterDiagnostics, DiagnosticsSettings } from '../core/ports.js';
 import { toClusterError, type KubeApi } from './kubernetes.js';
@@ -126,6 +127,22 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
     }
   }
 
+  async mayChange(object: ResourceRef, verb: string): Promise<AccessAnswer> {
+    const resourceAttributes = { namespace: object.namespace, verb, group: object.group, resource: object.resource, name: object.name };
+    try {
+      const review = await this.api.authorization.createSelfSubjectAccessReview(
+        { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } } },
+        this.api.options(),
+      );
+      const status = review.status;
+      // evaluationError: an authorizer failed while answering (a "no" may then be no verdict at all), worth showing.
+      const reason = [status?.reason, status?.evaluationError].filter(Boolean).join('; ') || undefined;
+      return { allowed: status?.allowed === true, ...(reason ? { reason } : {}) };
+    } catch (error) {
+      throw this.error(error, { verb: 'create', resource: 'selfsubjectaccessreviews', name: '' });
+    }
+  }
+
   /** True when the API server refuses the bot's credentials themselves (a 401 on a read the diagnostics make anyway). */
   private async credentialsRejected(): Promise<boolean> {
     try {
@@ -137,14 +154,6 @@ export class KubeClusterDiagnostics implements ClusterDiagnostics {
   }
 
   private error(error: unknown, op: { verb: string; resource: string; name: string }): ClusterError {
-    if (error instanceof k8s.ApiException && error.code === 401) {
-      // Authentication, not authorization: the API server did not take the token at all.
-      return new ClusterError(
-        'unavailable',
-        `the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized) for ${op.verb} on ${op.resource}: its token expired or the kubeconfig is wrong (not an RBAC refusal)`,
-        { status: 401, ...op },
-      );
-    }
     const mapped = toClusterError(error, op);
     if (op.name || mapped.kind !== 'forbidden') return mapped;
     // A list: RBAC refuses the verb on the resource in the namespace, not on one object.

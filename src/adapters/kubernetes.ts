@@ -2,7 +2,7 @@
 // by the cluster adapter (deployments, services) and the traffic routers (routers/). Every failure becomes
 // a ClusterError the core can decide on.
 import * as k8s from './kube-client.js';
-import type { DeploymentReadiness, ContainerEnv } from '../core/entities.js';
+import type { DeploymentReadiness, ContainerEnv, EnvSource } from '../core/entities.js';
 import { ClusterError, type ClusterErrorKind } from '../core/errors.js';
 import type { Cluster, ClusterTargets, WriteOptions } from '../core/ports.js';
 
@@ -22,6 +22,8 @@ export class KubeApi {
   readonly core: k8s.CoreV1Api;
   readonly custom: k8s.CustomObjectsApi;
   readonly discovery: k8s.DiscoveryV1Api;
+  /** SelfSubjectAccessReviews: what the bot may do, asked without doing it. */
+  readonly authorization: k8s.AuthorizationV1Api;
   private dispatcher: ReturnType<k8s.RequestContext['getDispatcher']>;
 
   constructor(
@@ -34,6 +36,7 @@ export class KubeApi {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
+    this.authorization = kc.makeApiClient(k8s.AuthorizationV1Api);
   }
 
   dryRunParam(options: WriteOptions = {}): string | undefined {
@@ -97,10 +100,15 @@ export class KubernetesCluster implements Cluster {
   async readDeploymentEnv(name: string): Promise<ContainerEnv[]> {
     try {
       const deployment = await this.api.apps.readNamespacedDeployment({ name, namespace: this.targets.namespace }, this.api.options());
-      return (deployment.spec?.template.spec?.containers ?? []).map((c) => ({
-        container: c.name,
-        env: Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
-      }));
+      return (deployment.spec?.template.spec?.containers ?? []).map((c) => {
+        const fromRefs = Object.fromEntries((c.env ?? []).flatMap((e) => (e.valueFrom ? [[e.name, envSourceOf(e.valueFrom)]] : [])));
+        return {
+          container: c.name,
+          // An entry with neither value nor valueFrom is set, to "".
+          env: Object.fromEntries((c.env ?? []).filter((e) => !e.valueFrom).map((e) => [e.name, e.value ?? ''])),
+          ...(Object.keys(fromRefs).length ? { fromRefs } : {}),
+        };
+      });
     } catch (error) {
       throw toClusterError(error, { verb: 'get', resource: 'deployments', name });
     }
@@ -109,7 +117,9 @@ export class KubernetesCluster implements Cluster {
   async setDeploymentEnv(name: string, container: string, env: Record<string, string>, options: WriteOptions = {}): Promise<void> {
     // Strategic merge: containers and env entries merge by name, as `kubectl set env` does.
     // A JSON merge patch would replace the lists and drop the other containers and variables.
-    const body = { spec: { template: { spec: { containers: [{ name: container, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v })) }] } } } };
+    // `valueFrom: null` drops a Secret or ConfigMap reference the variable had: the plain value replaces it (as
+    // `kubectl set env` does) instead of the API server refusing an entry with both.
+    const body = { spec: { template: { spec: { containers: [{ name: container, env: Object.entries(env).map(([k, v]) => ({ name: k, value: v, valueFrom: null })) }] } } } };
     try {
       await this.api.apps.patchNamespacedDeployment(
         { name, namespace: this.targets.namespace, body, dryRun: this.api.dryRunParam(options) },
@@ -135,6 +145,15 @@ export class KubernetesCluster implements Cluster {
       throw toClusterError(error, { verb: 'delete', resource: 'services', name });
     }
   }
+}
+
+/** Where a `valueFrom` variable takes its value: the bot sees the reference, never the value. */
+function envSourceOf(from: k8s.V1EnvVarSource): EnvSource {
+  if (from.secretKeyRef) return { kind: 'Secret', name: from.secretKeyRef.name ?? '', key: from.secretKeyRef.key };
+  if (from.configMapKeyRef) return { kind: 'ConfigMap', name: from.configMapKeyRef.name ?? '', key: from.configMapKeyRef.key };
+  if (from.fieldRef) return { kind: 'field', name: from.fieldRef.fieldPath };
+  if (from.resourceFieldRef) return { kind: 'resource', name: from.resourceFieldRef.resource };
+  return { kind: 'other', name: Object.keys(from).join(', ') || 'valueFrom' };
 }
 
 export function readinessOf(deployment: k8s.V1Deployment): DeploymentReadiness {
@@ -164,11 +183,25 @@ export function toClusterError(error: unknown, op: { verb: string; resource: str
     const status = error.code;
     const apiMessage = apiMessageOf(error.body) ?? error.message.split('\n')[0];
     const kind: ClusterErrorKind =
-      status === 409 ? 'conflict' : status === 403 || status === 401 ? 'forbidden' : status === 404 ? 'not-found' : status === 400 || status === 422 || status === 415 ? 'invalid' : 'unavailable';
+      status === 409
+        ? 'conflict'
+        : status === 403
+          ? 'forbidden'
+          : status === 401
+            ? 'unauthenticated'
+            : status === 404
+              ? 'not-found'
+              : status === 400 || status === 422 || status === 415
+                ? 'invalid'
+                : 'unavailable';
+    const target = op.name ? `${op.resource}/${op.name}` : op.resource;
     const message =
       kind === 'forbidden'
-        ? `Kubernetes refused ${op.verb} on ${op.resource}/${op.name} (HTTP ${status}): the bot's ServiceAccount needs RBAC verb "${op.verb}" on ${op.resource} "${op.name}" (see deploy/rbac.yaml)`
-        : `Kubernetes ${op.verb} ${op.resource}/${op.name} failed with HTTP ${status}: ${apiMessage}`;
+        ? `Kubernetes refused ${op.verb} on ${target} (HTTP ${status}): the bot's ServiceAccount needs RBAC verb "${op.verb}" on ${op.resource}${op.name ? ` "${op.name}"` : ''} (see deploy/rbac.yaml)`
+        : kind === 'unauthenticated'
+          ? // Authentication, not authorization: the API server did not take the token at all; no RBAC rule helps.
+            `the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized) for ${op.verb} on ${target}: its token expired or the kubeconfig is wrong (not an RBAC refusal)`
+          : `Kubernetes ${op.verb} ${target} failed with HTTP ${status}: ${apiMessage}`;
     return new ClusterError(kind, message, { status, ...op });
   }
   const err = error as Error & { cause?: { code?: string } };

@@ -6,7 +6,8 @@
 //   traffic:    the canary route exists and matches the primary (its router says how), the Rust Service has
 //               ready endpoints, Rust health answers through the API server's service proxy, no recent
 //               Warning event on the route or the Rust deployment (the adapter adds its ReplicaSets and
-//               pods), the live weight is what the bot applied;
+//               pods), the live weight is what the bot applied, the bot may write the route (the runbook's
+//               "Rollback not working", asked of the cluster before a rollback needs it);
 //   shadow:     the shadow env on the Python deployment (pointing at RUST_SERVICE:RUST_SERVICE_PORT) and its
 //               rollout, Rust health, the shadow error and timeout rates against their thresholds;
 //   mismatches: the last DIAGNOSE_LOG_LINES lines of each Python pod, the `Shadow MISMATCH` ones parsed as
@@ -83,6 +84,7 @@ export async function diagnose(deps: DiagnosticsDeps, scope?: DiagnoseScope, opt
         healthCheck(s),
         { scope: s, checks: ['warning-events'], run: () => warningEvents(deps, s, at) },
         { scope: s, checks: ['weight'], run: () => weight(deps, s) },
+        { scope: s, checks: ['route-write'], run: () => routeWrite(deps, s) },
       );
     } else if (s === 'shadow') {
       checks.push(
@@ -132,17 +134,20 @@ function failedChecks(check: Check, problem: CheckProblem): Finding[] {
   );
 }
 
-/** A failure, in the core's terms: RBAC refusals name the verb and the resource. */
+/** A failure, in the core's terms: RBAC refusals name the verb and the resource; refused credentials are not RBAC. */
 export function problemOf(error: unknown, elapsedMs: number): CheckProblem {
   if (error instanceof ClusterError) {
     if (error.kind === 'forbidden') return { kind: 'forbidden', verb: error.detail.verb ?? 'get', resource: error.detail.resource ?? 'unknown', name: error.detail.name || undefined, message: error.message };
+    if (error.kind === 'unauthenticated') return { kind: 'unauthenticated', message: error.message };
     if (error.kind === 'timeout') return { kind: 'timeout', afterMs: elapsedMs };
   }
   return { kind: 'error', message: describe(error) };
 }
 
 function nextForProblem(problem: CheckProblem, what: 'cluster' | 'metrics'): NextAction {
-  return problem.kind === 'forbidden' ? { kind: 'grant', verb: problem.verb, resource: problem.resource } : { kind: 'retry', what };
+  if (problem.kind === 'forbidden') return { kind: 'grant', verb: problem.verb, resource: problem.resource };
+  if (problem.kind === 'unauthenticated') return { kind: 'check-credentials' };
+  return { kind: 'retry', what };
 }
 
 /** Runs a read and hands back its value, or the problem that kept the check from looking. */
@@ -162,9 +167,12 @@ async function routeShape(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<
   const failed = checks.filter((c) => !c.ok);
   const pass = checks.length > 0 && failed.length === 0;
   let next: NextAction | undefined;
+  // What the traffic layer's controller says about the route: the router knows where it speaks.
+  const controllerCommands = () => deps.router.troubleshootingCommands();
   if (failed.some((c) => c.kind === 'present')) next = { kind: 'put-route-back' };
-  else if (failed.some((c) => c.kind === 'match' || c.kind === 'split')) next = { kind: 'align-route', aspects: failed.filter((c) => c.kind !== 'condition').map((c) => c.aspect) };
-  else if (failed.length) next = { kind: 'fix-route-conditions', reasons: failed.map((c) => (c.actual ? `${c.aspect}: ${c.actual}` : c.aspect)) };
+  else if (failed.some((c) => c.kind === 'match' || c.kind === 'split')) {
+    next = { kind: 'align-route', aspects: failed.filter((c) => c.kind !== 'condition').map((c) => c.aspect), controllerCommands: controllerCommands() };
+  } else if (failed.length) next = { kind: 'fix-route-conditions', reasons: failed.map((c) => (c.actual ? `${c.aspect}: ${c.actual}` : c.aspect)), controllerCommands: controllerCommands() };
   return [{ scope, check: 'route-shape', pass, evidence: { route: deps.router.ref, checks }, next }];
 }
 
@@ -247,6 +255,22 @@ async function weight(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Find
   return [{ scope, check: 'weight', pass, evidence: { exists: route.exists, live, splitPercents: route.splitPercents, applied }, next: pass ? undefined : { kind: 'check-drift' } }];
 }
 
+/** The verb rollback writes the canary route with (percent 0, routing rules removed). */
+const ROUTE_WRITE_VERB = 'patch';
+
+/**
+ * The runbook's "Rollback not working", asked before it matters: may the bot write the canary route? The
+ * cluster's authorizer answers (nothing is written). When it may not, the permission to grant and the
+ * router's commands to roll back by hand meanwhile.
+ */
+async function routeWrite(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {
+  const resource = deps.router.resource;
+  const answer = await deps.diagnostics.mayChange(resource, ROUTE_WRITE_VERB);
+  const evidence: DiagnosticEvidence['route-write'] = { route: deps.router.ref, verb: ROUTE_WRITE_VERB, resource, allowed: answer.allowed, ...(answer.reason ? { reason: answer.reason } : {}) };
+  const next: NextAction | undefined = answer.allowed ? undefined : { kind: 'grant-route-write', verb: ROUTE_WRITE_VERB, resource, manualCommands: deps.router.manualRollbackCommands() };
+  return [{ scope, check: 'route-write', pass: answer.allowed, evidence, next }];
+}
+
 // ---------- shadow ----------
 
 async function shadowEnv(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<Finding[]> {
@@ -267,10 +291,21 @@ async function shadowEnv(deps: DiagnosticsDeps, scope: DiagnoseScope): Promise<F
   let problem: CheckProblem | undefined;
   if (url !== undefined && !reachesRust(url)) problem = { kind: 'error', message: `SHADOW_RUST_GATEWAY_URL ${url} does not point at the Rust Service ${rust} (RUST_SERVICE:RUST_SERVICE_PORT): the shadow requests go elsewhere` };
   else if (!reachesRust(expectedUrl)) problem = { kind: 'error', message: `the bot's SHADOW_RUST_GATEWAY_URL ${expectedUrl} does not point at the Rust Service ${rust} (RUST_SERVICE:RUST_SERVICE_PORT): fix the bot's configuration before turning shadow mode on` };
+  const evidence: DiagnosticEvidence['shadow-env'] = { deployment, container: container.container, enabled, url, expectedUrl };
+  // Set from a Secret or a ConfigMap: set, but its value is not readable here. Neither "unset" nor a reason to
+  // turn shadow on (which would replace the reference): the value is to be read where it lives.
+  const byReference = [SHADOW_ENV.enabled, SHADOW_ENV.url].flatMap((variable) => {
+    const source = container.fromRefs?.[variable];
+    return source ? [{ variable, source }] : [];
+  });
+  if (byReference.length) {
+    evidence.fromRefs = Object.fromEntries(byReference.map((r) => [r.variable, r.source]));
+    return [{ scope, check: 'shadow-env', pass: false, problem, evidence, next: { kind: 'read-env-source', sources: byReference } }];
+  }
   const pass = enabled === 'true' && url === expectedUrl && !problem;
   // Turning shadow on sets the bot's URL: only worth it when that one reaches Rust.
   const next: NextAction | undefined = pass || !reachesRust(expectedUrl) ? undefined : { kind: 'turn-shadow-on', url: expectedUrl };
-  return [{ scope, check: 'shadow-env', pass, problem, evidence: { deployment, container: container.container, enabled, url, expectedUrl }, next }];
+  return [{ scope, check: 'shadow-env', pass, problem, evidence, next }];
 }
 
 /**

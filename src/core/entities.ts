@@ -5,6 +5,23 @@
 
 // ---------- The traffic split ----------
 
+/**
+ * An object as the cluster's access control names it: its API group ('' for the core group), its resource
+ * (plural), name and namespace. What the bot asks "may I change this?" about.
+ */
+export interface ResourceRef {
+  group: string;
+  resource: string;
+  name: string;
+  namespace: string;
+}
+
+/** The cluster's answer to "may the bot do this?", with the authorizer's reason when it gives one. */
+export interface AccessAnswer {
+  allowed: boolean;
+  reason?: string;
+}
+
 /** Which route the bot drives: the router (TRAFFIC_ROUTER), the kind of object and its name, for messages. */
 export interface RouteRef {
   router: string;
@@ -69,7 +86,19 @@ export interface DeploymentReadiness {
 
 export interface ContainerEnv {
   container: string;
+  /** Variables with a plain value. */
   env: Record<string, string>;
+  /** Variables that take their value from elsewhere (a Secret, a ConfigMap, a field): where from; the value is not read. */
+  fromRefs?: Record<string, EnvSource>;
+}
+
+/** Where a variable set by reference takes its value: a Secret's or ConfigMap's key, a field of the pod, a resource. */
+export interface EnvSource {
+  kind: 'Secret' | 'ConfigMap' | 'field' | 'resource' | 'other';
+  /** The Secret or ConfigMap; the field path; the resource. */
+  name: string;
+  /** The key in the Secret or ConfigMap. */
+  key?: string;
 }
 
 // ---------- Metrics and alerts ----------
@@ -392,6 +421,8 @@ export interface ProxyAnswer {
 export type CheckProblem =
   | { kind: 'timeout'; afterMs: number }
   | { kind: 'forbidden'; verb: string; resource: string; name?: string; message: string }
+  /** The API server did not accept the bot's credentials (an expired token, the wrong kubeconfig): not RBAC. */
+  | { kind: 'unauthenticated'; message: string }
   | { kind: 'error'; message: string };
 
 /** One pod's log, as the mismatch count read it. */
@@ -416,7 +447,17 @@ export interface DiagnosticEvidence {
   'warning-events': { objects: Array<{ kind: string; name: string }>; windowMs: number; events: ClusterEvent[]; unread: Array<{ kind: string; name: string; problem: CheckProblem }> };
   'rust-health': { service: string; port: number; path: string; status: number; latencyMs: number; body: string; fromApiServer: boolean };
   weight: { exists: boolean; live: number; splitPercents?: number[]; applied?: { percent: number; at: string; by?: string; recordedOn: 'route' | 'store' } };
-  'shadow-env': { deployment: string; container?: string; enabled?: string; url?: string; expectedUrl: string };
+  /** The runbook's "Rollback not working": may the bot write the canary route (the cluster's own answer)? */
+  'route-write': { route: RouteRef; verb: string; resource: ResourceRef; allowed: boolean; reason?: string };
+  'shadow-env': {
+    deployment: string;
+    container?: string;
+    enabled?: string;
+    url?: string;
+    expectedUrl: string;
+    /** SHADOW_MODE_ENABLED or SHADOW_RUST_GATEWAY_URL set by reference: where from (their values are not read). */
+    fromRefs?: Record<string, EnvSource>;
+  };
   'python-rollout': DeploymentReadiness;
   'shadow-error-rate': { value?: number; max: number; reason?: string };
   'shadow-timeout-rate': { value?: number; max: number; reason?: string };
@@ -442,14 +483,21 @@ export type DiagnosticCheck = keyof DiagnosticEvidence;
 export type NextAction =
   | { kind: 'grant'; verb: string; resource: string }
   | { kind: 'retry'; what: 'cluster' | 'metrics' }
+  /** The API server refused the bot's credentials: its token or kubeconfig, not a permission. */
+  | { kind: 'check-credentials' }
   | { kind: 'put-route-back' }
-  | { kind: 'align-route'; aspects: string[] }
-  | { kind: 'fix-route-conditions'; reasons: string[] }
+  /** `controllerCommands`: the router's commands showing what the traffic layer's controller says (its logs). */
+  | { kind: 'align-route'; aspects: string[]; controllerCommands: string[] }
+  | { kind: 'fix-route-conditions'; reasons: string[]; controllerCommands: string[] }
+  /** Rollback cannot write the route: the permission to grant, and the router's commands to roll back by hand meanwhile. */
+  | { kind: 'grant-route-write'; verb: string; resource: ResourceRef; manualCommands: string[] }
   | { kind: 'check-rust-pods'; deployment: string; service: string }
   | { kind: 'read-events'; objects: Array<{ kind: string; name: string }> }
   | { kind: 'check-rust-health'; deployment: string; port: number; path: string }
   | { kind: 'check-drift' }
   | { kind: 'turn-shadow-on'; url: string }
+  /** Shadow variables set by reference: read their value where it lives (the bot does not). */
+  | { kind: 'read-env-source'; sources: Array<{ variable: string; source: EnvSource }> }
   | { kind: 'wait-rollout'; deployment: string }
   | { kind: 'check-shadow-path'; from: string; url: string }
   | { kind: 'compare-responses'; path: string | null }

@@ -1,6 +1,7 @@
 // What the domain core needs from the outside world: interfaces only. Adapters in src/adapters implement
 // them; the core never imports Slack, Kubernetes, Redis or HTTP code. The data they carry is in entities.ts.
 import type {
+  AccessAnswer,
   AlertGroupRecord,
   AlertMessageContext,
   AlertQuery,
@@ -18,6 +19,7 @@ import type {
   ProxyAnswer,
   RangeSeries,
   RequestStatus,
+  ResourceRef,
   RouteCopy,
   RouteRef,
   RouteShapeCheck,
@@ -50,6 +52,8 @@ export interface TrafficRouter {
   readonly primaryRef: RouteRef;
   /** DRY_RUN: every write is a server-side dry run whatever the caller asks. */
   readonly dryRun: boolean;
+  /** The object rollback writes, as the cluster's access control names it (diagnostics ask whether the bot may). */
+  readonly resource: ResourceRef;
   readRoute(): Promise<CanaryRoute>;
   /** Sets the canary percent on every split rule, and nothing else. */
   setPercent(change: PercentChange, options?: WriteOptions): Promise<CanaryRoute>;
@@ -73,6 +77,11 @@ export interface TrafficRouter {
   removeCanaryParts(options?: WriteOptions): Promise<void>;
   /** The commands an engineer runs by hand when the bot cannot write. */
   manualRollbackCommands(): string[];
+  /**
+   * The commands that show what the traffic layer's controller says about the canary route (its logs, or how
+   * to find the controller whose logs say it): why it skips or rejects the route. Pure: no request.
+   */
+  troubleshootingCommands(): string[];
   /**
    * Read-only, for diagnostics: does the canary route exist, match the primary route (what requests it
    * serves) and get accepted by the traffic layer. One entry per aspect, in the traffic layer's words.
@@ -217,8 +226,10 @@ export interface DiagnosticsSettings {
 }
 
 /**
- * Read-only: it never writes to the cluster. Every call has a deadline; a refused one throws a ClusterError
- * 'forbidden' whose detail names the verb and the resource, so a missing permission becomes a finding.
+ * Read-only: it never changes the cluster (asking whether the bot may is a POST that stores nothing). Every
+ * call has a deadline; a refused one throws a ClusterError 'forbidden' whose detail names the verb and the
+ * resource, so a missing permission becomes a finding; credentials the API server does not accept throw
+ * 'unauthenticated'.
  */
 export interface ClusterDiagnostics {
   readonly settings: DiagnosticsSettings;
@@ -232,4 +243,6 @@ export interface ClusterDiagnostics {
   endpoints(service: string): Promise<EndpointCounts>;
   /** GET `path` on a Service through the API server's service proxy: whatever HTTP status it answers is an answer, not an error. */
   proxyGet(service: string, port: number, path: string): Promise<ProxyAnswer>;
+  /** Whether the bot may `verb` the object, as the cluster's authorizer answers (nothing is attempted). */
+  mayChange(object: ResourceRef, verb: string): Promise<AccessAnswer>;
 }

@@ -3,7 +3,7 @@
 // and switches shadow mode on the Python deployment the way `kubectl set env` does.
 import type { CoreDeps } from './deps.js';
 import { formatRatio } from './format.js';
-import type { ContainerEnv } from './entities.js';
+import type { ContainerEnv, EnvSource } from './entities.js';
 import { describe } from './errors.js';
 import { mayChangeProduction, type ApproverRule } from './permissions.js';
 import type { ShadowConfig } from './policy.js';
@@ -69,8 +69,11 @@ export async function readShadowStatus(deps: Pick<CoreDeps, 'metrics' | 'cluster
   let enabledError: string | undefined;
   if ('containers' in env) {
     const container = shadowContainer(env.containers, config);
-    enabled = container ? container.env[SHADOW_ENV.enabled] === 'true' : 'unknown';
+    const source = container?.fromRefs?.[SHADOW_ENV.enabled];
+    enabled = container && !source ? container.env[SHADOW_ENV.enabled] === 'true' : 'unknown';
     if (!container) enabledError = `container ${config.container ?? '(first)'} not found`;
+    // Set from a Secret or ConfigMap: its value is not read, so neither on nor off.
+    else if (source) enabledError = `${SHADOW_ENV.enabled} is set from ${sourceText(source)}, which the bot does not read`;
   } else {
     enabledError = env.error;
   }
@@ -123,6 +126,12 @@ export async function evaluateExitCriterion(deps: Pick<CoreDeps, 'metrics'>, con
   };
 }
 
+/** "ConfigMap gateway-flags (key shadow)", "Secret s (key k)", "the field status.podIP". */
+function sourceText(source: EnvSource): string {
+  const what = source.kind === 'Secret' || source.kind === 'ConfigMap' ? source.kind : source.kind === 'other' ? 'a reference' : `the ${source.kind}`;
+  return `${what} ${source.name}${source.key ? ` (key ${source.key})` : ''}`;
+}
+
 function shadowContainer(containers: ContainerEnv[], config: ShadowConfig): ContainerEnv | undefined {
   return config.container ? containers.find((c) => c.container === config.container) : containers[0];
 }
@@ -157,7 +166,10 @@ export async function setShadowMode(
   }
   const current = container.env[SHADOW_ENV.enabled] === 'true';
   const wantedUrl = config.rustGatewayUrl;
-  if (current === input.enabled && (!input.enabled || container.env[SHADOW_ENV.url] === wantedUrl)) return { kind: 'unchanged', enabled: current };
+  // A variable set from a Secret or ConfigMap has a value the bot does not see: never "unchanged"; the write
+  // replaces the reference with the plain value.
+  const byReference = container.fromRefs?.[SHADOW_ENV.enabled] !== undefined || (input.enabled && container.fromRefs?.[SHADOW_ENV.url] !== undefined);
+  if (!byReference && current === input.enabled && (!input.enabled || container.env[SHADOW_ENV.url] === wantedUrl)) return { kind: 'unchanged', enabled: current };
   const env: Record<string, string> = { [SHADOW_ENV.enabled]: String(input.enabled) };
   if (input.enabled) env[SHADOW_ENV.url] = wantedUrl;
   try {

@@ -166,6 +166,7 @@ describe('diagnose traffic', () => {
       ['traffic', 'rust-health', true],
       ['traffic', 'warning-events', true],
       ['traffic', 'weight', true],
+      ['traffic', 'route-write', true],
     ]);
     expect(find(d, 'rust-endpoints').evidence).toEqual({ service: 'mcp-gateway-rust', ready: 3, notReady: 0 });
     expect(find(d, 'rust-health').evidence).toMatchObject({ service: 'mcp-gateway-rust', port: 8080, path: '/health', status: 200 });
@@ -268,12 +269,18 @@ describe('diagnose traffic', () => {
       { kind: 'condition', aspect: 'Accepted', ok: false, actual: 'False (NoMatchingParent)' },
     ];
     const shape = find(await diagnose(kit.deps, 'traffic'), 'route-shape');
-    expect(shape.next).toEqual({ kind: 'align-route', aspects: ['host'] });
+    // The router's commands for what its controller says, passed on as data: the core knows no controller.
+    expect(shape.next).toEqual({ kind: 'align-route', aspects: ['host'], controllerCommands: ['kubectl logs -l app=route-controller'] });
     expect(shape.evidence?.checks).toHaveLength(3);
     expect(shape.evidence?.route).toEqual(kit.router.ref);
 
     kit.router.checkRouteShape = async () => [{ kind: 'condition', aspect: 'Accepted', ok: false, actual: 'False (NoMatchingParent)' }];
-    expect(find(await diagnose(kit.deps, 'traffic'), 'route-shape').next).toEqual({ kind: 'fix-route-conditions', reasons: ['Accepted: False (NoMatchingParent)'] });
+    kit.router.troubleshootingCommands = () => ['kubectl get gateway-controller-logs', 'a second command'];
+    expect(find(await diagnose(kit.deps, 'traffic'), 'route-shape').next).toEqual({
+      kind: 'fix-route-conditions',
+      reasons: ['Accepted: False (NoMatchingParent)'],
+      controllerCommands: ['kubectl get gateway-controller-logs', 'a second command'],
+    });
     kit.router.checkRouteShape = async () => [];
     expect(find(await diagnose(kit.deps, 'traffic'), 'route-shape').pass).toBe(false);
   });
@@ -294,6 +301,66 @@ describe('diagnose traffic', () => {
 
     const fresh = coreKit();
     expect(find(await diagnose(fresh.deps, 'traffic'), 'weight')).toMatchObject({ pass: true, evidence: { live: 0, applied: undefined } });
+  });
+});
+
+describe('diagnose traffic: may the bot write the canary route (runbook, "Rollback not working")', () => {
+  it('asks the cluster whether the bot may patch the router\'s object; allowed passes with the authorizer\'s reason', async () => {
+    const kit = coreKit();
+    const d = await diagnose(kit.deps, 'traffic');
+    expect(find(d, 'route-write')).toEqual({
+      scope: 'traffic',
+      check: 'route-write',
+      pass: true,
+      evidence: { route: kit.router.ref, verb: 'patch', resource: kit.router.resource, allowed: true, reason: 'allowed (test)' },
+      next: undefined,
+    });
+    expect(kit.diagnostics.calls.filter((c) => c.op === 'mayChange').map((c) => c.args)).toEqual([[kit.router.resource, 'patch']]);
+    // Asked, not tried: nothing was written.
+    expect(kit.router.writes).toEqual([]);
+  });
+
+  it('denied fails with the permission to grant and the router\'s commands to roll back by hand', async () => {
+    const kit = coreKit();
+    kit.diagnostics.access.set('patch routes/mcp-gateway-canary', { allowed: false });
+    const finding = find(await diagnose(kit.deps, 'traffic'), 'route-write');
+    expect(finding).toMatchObject({ pass: false, evidence: { allowed: false, verb: 'patch' } });
+    expect(finding.evidence).not.toHaveProperty('reason');
+    expect(finding.next).toEqual({ kind: 'grant-route-write', verb: 'patch', resource: kit.router.resource, manualCommands: ['kubectl edit route mcp-gateway-canary'] });
+  });
+
+  it('runs in traffic (and so in the full diagnosis) only, once', async () => {
+    const kit = coreKit();
+    for (const scope of ['shadow', 'mismatches'] as const) expect((await diagnose(kit.deps, scope)).findings.some((f) => f.check === 'route-write')).toBe(false);
+    await diagnose(kit.deps);
+    expect(kit.diagnostics.calls.filter((c) => c.op === 'mayChange')).toHaveLength(1);
+  });
+
+  it('a refused or failed question is the check\'s problem: RBAC on the review, credentials, an unreachable API server', async () => {
+    const kit = coreKit();
+    kit.diagnostics.failNext('mayChange', forbidden('create', 'selfsubjectaccessreviews'));
+    expect(find(await diagnose(kit.deps, 'traffic'), 'route-write')).toMatchObject({
+      pass: false,
+      problem: { kind: 'forbidden', verb: 'create', resource: 'selfsubjectaccessreviews' },
+      next: { kind: 'grant', verb: 'create', resource: 'selfsubjectaccessreviews' },
+    });
+    kit.diagnostics.failNext('mayChange', new ClusterError('unavailable', 'Kubernetes API unreachable (test)'));
+    expect(find(await diagnose(kit.deps, 'traffic'), 'route-write')).toMatchObject({ pass: false, problem: { kind: 'error' }, next: { kind: 'retry', what: 'cluster' } });
+  });
+});
+
+describe('credentials the API server does not accept', () => {
+  it('are their own problem, never an RBAC refusal: check the credentials, grant nothing', async () => {
+    const kit = coreKit();
+    const unauthenticated = (resource: string) =>
+      new ClusterError('unauthenticated', `the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized) for list on ${resource}`, { status: 401, verb: 'list', resource, name: '' });
+    kit.diagnostics.failNext('endpoints', unauthenticated('endpointslices'), 2);
+    kit.diagnostics.failNext('events', unauthenticated('events'), 4);
+    kit.diagnostics.failNext('mayChange', unauthenticated('selfsubjectaccessreviews'));
+    const d = await diagnose(kit.deps, 'traffic');
+    for (const check of ['rust-endpoints', 'warning-events', 'route-write'] as const) {
+      expect(find(d, check), check).toMatchObject({ pass: false, problem: { kind: 'unauthenticated', message: expect.stringContaining("did not accept the bot's credentials") }, next: { kind: 'check-credentials' } });
+    }
   });
 });
 
@@ -372,6 +439,7 @@ describe('every check on its own', () => {
       'traffic/rust-health',
       'traffic/warning-events',
       'traffic/weight',
+      'traffic/route-write',
       'shadow/shadow-env',
       'shadow/python-rollout',
       'shadow/shadow-error-rate',
@@ -393,7 +461,7 @@ describe('every check on its own', () => {
     // Rust hanging, not the API server: the other checks got their answers through it.
     expect(find(d, 'rust-health')).toMatchObject({ pass: false, problem: { kind: 'timeout', afterMs: 80 }, next: { kind: 'check-rust-health', deployment: 'mcp-gateway-rust', port: 8080, path: '/health' } });
     expect(d.findings.filter((f) => f.check !== 'rust-health').every((f) => f.pass)).toBe(true);
-    expect(d.findings).toHaveLength(5);
+    expect(d.findings).toHaveLength(6);
   });
 
   it('a hanging log read times the mismatch check out as both of its findings', async () => {
@@ -423,7 +491,7 @@ describe('every check on its own', () => {
     });
     expect(find(d, 'route-shape')).toMatchObject({ pass: false, problem: { kind: 'error', message: 'cannot read properties of undefined' } });
     expect(find(d, 'shadow-env')).toMatchObject({ pass: false, problem: { kind: 'error', message: 'Kubernetes API unreachable (test)' } });
-    expect(d.findings).toHaveLength(11);
+    expect(d.findings).toHaveLength(12);
     expect(find(d, 'weight').pass).toBe(true);
     expect(find(d, 'pod-logs').pass).toBe(true);
   });

@@ -17,12 +17,13 @@ import type {
   FiringAlert,
   LabelledSamples,
   RangeSeries,
+  ResourceRef,
   RouteCopy,
   RouteRef,
   Sample,
   SilenceRequest,
 } from '../../src/core/entities.js';
-import type { ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, RouteShapeCheck } from '../../src/core/entities.js';
+import type { AccessAnswer, ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, RouteShapeCheck } from '../../src/core/entities.js';
 import { ClusterError } from '../../src/core/errors.js';
 import type {
   AlertAnnouncer,
@@ -79,6 +80,7 @@ interface SharedRouteState {
 export class InMemoryRouter implements TrafficRouter {
   readonly ref: RouteRef = { router: 'in-memory', kind: 'Route', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
   readonly primaryRef: RouteRef = { ...this.ref, name: 'mcp-gateway-primary' };
+  readonly resource: ResourceRef = { group: 'routes.example', resource: 'routes', name: 'mcp-gateway-canary', namespace: 'stoa-system' };
   private readonly shared: SharedRouteState;
   /** How many backends `promoteCanaryToPrimary` repoints (0: already done); 'none': the primary route has no backend to point. */
   promoteChanges: number | 'none' = 1;
@@ -216,6 +218,10 @@ export class InMemoryRouter implements TrafficRouter {
     return ['kubectl edit route mcp-gateway-canary'];
   }
 
+  troubleshootingCommands(): string[] {
+    return ['kubectl logs -l app=route-controller'];
+  }
+
   /** Read-only: present or absent, and, when present, the same host as the primary. Tests replace it on the instance for other shapes. */
   async checkRouteShape(): Promise<RouteShapeCheck[]> {
     this.fail('readRoute');
@@ -284,7 +290,10 @@ export class InMemoryCluster implements Cluster {
     this.fail('setDeploymentEnv', options);
     if (this.write('setDeploymentEnv', { name, container, env }, options)) return;
     const target = (this.env.get(name) ?? []).find((c) => c.container === container);
-    if (target) Object.assign(target.env, env);
+    if (!target) return;
+    Object.assign(target.env, env);
+    // As the adapter's patch does: a plain value replaces the variable's reference to a Secret or ConfigMap.
+    for (const key of Object.keys(env)) delete target.fromRefs?.[key];
   }
 
   /** As the API server does: deleting what is not there is a 404, dry run or not. */
@@ -301,7 +310,7 @@ export class InMemoryCluster implements Cluster {
   }
 }
 
-type DiagnosticsOp = 'listPods' | 'readPodLog' | 'events' | 'endpoints' | 'proxyGet';
+type DiagnosticsOp = 'listPods' | 'readPodLog' | 'events' | 'endpoints' | 'proxyGet' | 'mayChange';
 
 /**
  * The diagnostics' cluster reads in memory: pods with their containers' logs, events, endpoint counts and
@@ -314,6 +323,8 @@ export class InMemoryDiagnostics implements ClusterDiagnostics {
   readonly eventList: ClusterEvent[] = [];
   readonly endpointCounts = new Map<string, EndpointCounts>();
   health: ProxyAnswer = { status: 200, latencyMs: 4, body: '{"status":"ok"}' };
+  /** What the cluster answers to "may the bot <verb> <resource>?", by `verb resource/name`; allowed when absent. */
+  readonly access = new Map<string, AccessAnswer>();
   readonly calls: Array<{ op: DiagnosticsOp; args: unknown[] }> = [];
   private readonly failures: Array<{ op: DiagnosticsOp; error: Error | 'hang'; times: number; match?: string }> = [];
 
@@ -369,6 +380,11 @@ export class InMemoryDiagnostics implements ClusterDiagnostics {
   async proxyGet(service: string, port: number, path: string): Promise<ProxyAnswer> {
     await this.call('proxyGet', [service, port, path]);
     return { ...this.health };
+  }
+
+  async mayChange(object: ResourceRef, verb: string): Promise<AccessAnswer> {
+    await this.call('mayChange', [object, verb]);
+    return { ...(this.access.get(`${verb} ${object.resource}/${object.name}`) ?? { allowed: true, reason: 'allowed (test)' }) };
   }
 }
 

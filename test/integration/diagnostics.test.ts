@@ -25,7 +25,16 @@ const TITLE = {
   timeoutRate: 'Shadow timeout rate under its threshold',
   podLogs: "The Python pods' logs can be read",
   mismatches: 'No shadow mismatch in the Python logs',
+  routeWrite: 'The bot may write the canary route (rollback)',
 };
+
+/** The one POST a diagnosis makes: asking the API server what the bot may do, which stores nothing. */
+const ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+/** Requests that could change the cluster: every non-GET except the access reviews' POSTs, and any dry run. */
+function writesOf(requests: Harness['kube']['requests']): Harness['kube']['requests'] {
+  return requests.filter((r) => (r.method !== 'GET' && !(r.method === 'POST' && r.path === ACCESS_REVIEWS)) || r.query.dryRun !== undefined);
+}
 
 let h: Harness;
 
@@ -93,7 +102,7 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(textOf(run.ack)).toMatch(/Running the diagnosis \(traffic\)/);
     expect(run.head.channel).toBe(CHANNEL);
     expect(run.head.history[0]!.text).toMatch(/^Diagnosis \(traffic\) by <@U0ALICE>: running/);
-    expect(textOf(run.head)).toMatch(/Diagnosis \(traffic\) by <@U0ALICE>\*: ✅ all 5 checks pass/);
+    expect(textOf(run.head)).toMatch(/Diagnosis \(traffic\) by <@U0ALICE>\*: ✅ all 6 checks pass/);
     expect(run.thread).toHaveLength(1);
 
     const route = expectPass(run, TITLE.route);
@@ -126,7 +135,7 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(health).toContain('kubectl exec -it deploy/mcp-gateway-rust -n stoa-system -- curl localhost:8080/health');
     expectPass(run, TITLE.route);
     expectPass(run, TITLE.endpoints);
-    expect(textOf(run.head)).toMatch(/1 failing\* of 5: Rust health answers through the API server/);
+    expect(textOf(run.head)).toMatch(/1 failing\* of 6: Rust health answers through the API server/);
   });
 
   it('Rust health that does not answer in time fails as Rust hanging, with the runbook check from inside the pod; every other check is still reported', async () => {
@@ -158,9 +167,9 @@ describe('/mcp-canary diagnose traffic', () => {
     // An expired token: the API server answers every request 401.
     h.kube.failNext({}, 401, 1000);
     let run = await diagnose('diagnose traffic');
-    for (const text of [expectFail(run, TITLE.events), expectFail(run, TITLE.health), expectFail(run, TITLE.endpoints)]) {
-      expect(text).toContain("the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized)");
-      expect(text).toContain('token expired or the kubeconfig is wrong');
+    for (const text of [expectFail(run, TITLE.events), expectFail(run, TITLE.health), expectFail(run, TITLE.endpoints), expectFail(run, TITLE.route), expectFail(run, TITLE.routeWrite)]) {
+      expect(text).toContain("The API server did not accept the bot's credentials: token expired or the wrong kubeconfig");
+      expect(text).toContain("give the bot valid credentials: in the cluster its ServiceAccount token (a restart mounts a fresh one), outside it `KUBECONFIG`");
       expect(text).not.toContain('RBAC refused');
       expect(text).not.toContain('grant ');
     }
@@ -227,7 +236,7 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(route).toContain('make the canary route match: host');
     expect(route).toContain('kubectl -n stoa-system describe ingress mcp-gateway-canary');
     // The runbook's "Canary not receiving traffic", step 2.
-    expect(route).toContain("The ingress controller's logs say why it skips it: `kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx`");
+    expect(route).toContain("The traffic controller's logs say why it skips the route: `kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx`.");
   });
 
   it('the live weight changed behind the bot fails against what the bot last applied', async () => {
@@ -251,9 +260,84 @@ describe('/mcp-canary diagnose traffic', () => {
     expect(text).toContain('✅ ResolvedRefs (public-gw): True (ResolvedRefs)');
     expect(text).toContain('✅ split rules: 1 of 2 rules');
     expect(text).toContain('the traffic layer does not accept the route (Accepted (public-gw): False (NoMatchingParent))');
-    expect(text).toContain("The Gateway controller's logs say why it skips it (`kubectl -n stoa-system get httproute mcp-gateway -o jsonpath='{.status.parents[*].controllerName}'` names the controller)");
+    expect(text).toMatch(
+      /The traffic controller's logs say why it skips the route: `kubectl -n stoa-system get httproute mcp-gateway -o jsonpath='\{\.status\.parents\[\*\]\.controllerName\}'   # the Gateway controller \(last read: [^)]+\): its logs say why`\./,
+    );
     expect(text).not.toContain('ingress-nginx');
     expect(run.requests.filter((r) => r.path.endsWith('/events')).map((r) => r.query.fieldSelector)).toContain('involvedObject.kind=HTTPRoute,involvedObject.name=mcp-gateway,type=Warning');
+  });
+});
+
+describe('/mcp-canary diagnose traffic: may the bot write the canary route (runbook, "Rollback not working")', () => {
+  it('asks the API server with a SelfSubjectAccessReview for patch on the canary Ingress; allowed passes with its reason', async () => {
+    h = await harness();
+    const run = await diagnose('diagnose traffic');
+    const text = expectPass(run, TITLE.routeWrite);
+    expect(text).toContain('Ingress `mcp-gateway-canary`: the API server says the bot *may* `patch` on `ingresses.networking.k8s.io` `mcp-gateway-canary` in `stoa-system` (RBAC: allowed by RoleBinding');
+    const reviews = run.requests.filter((r) => r.path === ACCESS_REVIEWS);
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]!.body).toEqual({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { namespace: 'stoa-system', verb: 'patch', group: 'networking.k8s.io', resource: 'ingresses', name: 'mcp-gateway-canary' } },
+    });
+  });
+
+  it('denied fails with the RBAC rule to grant and the commands to roll back by hand; a rollback would indeed be refused', async () => {
+    h = await harness();
+    h.kube.denyAccess({ verb: 'patch', resource: 'ingresses', group: 'networking.k8s.io', name: 'mcp-gateway-canary' });
+    const run = await diagnose('diagnose traffic');
+    const text = expectFail(run, TITLE.routeWrite);
+    expect(text).toContain('the API server says the bot *may not* `patch` on `ingresses.networking.k8s.io` `mcp-gateway-canary`');
+    expect(text).toContain("a rollback would fail. Grant the bot's ServiceAccount `patch` on `ingresses.networking.k8s.io` `mcp-gateway-canary`: add this rule to its Role in `stoa-system` (`deploy/rbac.yaml`)");
+    expect(text).toContain('```- apiGroups: ["networking.k8s.io"]\n  resources: ["ingresses"]\n  resourceNames: ["mcp-gateway-canary"]\n  verbs: ["patch"]```');
+    expect(text).toContain('Until then, roll back by hand (runbook, "Rollback not working")');
+    expect(text).toContain('kubectl patch ingress mcp-gateway-canary -n stoa-system --type=merge');
+    expect(text).toContain('kubectl delete ingress mcp-gateway-canary -n stoa-system');
+    expect(textOf(run.head)).toMatch(/1 failing\* of 6: The bot may write the canary route \(rollback\)/);
+    expect(writesOf(run.requests)).toEqual([]);
+  });
+
+  it('on Gateway API: asks about patch on the HTTPRoute and, denied, gives its JSON Patch to run by hand', async () => {
+    h = await harness({ env: { TRAFFIC_ROUTER: 'gateway-api' } });
+    h.kube.denyAccess({ verb: 'patch', resource: 'httproutes', group: 'gateway.networking.k8s.io' });
+    const run = await diagnose('diagnose traffic');
+    const text = expectFail(run, TITLE.routeWrite);
+    expect(text).toContain('HTTPRoute `mcp-gateway`: the API server says the bot *may not* `patch` on `httproutes.gateway.networking.k8s.io` `mcp-gateway` in `stoa-system`');
+    expect(text).toContain('resources: ["httproutes"]');
+    expect(text).toContain('kubectl -n stoa-system patch httproute mcp-gateway --type=json');
+    expect(text).not.toContain('ingress');
+    expect(run.requests.find((r) => r.path === ACCESS_REVIEWS)?.body.spec.resourceAttributes).toEqual({
+      namespace: 'stoa-system',
+      verb: 'patch',
+      group: 'gateway.networking.k8s.io',
+      resource: 'httproutes',
+      name: 'mcp-gateway',
+    });
+  });
+
+  it('a 403 on the review itself is a finding naming create on selfsubjectaccessreviews', async () => {
+    h = await harness();
+    h.kube.failNext({ method: 'POST', pathIncludes: 'selfsubjectaccessreviews' }, 403);
+    const run = await diagnose('diagnose traffic');
+    const text = expectFail(run, TITLE.routeWrite);
+    expect(text).toContain('Kubernetes RBAC refused `create` on `selfsubjectaccessreviews`');
+    expectPass(run, TITLE.route);
+  });
+});
+
+describe('the no-write check of these tests', () => {
+  it('lets the access reviews\' POSTs through and catches every other write, dry runs included', () => {
+    const request = (method: string, path: string, query: Record<string, string> = {}) => ({ method, path, query, at: 0 }) as Harness['kube']['requests'][number];
+    const reviews = request('POST', ACCESS_REVIEWS);
+    const writes = [
+      request('POST', '/apis/networking.k8s.io/v1/namespaces/stoa-system/ingresses'),
+      request('PATCH', '/apis/networking.k8s.io/v1/namespaces/stoa-system/ingresses/mcp-gateway-canary'),
+      request('DELETE', '/apis/networking.k8s.io/v1/namespaces/stoa-system/ingresses/mcp-gateway-canary'),
+      request('POST', `${ACCESS_REVIEWS}/x`),
+      request('GET', '/apis/apps/v1/namespaces/stoa-system/deployments/mcp-gateway-python', { dryRun: 'All' }),
+    ];
+    expect(writesOf([reviews, request('GET', '/api/v1/namespaces/stoa-system/pods'), ...writes])).toEqual(writes);
   });
 });
 
@@ -294,6 +378,33 @@ describe('/mcp-canary diagnose shadow', () => {
     expect(env).toContain('`SHADOW_RUST_GATEWAY_URL` = `http://mcp-gateway-rust:9090` (expected `http://mcp-gateway-rust:8080`)');
     expect(env).toContain('SHADOW_RUST_GATEWAY_URL http://mcp-gateway-rust:9090 does not point at the Rust Service mcp-gateway-rust:8080 (RUST_SERVICE:RUST_SERVICE_PORT)');
     expect(env).toContain('`/mcp-canary shadow on`');
+  });
+});
+
+describe('/mcp-canary diagnose shadow: variables set from a Secret or ConfigMap', () => {
+  it('says where SHADOW_MODE_ENABLED comes from and how to read it, never "unset" nor "/mcp-canary shadow on"', async () => {
+    h = await harness();
+    const python = h.kube.get(h.kube.paths.pythonDeployment);
+    python.spec.template.spec.containers[0].env.push(
+      { name: 'SHADOW_MODE_ENABLED', valueFrom: { configMapKeyRef: { name: 'gateway-flags', key: 'shadow' } } },
+      { name: 'SHADOW_RUST_GATEWAY_URL', value: 'http://mcp-gateway-rust:8080' },
+    );
+    const run = await diagnose('diagnose shadow');
+    const env = expectFail(run, TITLE.shadowEnv);
+    expect(env).toContain('`SHADOW_MODE_ENABLED` = set from ConfigMap `gateway-flags` key `shadow`, not readable by the bot, `SHADOW_RUST_GATEWAY_URL` = `http://mcp-gateway-rust:8080`');
+    expect(env).toContain("`SHADOW_MODE_ENABLED` comes from ConfigMap `gateway-flags` key `shadow`: `kubectl -n stoa-system get configmap gateway-flags -o jsonpath='{.data.shadow}'`");
+    expect(env).not.toContain('_unset_');
+    expect(env).not.toContain('(approvers) sets both');
+  });
+
+  it('a Secret reference reads with base64 -d', async () => {
+    h = await harness();
+    const python = h.kube.get(h.kube.paths.pythonDeployment);
+    python.spec.template.spec.containers[0].env.push({ name: 'SHADOW_RUST_GATEWAY_URL', valueFrom: { secretKeyRef: { name: 'gateway-secrets', key: 'rust-url' } } });
+    const run = await diagnose('diagnose shadow');
+    const env = expectFail(run, TITLE.shadowEnv);
+    expect(env).toContain('`SHADOW_MODE_ENABLED` = _unset_, `SHADOW_RUST_GATEWAY_URL` = set from Secret `gateway-secrets` key `rust-url`, not readable by the bot');
+    expect(env).toContain("`kubectl -n stoa-system get secret gateway-secrets -o jsonpath='{.data.rust-url}' | base64 -d`");
   });
 });
 
@@ -371,8 +482,9 @@ describe('/mcp-canary diagnose (everything)', () => {
     expect(run.head.history[0]!.text).toMatch(/^Diagnosis \(traffic, shadow, mismatches\) by <@U0MALLORY>/);
     expect(run.thread.map((m) => m.text?.split(':')[0])).toEqual(['Diagnosis traffic', 'Diagnosis shadow', 'Diagnosis mismatches']);
     expect(run.requests.length).toBeGreaterThan(8);
-    expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
-    expect(run.requests.filter((r) => r.query.dryRun !== undefined)).toEqual([]);
+    expect(writesOf(run.requests)).toEqual([]);
+    // The only POST: asking whether the bot may patch the canary Ingress (once, by the traffic scope).
+    expect(run.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${ACCESS_REVIEWS}`]);
     expect(run.requests.filter((r) => r.path.includes('/proxy/'))).toHaveLength(1);
   });
 
@@ -380,8 +492,8 @@ describe('/mcp-canary diagnose (everything)', () => {
     h = await harness({ env: { TRAFFIC_ROUTER: 'gateway-api' } });
     const run = await diagnose('diagnose');
     expect(run.requests.some((r) => r.path.includes('/httproutes'))).toBe(true);
-    expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
-    expect(run.requests.filter((r) => r.query.dryRun !== undefined)).toEqual([]);
+    expect(writesOf(run.requests)).toEqual([]);
+    expect(run.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${ACCESS_REVIEWS}`]);
   });
 
   it('keeps hostile or huge cluster text inert and every message within Slack\'s limits', async () => {

@@ -7,7 +7,7 @@
 // would replace spec.rules whole); weights are integers, as the API requires. The route itself is never
 // deleted, and its absence is never taken for "no canary": it carries Python's traffic too.
 import * as k8s from '../kube-client.js';
-import type { CanaryRoute, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
+import type { CanaryRoute, ResourceRef, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
 import { APPLIED_ANNOTATIONS, toClusterError, type KubeApi } from '../kubernetes.js';
@@ -55,6 +55,7 @@ export class GatewayApiRouter implements TrafficRouter {
   /** One HTTPRoute carries both. */
   readonly primaryRef: RouteRef;
   readonly dryRun: boolean;
+  readonly resource: ResourceRef;
   /** The route as last read or written: what the commands to run by hand are built from. */
   private lastRead: HttpRoute | undefined;
 
@@ -65,6 +66,7 @@ export class GatewayApiRouter implements TrafficRouter {
     this.ref = { router: 'gateway-api', kind: 'HTTPRoute', name: options.httpRoute, namespace: options.namespace };
     this.primaryRef = this.ref;
     this.dryRun = api.dryRun;
+    this.resource = { group: GROUP, resource: PLURAL, name: options.httpRoute, namespace: options.namespace };
   }
 
   /**
@@ -339,6 +341,18 @@ export class GatewayApiRouter implements TrafficRouter {
       `kubectl -n ${namespace} get httproute ${name} -o yaml   # find the ${this.options.rustService} backendRefs`,
       `kubectl -n ${namespace} edit httproute ${name}   # set ${this.options.rustService} weight 0 and ${this.options.pythonService} weight 100 on every rule; delete the rules whose only backend is ${this.options.rustService}`,
     ];
+  }
+
+  /**
+   * Which controller implements a Gateway varies (Envoy Gateway, Istio, NGINX Gateway Fabric…), and so do
+   * where its logs are: the route's status names the controllers that reported on it, whose logs say why.
+   * The names last read are shown too, when there are any.
+   */
+  troubleshootingCommands(): string[] {
+    const { namespace, httpRoute: name } = this.options;
+    const controllers = [...new Set((this.lastRead?.status?.parents ?? []).flatMap((p) => (p.controllerName ? [p.controllerName] : [])))];
+    const seen = controllers.length ? ` (last read: ${controllers.join(', ')})` : '';
+    return [`kubectl -n ${namespace} get httproute ${name} -o jsonpath='{.status.parents[*].controllerName}'   # the Gateway controller${seen}: its logs say why`];
   }
 
   /**

@@ -3,7 +3,7 @@
 // annotations are the routing rules. Rollback's last resort deletes the canary Ingress, keeping a copy.
 import { readFile } from 'node:fs/promises';
 import * as k8s from '../kube-client.js';
-import type { CanaryRoute, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
+import type { CanaryRoute, ResourceRef, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
 import { APPLIED_ANNOTATIONS, portableCopy, toClusterError, type KubeApi } from '../kubernetes.js';
@@ -34,6 +34,7 @@ export class IngressNginxRouter implements TrafficRouter {
   readonly ref: RouteRef;
   readonly primaryRef: RouteRef;
   readonly dryRun: boolean;
+  readonly resource: ResourceRef;
 
   constructor(
     private readonly api: KubeApi,
@@ -41,6 +42,7 @@ export class IngressNginxRouter implements TrafficRouter {
   ) {
     this.ref = { router: 'ingress-nginx', kind: 'Ingress', name: options.canaryIngress, namespace: options.namespace };
     this.primaryRef = { ...this.ref, name: options.primaryIngress };
+    this.resource = { group: 'networking.k8s.io', resource: 'ingresses', name: options.canaryIngress, namespace: options.namespace };
     this.dryRun = api.dryRun;
   }
 
@@ -175,6 +177,11 @@ export class IngressNginxRouter implements TrafficRouter {
       `kubectl patch ingress ${name} -n ${namespace} --type=merge -p '{"metadata":{"annotations":{"${WEIGHT}":"0","${BY_HEADER}":null,"${BY_HEADER_VALUE}":null,"${BY_HEADER_PATTERN}":null,"${BY_COOKIE}":null}}}'`,
       `kubectl delete ingress ${name} -n ${namespace}`,
     ];
+  }
+
+  /** The runbook's "Canary not receiving traffic", step 2: the ingress-nginx controller's logs say why it skips a canary Ingress. */
+  troubleshootingCommands(): string[] {
+    return ['kubectl logs -l app.kubernetes.io/component=controller -n ingress-nginx'];
   }
 
   /**
