@@ -2,7 +2,7 @@
 // in its thread. Recommended action first, then where the ramp stands, the last 24 h of each criterion, the
 // alerts of the last 48 h, and readiness for the next step with every reason it is not ready.
 import type { Button, KnownBlock } from '@slack/types';
-import type { DigestReport, WindowedCriterion } from '../src/core/digest.js';
+import { canRequestNext, type DigestReport, type Recommendation, type WindowedCriterion } from '../src/core/digest.js';
 import { formatDuration, formatPercent } from '../src/core/format.js';
 import { rollbackButtonValue } from './action-ids.js';
 import {
@@ -42,7 +42,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   const blocks: KnownBlock[] = [header(`Go/no-go digest — ${dateLabel(report.date)}${opts.dryRun ? ' · DRY RUN' : ''}`)];
 
   // 1. What to do, before anything else.
-  blocks.push(section(`:point_right: *Recommended action:* ${truncate(escapeMrkdwn(report.recommendation.text), 1500)}`));
+  blocks.push(section(`:point_right: *Recommended action:* ${truncate(escapeMrkdwn(recommendationText(report.recommendation)), 1500)}`));
 
   // 2. Where the ramp stands.
   blocks.push(
@@ -68,7 +68,7 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   blocks.push(...linesSections(readinessTitle(report), readinessLines(report)));
 
   const buttons: Button[] = [];
-  if (report.recommendation.canRequestNext && status.next && !status.pending) buttons.push(requestNextButton(status.next.targetPercent));
+  if (canRequestNext(report.recommendation) && status.next && !status.pending) buttons.push(requestNextButton(status.next.targetPercent));
   buttons.push(rollbackButton(rollbackButtonValue('digest')));
   blocks.push(actions(buttons));
 
@@ -80,6 +80,30 @@ export function renderDigest(report: DigestReport, opts: DigestViewOptions): Mes
   if (opts.dryRun) blocks.push(dryRunContext());
 
   return message(fallbackText(report, opts.dryRun), blocks);
+}
+
+/** The recommended action in one sentence, e.g. "Hold: 22h left at 5% before 10%." (plain text, not escaped). */
+export function recommendationText(r: Recommendation): string {
+  switch (r.kind) {
+    case 'fix-route-access':
+      return `Fix access to the canary route first (${r.error}).`;
+    case 'roll-back':
+      return `Roll back now: ${r.breaches.map((c) => `${c.label} ${c.value} (rollback when ${c.threshold})`).join('; ')}.`;
+    case 'roll-back-critical':
+      return `Roll back now: critical alert firing (${r.alerts.join(', ')}).`;
+    case 'watch-primary':
+      return 'Rust is primary: keep watching; cleanup after 14 days at 100%.';
+    case 'nothing-to-ramp':
+      return 'Nothing to ramp.';
+    case 'request-next':
+      return `Request the next step: ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}.`;
+    case 'hold-investigate':
+      return `Hold at ${formatPercent(r.percent)} and investigate: ${r.reasons.join('; ')}. Roll back if it gets worse.`;
+    case 'hold':
+      return `Hold: ${formatDuration(r.remainingMs)} left at ${formatPercent(r.percent)} before ${formatPercent(r.toPercent)}.`;
+    case 'not-yet':
+      return `Not yet: ${r.reasons.join('; ')}.`;
+  }
 }
 
 /** `✅ Rust error rate (5m): *0.02%* (< 0.1%) · worst *0.08%* · in breach 0s`, plus data gaps and read errors. */

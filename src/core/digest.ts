@@ -3,8 +3,8 @@
 // step with a recommended action, and the data of the 48 h chart.
 import type { CoreDeps } from './deps.js';
 import type { AuditEntry, RangeSeries } from './entities.js';
-import { formatDuration, formatPercent, formatRatio } from './format.js';
-import { evaluateGuardConditions } from './guard.js';
+import { formatRatio } from './format.js';
+import { evaluateGuardConditions, type GuardCondition } from './guard.js';
 import type { Phase } from './phase.js';
 import type { GuardPolicy } from './policy.js';
 import { readShadowStatus, type ShadowRate } from './shadow.js';
@@ -56,7 +56,7 @@ export interface DigestReport {
   /** `critical`: of ALERT_CRITICAL_SEVERITY (the core knows the policy; views never compare severities). */
   alerts48h: { ok: true; alerts: Array<{ name: string; severity: string; critical: boolean }> } | { ok: false; reason: string };
   shadow?: ShadowRates;
-  recommendation: { text: string; canRequestNext: boolean };
+  recommendation: Recommendation;
   chart: GoNoGoChartData;
 }
 
@@ -174,32 +174,53 @@ function alertCriterion(fired: Awaited<ReturnType<CoreDeps['metrics']['instantVe
 }
 
 /**
- * What the on-call engineer should do next, in one sentence. A breach of a runbook rollback condition (the
- * guard's conditions, read from the same moment as the go/no-go) says roll back now, never hold.
+ * What the on-call engineer should do next, as data; the digest view words it. A breach of a runbook rollback
+ * condition (the guard's conditions, read from the same moment as the go/no-go) says roll back now, never hold.
  */
-export function recommend(status: StatusReport, phase: Phase, policy: { criticalSeverity: string; guard: GuardPolicy }): { text: string; canRequestNext: boolean } {
-  if ('error' in status.route) return { text: `Fix access to the canary route first (${status.route.error}).`, canRequestNext: false };
+export type Recommendation =
+  /** The canary route could not be read: nothing else can be recommended. */
+  | { kind: 'fix-route-access'; error: string }
+  /** Guard conditions in breach at a canary above 0: the runbook says roll back. */
+  | { kind: 'roll-back'; breaches: GuardCondition[] }
+  /** Alerts of the critical severity firing at a canary above 0. */
+  | { kind: 'roll-back-critical'; alerts: string[] }
+  /** Rust is primary (100%): keep watching until the cleanup. */
+  | { kind: 'watch-primary' }
+  /** No next step and not primary (cleanup-ready: 14 days at 100%). */
+  | { kind: 'nothing-to-ramp' }
+  /** Every ramp rule is met: the next step can be requested. */
+  | { kind: 'request-next'; fromPercent: number; toPercent: number }
+  /** Go/no-go criteria failing below the rollback conditions at a canary above 0. */
+  | { kind: 'hold-investigate'; percent: number; reasons: string[] }
+  /** Only the hold at this step is left. */
+  | { kind: 'hold'; percent: number; toPercent: number; remainingMs: number }
+  /** The ramp rules not met. */
+  | { kind: 'not-yet'; reasons: string[] };
+
+/** The next step may be requested (the digest's Request button) only when that is the recommendation. */
+export function canRequestNext(recommendation: Recommendation): boolean {
+  return recommendation.kind === 'request-next';
+}
+
+export function recommend(status: StatusReport, phase: Phase, policy: { criticalSeverity: string; guard: GuardPolicy }): Recommendation {
+  if ('error' in status.route) return { kind: 'fix-route-access', error: status.route.error };
   const percent = status.percent ?? 0;
   const alerts = [...status.goNoGo.firingAlerts, ...status.goNoGo.pausingAlerts];
   const rollbackAlerts = { ok: true as const, alerts: alerts.filter((a) => policy.guard.rollbackAlerts.includes(a.name)) };
   const breaches = evaluateGuardConditions({ ...status.goNoGo.readings, rollbackAlerts }, policy.guard).filter((c) => c.state === 'breach');
-  if (breaches.length && percent > 0) {
-    return { text: `Roll back now: ${breaches.map((c) => `${c.label} ${c.value} (rollback when ${c.threshold})`).join('; ')}.`, canRequestNext: false };
-  }
-  const rollbackReasons = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.id !== 'pause-alerts' && c.value !== 'unknown');
-  if (status.goNoGo.firingAlerts.some((a) => a.critical ?? a.severity === policy.criticalSeverity) && percent > 0) {
-    return { text: `Roll back now: critical alert firing (${status.goNoGo.firingAlerts.map((a) => a.name).join(', ')}).`, canRequestNext: false };
-  }
-  if (!status.next) return { text: phase.name === 'primary' ? 'Rust is primary: keep watching; cleanup after 14 days at 100%.' : 'Nothing to ramp.', canRequestNext: false };
+  if (breaches.length && percent > 0) return { kind: 'roll-back', breaches };
+  const critical = status.goNoGo.firingAlerts.some((a) => a.critical ?? a.severity === policy.criticalSeverity);
+  if (critical && percent > 0) return { kind: 'roll-back-critical', alerts: status.goNoGo.firingAlerts.map((a) => a.name) };
+  if (!status.next) return { kind: phase.name === 'primary' ? 'watch-primary' : 'nothing-to-ramp' };
   const a = status.next.assessment;
-  if (a.allowed) return { text: `Request the next step: ${formatPercent(status.percent ?? 0)} → ${formatPercent(status.next.targetPercent)}.`, canRequestNext: true };
-  if (rollbackReasons.length && (status.percent ?? 0) > 0) {
-    return { text: `Hold at ${formatPercent(status.percent ?? 0)} and investigate: ${rollbackReasons.map((c) => c.reason).join('; ')}. Roll back if it gets worse.`, canRequestNext: false };
-  }
+  if (a.allowed) return { kind: 'request-next', fromPercent: percent, toPercent: status.next.targetPercent };
+  // Failing criteria that are read (not unknown) and not alerts: worth investigating, short of a rollback.
+  const failing = status.goNoGo.criteria.filter((c) => !c.pass && c.id !== 'critical-alerts' && c.id !== 'pause-alerts' && c.value !== 'unknown');
+  if (failing.length && percent > 0) return { kind: 'hold-investigate', percent, reasons: failing.map((c) => c.reason ?? `${c.label} failed`) };
   if (status.hold && !status.hold.satisfied && status.hold.remainingMs !== undefined) {
-    return { text: `Hold: ${formatDuration(status.hold.remainingMs)} left at ${formatPercent(status.percent ?? 0)} before ${formatPercent(status.next.targetPercent)}.`, canRequestNext: false };
+    return { kind: 'hold', percent, toPercent: status.next.targetPercent, remainingMs: status.hold.remainingMs };
   }
-  return { text: `Not yet: ${a.reasons.join('; ')}.`, canRequestNext: false };
+  return { kind: 'not-yet', reasons: a.reasons };
 }
 
 function localDate(at: Date, timeZone: string): string {

@@ -1,8 +1,9 @@
 // The digest's recommendation follows the guard's conditions: a breach of a runbook rollback condition (the
-// error rate, the p99 ratio) at a canary above 0 says "Roll back now" with the value against its threshold,
-// never "hold"; below the rollback threshold it holds; at 0 there is nothing to roll back.
+// error rate, the p99 ratio) at a canary above 0 is a roll-back carrying each breached condition (its value
+// against its threshold), never a hold; below the rollback threshold it holds; at 0 there is nothing to roll
+// back. The core returns the recommendation as data; test/views/digest-recommendation.test.ts has its wording.
 import { describe, expect, it } from 'vitest';
-import { buildDigest } from '../../src/core/digest.js';
+import { buildDigest, canRequestNext } from '../../src/core/digest.js';
 import { coreKit } from './kit.js';
 
 describe('the digest recommendation on a guard condition', () => {
@@ -11,7 +12,11 @@ describe('the digest recommendation on a guard condition', () => {
     kit.holdAt(5);
     kit.metrics.set(kit.config.goNoGo.errorRateQuery, 0.02);
     const digest = await buildDigest(kit.deps);
-    expect(digest.recommendation).toEqual({ text: 'Roll back now: Rust error rate (5m) 2% (rollback when > 0.1%).', canRequestNext: false });
+    expect(digest.recommendation).toEqual({
+      kind: 'roll-back',
+      breaches: [{ id: 'error-rate', label: 'Rust error rate (5m)', value: '2%', threshold: '> 0.1%', state: 'breach' }],
+    });
+    expect(canRequestNext(digest.recommendation)).toBe(false);
   });
 
   it('says roll back now on Rust p99 at 2.5x Python (above GUARD_P99_RATIO_MAX)', async () => {
@@ -20,19 +25,26 @@ describe('the digest recommendation on a guard condition', () => {
     kit.metrics.set(kit.config.goNoGo.rustP99Query, 0.25);
     kit.metrics.set(kit.config.goNoGo.pythonP99Query, 0.1);
     const digest = await buildDigest(kit.deps);
-    expect(digest.recommendation).toEqual({ text: 'Roll back now: Rust p99 vs Python 250ms vs 100ms (2.50x) (rollback when > 2x Python p99).', canRequestNext: false });
+    expect(digest.recommendation).toEqual({
+      kind: 'roll-back',
+      breaches: [{ id: 'p99-ratio', label: 'Rust p99 vs Python', value: '250ms vs 100ms (2.50x)', threshold: '> 2x Python p99', state: 'breach' }],
+    });
   });
 
   it('names every breached condition, and follows GUARD_ERROR_RATE_MAX rather than the go/no-go threshold', async () => {
     const kit = coreKit({ GUARD_ERROR_RATE_MAX: '0.05' });
     kit.holdAt(5);
     kit.metrics.set(kit.config.goNoGo.errorRateQuery, 0.02);
-    expect((await buildDigest(kit.deps)).recommendation.text).not.toMatch(/^Roll back now/);
+    expect((await buildDigest(kit.deps)).recommendation.kind).not.toBe('roll-back');
     kit.metrics.set(kit.config.goNoGo.errorRateQuery, 0.06);
     kit.metrics.set(kit.config.goNoGo.rustP99Query, 0.3);
-    expect((await buildDigest(kit.deps)).recommendation.text).toBe(
-      'Roll back now: Rust error rate (5m) 6% (rollback when > 5%); Rust p99 vs Python 300ms vs 100ms (3.00x) (rollback when > 2x Python p99).',
-    );
+    expect((await buildDigest(kit.deps)).recommendation).toEqual({
+      kind: 'roll-back',
+      breaches: [
+        { id: 'error-rate', label: 'Rust error rate (5m)', value: '6%', threshold: '> 5%', state: 'breach' },
+        { id: 'p99-ratio', label: 'Rust p99 vs Python', value: '300ms vs 100ms (3.00x)', threshold: '> 2x Python p99', state: 'breach' },
+      ],
+    });
   });
 
   it('holds (not roll back) with p99 at 1.8x: a go/no-go failure below the rollback condition', async () => {
@@ -41,17 +53,17 @@ describe('the digest recommendation on a guard condition', () => {
     kit.metrics.set(kit.config.goNoGo.rustP99Query, 0.18);
     kit.metrics.set(kit.config.goNoGo.pythonP99Query, 0.1);
     const digest = await buildDigest(kit.deps);
-    expect(digest.recommendation.text).toMatch(/^Hold at 5% and investigate: /);
-    expect(digest.recommendation.canRequestNext).toBe(false);
+    expect(digest.recommendation).toEqual({ kind: 'hold-investigate', percent: 5, reasons: ["Rust p99 is 1.80x Python's (limit 1.5x)"] });
+    expect(canRequestNext(digest.recommendation)).toBe(false);
   });
 
   it('never says roll back at 0%, breach or not, nor on missing data', async () => {
     const kit = coreKit();
     kit.metrics.set(kit.config.goNoGo.errorRateQuery, 0.02);
-    expect((await buildDigest(kit.deps)).recommendation.text).not.toMatch(/Roll back/);
+    expect((await buildDigest(kit.deps)).recommendation.kind).not.toMatch(/^roll-back/);
     kit.holdAt(5);
     kit.metrics.down = true;
-    expect((await buildDigest(kit.deps)).recommendation.text).not.toMatch(/Roll back now/);
+    expect((await buildDigest(kit.deps)).recommendation.kind).not.toMatch(/^roll-back/);
   });
 
   it('says roll back now on a ROLLBACK_ALERTS alert of any severity, and the go/no-go is NO-GO with the runbook action named', async () => {
@@ -60,7 +72,10 @@ describe('the digest recommendation on a guard condition', () => {
     // Not of the critical severity, not in PAUSE_ALERTS: only ROLLBACK_ALERTS names it.
     kit.alerts.fire('MCPRustGatewayErrorRateHigh', 'warning');
     const digest = await buildDigest(kit.deps);
-    expect(digest.recommendation).toEqual({ text: 'Roll back now: Rollback alerts firing MCPRustGatewayErrorRateHigh (rollback when MCPRustGatewayErrorRateHigh).', canRequestNext: false });
+    expect(digest.recommendation).toEqual({
+      kind: 'roll-back',
+      breaches: [{ id: 'rollback-alerts', label: 'Rollback alerts firing', value: 'MCPRustGatewayErrorRateHigh', threshold: 'MCPRustGatewayErrorRateHigh', state: 'breach' }],
+    });
     expect(digest.status.goNoGo.verdict).toBe('NO-GO');
     expect(digest.status.goNoGo.reasons).toContain('alert firing whose runbook action is "roll back": MCPRustGatewayErrorRateHigh');
   });

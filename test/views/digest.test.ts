@@ -52,10 +52,7 @@ function noGoDigest() {
         { name: 'MCPRustGatewayErrorRateHigh', severity: 'critical', critical: true },
       ],
     },
-    recommendation: {
-      text: 'Roll back: critical alert firing (MCPRustGatewayErrorRateHigh).',
-      canRequestNext: false,
-    },
+    recommendation: { kind: 'roll-back-critical', alerts: ['MCPRustGatewayErrorRateHigh'] },
   });
 }
 
@@ -148,7 +145,7 @@ describe('renderDigest', () => {
 
   it('says when the next step can be requested, and offers the button only then', () => {
     const ready = renderDigest(
-      digestReport({ status: readyStatusReport(), recommendation: { text: 'Request the next step: 5% → 10%.', canRequestNext: true } }),
+      digestReport({ status: readyStatusReport(), recommendation: { kind: 'request-next', fromPercent: 5, toPercent: 10 } }),
       IN_THREAD,
     );
     expect(allText(ready)).toContain('*Readiness for the next step (5% → 10%):* ✅ can be requested now (another approver must approve)');
@@ -163,7 +160,7 @@ describe('renderDigest', () => {
 
   it('does not offer the next step while a request is pending, and says who asked', () => {
     const m = renderDigest(
-      digestReport({ status: readyStatusReport({ pending: approvalRequest() }), recommendation: { text: 'Request the next step: 5% → 10%.', canRequestNext: true } }),
+      digestReport({ status: readyStatusReport({ pending: approvalRequest() }), recommendation: { kind: 'request-next', fromPercent: 5, toPercent: 10 } }),
       IN_THREAD,
     );
     expect(buttonFor(m.blocks, ACTION.requestNext)).toBeUndefined();
@@ -205,7 +202,7 @@ describe('renderDigest', () => {
       phase: { name: 'unknown', label: 'unknown (canary Ingress unreadable)' },
     });
     const m = renderDigest(
-      digestReport({ status, phase: status.phase, recommendation: { text: 'Fix access to the canary Ingress first (connect ECONNREFUSED 10.0.0.1:443).', canRequestNext: false } }),
+      digestReport({ status, phase: status.phase, recommendation: { kind: 'fix-route-access', error: 'connect ECONNREFUSED 10.0.0.1:443' } }),
       IN_THREAD,
     );
     const text = allText(m);
@@ -250,7 +247,7 @@ describe('renderDigest', () => {
         criteria24h: Array.from({ length: 80 }, () => windowedCriterion({ label: hostile, threshold: hostile, current: hostile, worst: hostile, error: hostile, gapShare: 0.5, pass: false })),
         shadow: { rates: Array.from({ length: 30 }, () => ({ label: hostile, display: hostile, threshold: hostile, pass: false, error: hostile })), exit: hostile },
         alerts48h: { ok: true, alerts: Array.from({ length: 500 }, (_, i) => ({ name: `${i}${hostile}`, severity: hostile, critical: false })) },
-        recommendation: { text: hostile, canRequestNext: true },
+        recommendation: { kind: 'not-yet', reasons: Array.from({ length: 60 }, () => hostile) },
       }),
       { dryRun: true, chart: { missing: hostile } },
     );
@@ -261,7 +258,7 @@ describe('renderDigest', () => {
     expect(text).not.toContain('<script>');
     expect(buttonFor(m.blocks, ACTION.rollback)).toBeDefined();
     expect(m.blocks[1]!.type).toBe('section');
-    expect((m.blocks[1] as SectionBlock).text!.text).toMatch(/^:point_right: \*Recommended action:\* &lt;!channel&gt;/);
+    expect((m.blocks[1] as SectionBlock).text!.text).toMatch(/^:point_right: \*Recommended action:\* Not yet: &lt;!channel&gt;/);
   });
 
   it('matches the snapshot', () => {

@@ -448,7 +448,7 @@ export function digestReport(overrides: Partial<DigestReport> = {}): DigestRepor
         { name: 'MCPGatewayPodRestarts', severity: 'info', critical: false },
       ],
     },
-    recommendation: { text: 'Hold: 22h left at 5% before 10%.', canRequestNext: false },
+    recommendation: { kind: 'hold', percent: 5, toPercent: 10, remainingMs: 22 * HOUR },
     chart: { from: NOW.getTime() - 48 * HOUR, to: NOW.getTime(), errorRate: [], errorRateMax: 0.001, p99Ratio: [], p99RatioMax: 1.5, weightChanges: [] },
     ...overrides,
   };
