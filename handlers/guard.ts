@@ -4,7 +4,7 @@
 // these is said once (the core claims the tick): one Slack refuses is kept and retried (`owe`).
 import type { WebClient } from '@slack/web-api';
 import { INITIAL_GUARD_STATE, runGuardTick, type GuardState } from '../src/core/guard.js';
-import { renderGuardBlind, renderGuardRollback, renderGuardSeesAgain } from '../views/guard.js';
+import { renderGuardBlind, renderGuardRollback, renderGuardRouteUnreadable, renderGuardSeesAgain } from '../views/guard.js';
 import { announceRollback } from './announce.js';
 import type { Owe } from './background-work.js';
 import { postToChannel, type HandlerContext, type SlackMessage } from './context.js';
@@ -15,13 +15,18 @@ export function guardLoop(ctx: HandlerContext, client: WebClient, owe: Owe): () 
   return async () => {
     const tick = await runGuardTick(ctx.core, local);
     if (tick.kind === 'skipped') return;
-    const { check } = tick;
-    ctx.metrics.guardChecks.inc({ result: check.breach ? 'breach' : check.noData ? 'no-data' : 'clear' });
     const channel = ctx.channel;
     const say = async (what: string, message: SlackMessage) => {
       if (!channel) return;
       if (!(await postToChannel(ctx, client, channel, message))) await owe({ kind: 'message', what, channel, message }, new Error(`Slack did not take the ${what}`));
     };
+    if (tick.kind === 'route-unreadable') {
+      ctx.metrics.guardChecks.inc({ result: 'no-data' });
+      if (tick.warn) await say("guard's warning that it cannot read the canary route", renderGuardRouteUnreadable(ctx.core.router.ref, tick, { dryRun: ctx.core.policy.dryRun }));
+      return;
+    }
+    const { check } = tick;
+    ctx.metrics.guardChecks.inc({ result: check.breach ? 'breach' : check.noData ? 'no-data' : 'clear' });
     // No outcome: someone else (another replica, the alert path) rolled back at the same moment; they count and announce it.
     if (tick.kind === 'rolled-back' && tick.outcome) {
       ctx.metrics.guardActions.inc({ mode: 'rollback' });

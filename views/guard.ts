@@ -1,7 +1,7 @@
 // The guard as people see it: its section of `status`, App Home and the digest, and what it posts itself
 // (the rollback it did and how to resume, the warning that it cannot see, and that it sees again).
 import type { KnownBlock } from '@slack/types';
-import type { RollbackOutcome } from '../src/core/entities.js';
+import type { RollbackOutcome, RouteRef } from '../src/core/entities.js';
 import { formatDuration, formatPercent } from '../src/core/format.js';
 import type { GuardCheck, GuardCondition, GuardReport } from '../src/core/guard.js';
 import { context, dryRunContext, escapeMrkdwn, header, message, section, slackTime, truncate, type Message } from './blocks.js';
@@ -72,6 +72,18 @@ export function renderGuardBlind(check: GuardCheck, checksInRow: number, opts: {
   ];
   if (opts.dryRun) blocks.push(dryRunContext());
   return message(`${opts.dryRun ? 'DRY RUN · ' : ''}Guard: no data for ${missing.map((c) => c.label).join(', ')} (${checksInRow} checks in a row)`, blocks);
+}
+
+/** Several ticks in a row without the canary route: the guard can neither see nor roll back. Said once. */
+export function renderGuardRouteUnreadable(route: RouteRef, tick: { error: string; inRow: number }, opts: { dryRun: boolean }): Message {
+  const object = `${escapeMrkdwn(route.kind)} ${escapeMrkdwn(route.namespace)}/${escapeMrkdwn(route.name)}`;
+  const blocks: KnownBlock[] = [
+    section(
+      `:warning: *The guard cannot read the canary route* (${tick.inRow} checks in a row): ${object}: ${truncate(escapeMrkdwn(tick.error), 400)}.\nIt can neither check nor roll back until it reads it again. Check the bot's access and that the object exists (\`/mcp-canary diagnose traffic\`); watch the canary yourself meanwhile.`,
+    ),
+  ];
+  if (opts.dryRun) blocks.push(dryRunContext());
+  return message(`${opts.dryRun ? 'DRY RUN · ' : ''}Guard: cannot read the canary route (${tick.inRow} checks in a row)`, blocks);
 }
 
 export function renderGuardSeesAgain(check: GuardCheck, opts: { dryRun: boolean }): Message {

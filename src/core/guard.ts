@@ -110,6 +110,10 @@ export interface GuardState {
   noDataWarned: boolean;
   /** The current breach episode: when it began and what the guard did about it. */
   episode?: { startedAt: string; actedAt?: string; action?: 'rollback' | 'page' | 'off'; failedAt?: string };
+  /** Ticks in a row that could not read the canary route (the guard can neither see nor act). */
+  routeUnreadableInRow?: number;
+  /** The "cannot read the canary route" warning was posted and the route has not been read since. */
+  routeUnreadableWarned?: boolean;
 }
 
 export const INITIAL_GUARD_STATE: GuardState = { breachesInRow: 0, noDataInRow: 0, noDataWarned: false };
@@ -154,7 +158,9 @@ export function guardEvidence(check: GuardCheck): EvidenceSnapshot {
 }
 
 export type GuardTick =
-  | { kind: 'skipped'; why: 'another-replica' | 'canary-at-zero' | 'route-unreadable' }
+  | { kind: 'skipped'; why: 'another-replica' | 'canary-at-zero' }
+  /** The canary route could not be read: nothing checked; `warn` once after NO_DATA_WARNING_AFTER ticks in a row. */
+  | { kind: 'route-unreadable'; error: string; inRow: number; warn: boolean }
   | { kind: 'checked'; check: GuardCheck; state: GuardState; noData?: 'warn' | 'recovered' }
   /** Rolled back (`outcome` moved traffic), or found it done by someone else at the same moment (no outcome). */
   | { kind: 'rolled-back'; check: GuardCheck; state: GuardState; outcome?: RollbackOutcome; noData?: 'warn' | 'recovered' }
@@ -175,15 +181,21 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
   const claimed = await settledWithin(deps.store.claimOnce(`guard:tick:${tick}`, policy.intervalMs * 4), STORE_WAIT_MS);
   if (claimed?.value === false) return { kind: 'skipped', why: 'another-replica' };
 
+  const stored = await settledWithin(deps.store.getValue<GuardState>(GUARD_STATE_KEY), STORE_WAIT_MS);
+  const read = stored?.value ?? (stored ? INITIAL_GUARD_STATE : local.state);
   let route: CanaryRoute;
   try {
     route = await deps.router.readRoute();
   } catch (error) {
-    deps.logger.warn({ err: describe(error) }, 'guard: could not read the canary route');
-    return { kind: 'skipped', why: 'route-unreadable' };
+    // Neither seeing nor able to act: said once after a few ticks, like missing data; the breach count stays.
+    const inRow = (read.routeUnreadableInRow ?? 0) + 1;
+    const warn = inRow >= NO_DATA_WARNING_AFTER && !read.routeUnreadableWarned;
+    deps.logger.warn({ err: describe(error), inRow }, 'guard: could not read the canary route');
+    await save(deps, local, { ...read, routeUnreadableInRow: inRow, routeUnreadableWarned: read.routeUnreadableWarned || warn });
+    return { kind: 'route-unreadable', error: describe(error), inRow, warn };
   }
-  const stored = await settledWithin(deps.store.getValue<GuardState>(GUARD_STATE_KEY), STORE_WAIT_MS);
-  const previous = stored?.value ?? (stored ? INITIAL_GUARD_STATE : local.state);
+  const routeBack = read.routeUnreadableWarned === true;
+  const previous: GuardState = { ...read, routeUnreadableInRow: 0, routeUnreadableWarned: false };
   const percent = percentOf(route);
 
   const conditions = percent > 0 ? await readGuardConditions(deps, deps.policy.goNoGo, policy) : [];
@@ -199,10 +211,12 @@ export async function runGuardTick(deps: AlertDeps, local: { state: GuardState }
     const state: GuardState = { ...previous, lastCheck: check, breachesInRow: 0, episode: undefined };
     await endEpisode(deps, previous);
     await save(deps, local, state);
-    return { kind: 'skipped', why: 'canary-at-zero' };
+    return routeBack ? { kind: 'checked', check, state, noData: 'recovered' } : { kind: 'skipped', why: 'canary-at-zero' };
   }
 
-  const { state, decision, noData } = advanceGuard(previous, check, policy);
+  const advanced = advanceGuard(previous, check, policy);
+  const { state, decision } = advanced;
+  const noData = advanced.noData ?? (routeBack ? 'recovered' : undefined);
   if (!state.episode) await endEpisode(deps, previous);
   if (!decision.act || policy.mode === 'off') {
     if (decision.act && state.episode) state.episode = { ...state.episode, actedAt: check.at, action: 'off' };

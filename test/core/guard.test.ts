@@ -417,10 +417,22 @@ describe('runGuardTick', () => {
     expect(kit.logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'guard: state not saved in the store (unreachable or slow); this replica keeps its own count' }));
   });
 
-  it('skips a tick when the canary route cannot be read', async () => {
+  it('a canary route it cannot read: warned once after three ticks in a row, the breach count kept, and said again when readable', async () => {
     const kit = coreKit();
     kit.holdAt(10);
-    kit.router.failNext('readRoute');
-    expect(await tick(kit)).toEqual({ kind: 'skipped', why: 'route-unreadable' });
+    breaching(kit);
+    expect(await tick(kit)).toMatchObject({ kind: 'checked', state: { breachesInRow: 1 } });
+    kit.router.failNext('readRoute', undefined, 4);
+    const unreadable = [await tick(kit), await tick(kit), await tick(kit), await tick(kit)];
+    expect(unreadable.map((t) => t.kind === 'route-unreadable' && [t.inRow, t.warn])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+      [4, false],
+    ]);
+    expect(kit.router.writes).toEqual([]);
+    // Readable again: the breach count went on from where it was (the second breaching check acts), and it says so.
+    const back = await tick(kit);
+    expect(back).toMatchObject({ kind: 'rolled-back', noData: 'recovered' });
   });
 });

@@ -24,7 +24,7 @@ function slackDown(h: HandlerKit): { back(): void } {
 const runAnnouncements = (h: HandlerKit) => runDueJobs(h.deps, { [ANNOUNCE_JOB]: announcementJob(h.ctx, h.web) });
 
 /** Posts Slack took, whose notification text matches. */
-function posted(h: HandlerKit, text: RegExp): Array<{ channel: string; text: string }> {
+function posted(h: HandlerKit, text: RegExp): Array<{ channel: string; text: string; blocks?: unknown[] }> {
   const { calls, settledResults } = h.client.chat.postMessage.mock;
   return calls.flatMap(([args], i) => (settledResults[i]?.type === 'fulfilled' && text.test(args.text) ? [args] : []));
 }
@@ -140,6 +140,20 @@ describe("the guard's announcements when Slack fails", () => {
     expect(texts).toHaveLength(2);
     expect(texts.filter((t: string) => /no data for/.test(t))).toHaveLength(1);
     expect(texts.filter((t: string) => /data is back/.test(t))).toHaveLength(1);
+  });
+
+  it('a canary route it cannot read is said once (the third tick in a row), with the object and the error escaped', async () => {
+    const h = handlerKit();
+    h.holdAt(10);
+    const loop = owe(h);
+    h.router.failNext('readRoute', new Error('ingresses "mcp-gateway-canary" is forbidden <!channel>'), 5);
+    for (let i = 0; i < 5; i++) await tick(h, loop);
+    const said = posted(h, /^Guard: cannot read the canary route/);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ channel: CHANNEL, text: 'Guard: cannot read the canary route (3 checks in a row)' });
+    expect(JSON.stringify(said[0]!.blocks)).toContain('is forbidden &lt;!channel&gt;');
+    await tick(h, loop);
+    expect(posted(h, /^Guard: data is back/)).toHaveLength(1);
   });
 
   it('counts a rollback only when this replica did it (not when the alert path rolled back at the same moment)', async () => {
