@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import { buildDigest } from '../src/core/digest.js';
 import { describe } from '../src/core/errors.js';
 import { renderDigest } from '../views/index.js';
+import { digestChartTitle } from '../views/digest.js';
 import { describeSlackError, postToChannel, updateMessage, type HandlerContext, type SlackMessage } from './context.js';
 
 /**
@@ -24,7 +25,7 @@ export async function renderDigestNow(ctx: HandlerContext): Promise<{ digest: Re
   let png: Buffer | undefined;
   let missing: string | undefined;
   try {
-    png = await ctx.renderChart(report.chart);
+    png = await ctx.renderChart({ ...report.chart, title: digestChartTitle(report) });
   } catch (error) {
     missing = `rendering failed (${describe(error)})`;
     ctx.logger.error({ err: describe(error) }, 'digest chart rendering failed');

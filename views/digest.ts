@@ -244,3 +244,8 @@ function fallbackText(report: DigestReport, dryRun: boolean): string {
 function dateLabel(date: string): string {
   return truncate(date.replace(/[<>&]/g, ''), 40);
 }
+
+/** The chart's title in the digest's thread. */
+export function digestChartTitle(report: DigestReport): string {
+  return `Go/no-go, last 48 h (${report.phase.label})`;
+}

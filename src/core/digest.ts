@@ -24,6 +24,7 @@ export interface GoNoGoChartData {
   p99Ratio: ChartPoint[];
   p99RatioMax: number;
   weightChanges: Array<{ at: number; percent: number }>;
+  /** Worded by the view (digestChartTitle); the chart adapter has a plain default. */
   title?: string;
 }
 
@@ -127,7 +128,6 @@ export async function buildDigest(deps: CoreDeps): Promise<DigestReport> {
       p99Ratio: ratio.ok ? ratio.points.map(([t, v]) => ({ at: t, value: v })) : [],
       p99RatioMax: g.p99RatioMax,
       weightChanges,
-      title: `Go/no-go, last 48 h (${phase.label})`,
     },
   };
 }

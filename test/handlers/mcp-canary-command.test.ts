@@ -209,6 +209,8 @@ describe('the other subcommands', () => {
     expect(arg(h.client.chat.postMessage)).toMatchObject({ channel: CHANNEL, text: expect.stringContaining('digest') });
     expect(arg(h.client.filesUploadV2)).toMatchObject({ channel_id: CHANNEL, thread_ts: '1800000000.000001', file: Buffer.from('\x89PNG chart') });
     expect(c.respond).toHaveBeenCalledWith(expect.objectContaining({ response_type: 'ephemeral', text: 'Digest posted in <#C0ONCALL>.' }));
+    // The chart's title is worded by the digest view, with the phase.
+    expect(arg(h.ctx.renderChart as never)).toMatchObject({ title: expect.stringMatching(/^Go\/no-go, last 48 h \(shadow/) });
   });
 
   it('digest: still posts when the chart fails, and says so', async () => {
