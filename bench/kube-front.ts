@@ -1,10 +1,9 @@
-// kubectl needs API discovery (/api, /apis) before it can resolve `ingress` to a REST path; the
-// fake Kubernetes API of test/support serves objects only. This front answers discovery the way a
-// 1.30+ apiserver does (aggregated discovery, apidiscovery.k8s.io/v2: one GET for /api and one for
-// /apis, legacy per-group lists as a fallback) and forwards everything else, unchanged, to the fake.
-// kubectl always goes through it; the bot does only with BENCH_KUBE_TLS=1, where the front speaks HTTPS
-// (a throwaway self-signed certificate, verified by the bot through certificate-authority-data) like a
-// real apiserver, so the cost of TLS connections is part of the bot's Kubernetes calls.
+// A front before the devkit's Kubernetes API server (which answers API discovery itself, as kubectl needs):
+// it forwards every request unchanged and records when each one's body had fully arrived, so kubectl's
+// PATCH is timed at the same point as the bot's. kubectl always goes through it; the bot does only with
+// BENCH_KUBE_TLS=1, where the front speaks HTTPS (a throwaway self-signed certificate, verified by the bot
+// through certificate-authority-data) like a real apiserver, so the cost of TLS connections is part of the
+// bot's Kubernetes calls.
 import { execFileSync } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -16,83 +15,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalServer, readBody } from '../devkit/http-util.js';
 import { kubeconfigYaml } from '../devkit/kube-api-server.js';
-
-interface Res {
-  group: string;
-  version: string;
-  resource: string;
-  singular: string;
-  kind: string;
-  shortNames?: string[];
-}
-
-// What the fake serves (test/support/fake-kube-api.ts RESOURCES), all namespaced.
-const RESOURCES: Res[] = [
-  { group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', shortNames: ['svc'] },
-  { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', shortNames: ['cm'] },
-  { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret' },
-  { group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', shortNames: ['po'] },
-  { group: 'apps', version: 'v1', resource: 'deployments', singular: 'deployment', kind: 'Deployment', shortNames: ['deploy'] },
-  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', singular: 'ingress', kind: 'Ingress', shortNames: ['ing'] },
-  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease' },
-];
-const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const GROUPS = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
-const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
-
-function aggregated(core: boolean): unknown {
-  const groups = core ? [''] : GROUPS;
-  return {
-    kind: 'APIGroupDiscoveryList',
-    apiVersion: 'apidiscovery.k8s.io/v2',
-    metadata: {},
-    items: groups.map((group) => ({
-      metadata: group ? { name: group, creationTimestamp: null } : { creationTimestamp: null },
-      versions: [
-        {
-          version: 'v1',
-          resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
-            resource: r.resource,
-            responseKind: { group: r.group, version: r.version, kind: r.kind },
-            scope: 'Namespaced',
-            singularResource: r.singular,
-            verbs: VERBS,
-            ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-          })),
-          freshness: 'Current',
-        },
-      ],
-    })),
-  };
-}
-
-function legacy(pathname: string): unknown | undefined {
-  if (pathname === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] };
-  if (pathname === '/apis') {
-    return {
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: GROUPS.map((name) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } })),
-    };
-  }
-  const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(pathname);
-  if (!m) return undefined;
-  const group = m[1] ?? '';
-  if (group && !GROUPS.includes(group)) return undefined;
-  return {
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: group ? `${group}/v1` : 'v1',
-    resources: RESOURCES.filter((r) => r.group === group).map((r) => ({
-      name: r.resource,
-      singularName: r.singular,
-      namespaced: true,
-      kind: r.kind,
-      verbs: VERBS,
-      ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-    })),
-  };
-}
 
 export interface KubeFront {
   url: string;
@@ -129,21 +51,6 @@ export async function startKubeFront(backendUrl: string, namespace: string, opts
     const entry = { method: req.method ?? 'GET', path: url.pathname, at: performance.now() };
     front.requests.push(entry);
     front.onRequest?.(entry);
-    if (entry.method === 'GET' && (url.pathname === '/api' || url.pathname === '/apis')) {
-      const wantsAggregated = String(req.headers.accept ?? '').includes('as=APIGroupDiscoveryList');
-      const payload = wantsAggregated ? aggregated(url.pathname === '/api') : legacy(url.pathname);
-      const text = JSON.stringify(payload);
-      res.writeHead(200, { 'content-type': wantsAggregated ? AGGREGATED : 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-      return;
-    }
-    const list = entry.method === 'GET' ? legacy(url.pathname) : undefined;
-    if (list) {
-      const text = JSON.stringify(list);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-      return;
-    }
     const headers = { ...req.headers, host: backend.host, 'content-length': String(body.length) };
     const out = httpRequest({ host: backend.hostname, port: backend.port, method: req.method, path: req.url, headers, agent }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
