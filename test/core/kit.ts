@@ -68,6 +68,14 @@ interface PlannedFailure<Op> {
   filter: FailureFilter;
 }
 
+/** Throws the first planned failure due for `op` (a real write or a dry run, as its filter says), once. */
+function throwPlannedFailure<Op>(failures: Array<PlannedFailure<Op>>, op: Op, dryRun: boolean): void {
+  const failure = failures.find((f) => f.op === op && f.times > 0 && (f.filter.dryRun === undefined || f.filter.dryRun === dryRun));
+  if (!failure) return;
+  failure.times--;
+  throw failure.error;
+}
+
 /** What two router objects of two replicas share: the one route in the cluster, and what was done to it. */
 interface SharedRouteState {
   route: CanaryRoute;
@@ -151,11 +159,7 @@ export class InMemoryRouter implements TrafficRouter {
   private fail(op: RouterOp, options?: WriteOptions): void {
     const hook = this.shared.hooks.findIndex((h) => h.op === op);
     if (hook >= 0) this.shared.hooks.splice(hook, 1)[0]!.run();
-    const dryRun = this.dryRun || options?.dryRun === true;
-    const failure = this.shared.failures.find((f) => f.op === op && f.times > 0 && (f.filter.dryRun === undefined || f.filter.dryRun === dryRun));
-    if (!failure) return;
-    failure.times--;
-    throw failure.error;
+    throwPlannedFailure(this.shared.failures, op, this.dryRun || options?.dryRun === true);
   }
 
   private write(op: RouterOp, args: unknown, options?: WriteOptions): boolean {
@@ -261,11 +265,7 @@ export class InMemoryCluster implements Cluster {
   }
 
   private fail(op: ClusterOp, options?: WriteOptions): void {
-    const dryRun = this.dryRun || options?.dryRun === true;
-    const failure = this.failures.find((f) => f.op === op && f.times > 0 && (f.filter.dryRun === undefined || f.filter.dryRun === dryRun));
-    if (!failure) return;
-    failure.times--;
-    throw failure.error;
+    throwPlannedFailure(this.failures, op, this.dryRun || options?.dryRun === true);
   }
 
   private write(op: ClusterOp, args: unknown, options?: WriteOptions): boolean {
