@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import { AlertmanagerAlerts } from './adapters/alertmanager.js';
 import { KubeClusterDiagnostics } from './adapters/kube-diagnostics.js';
-import { KubeApi, KubernetesCluster, loadKubeConfig } from './adapters/kubernetes.js';
+import { KubeConnection, loadKubeConfig } from './adapters/kube-connection.js';
+import { KubeApi, KubernetesCluster } from './adapters/kubernetes.js';
 import { createRouter } from './adapters/routers/index.js';
 import { PrometheusMetrics } from './adapters/prometheus.js';
 import { SlackApproverDirectory } from './adapters/slack-directory.js';
@@ -40,11 +41,13 @@ export interface ComposedCore {
 export function composeCore(config: Config, options: CoreOptions): ComposedCore {
   const { logger } = options;
   const store = createStore(config, logger);
-  // One set of API clients and one connection pool for the router, the cluster and the diagnostics.
-  const kube = new KubeApi(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
+  // One kubeconfig, deadline and DRY_RUN for the router (plain REST calls), the cluster and the diagnostics (one
+  // set of generated API clients).
+  const connection = new KubeConnection(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
+  const kube = new KubeApi(connection);
   const audit = new AuditTrail(store, logger);
   const core: AlertDeps = {
-    router: createRouter(kube, config.router),
+    router: createRouter(connection, config.router),
     cluster: new KubernetesCluster(kube, config.kube),
     diagnostics: new KubeClusterDiagnostics(kube, config.kube.namespace, config.diagnostics),
     metrics: new PrometheusMetrics(config.prometheusUrl, config.sourceTimeoutMs),
@@ -74,6 +77,7 @@ export function composeCore(config: Config, options: CoreOptions): ComposedCore 
         audit.stop();
         await store.close();
         await kube.close();
+        connection.close();
       })();
       return closed;
     },

@@ -8,7 +8,8 @@ import * as k8s from './kube-client.js';
 import type { AccessAnswer, ClusterEvent, EndpointCounts, PodSummary, ProxyAnswer, ResourceRef } from '../core/entities.js';
 import { ClusterError } from '../core/errors.js';
 import type { ClusterDiagnostics, DiagnosticsSettings } from '../core/ports.js';
-import { toClusterError, type KubeApi } from './kubernetes.js';
+import { toClusterError } from './kube-connection.js';
+import type { KubeApi } from './kubernetes.js';
 
 type KubeEvent = Awaited<ReturnType<k8s.CoreV1Api['listNamespacedEvent']>>['items'][number];
 

@@ -1,21 +1,15 @@
-// The Kubernetes API through @kubernetes/client-node: one set of API clients and one connection pool shared
-// by the cluster adapter (deployments, services) and the traffic routers (routers/). Every failure becomes
-// a ClusterError the core can decide on.
+// The Kubernetes API through @kubernetes/client-node's generated clients, for the cluster adapter (deployments,
+// services) and the diagnostics: one set of API clients and one connection pool, on the same connection
+// (kubeconfig, deadline, DRY_RUN) as the traffic routers' plain REST calls (kube-connection.ts). Every
+// failure becomes a ClusterError the core can decide on.
 import * as k8s from './kube-client.js';
 import type { DeploymentReadiness, ContainerEnv, EnvSource } from '../core/entities.js';
-import { ClusterError, type ClusterErrorKind } from '../core/errors.js';
 import type { Cluster, ClusterTargets, WriteOptions } from '../core/ports.js';
-
-export function loadKubeConfig(kubeconfigPath?: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-  else kc.loadFromCluster();
-  return kc;
-}
+import { toClusterError, type KubeConnection } from './kube-connection.js';
 
 type RequestOptions = k8s.ConfigurationOptions<k8s.ObservableMiddleware>;
 
-/** The API clients, with a per-request deadline and one reused connection pool. */
+/** The generated API clients, with a per-request deadline and one reused connection pool. */
 export class KubeApi {
   readonly networking: k8s.NetworkingV1Api;
   readonly apps: k8s.AppsV1Api;
@@ -24,23 +18,24 @@ export class KubeApi {
   readonly discovery: k8s.DiscoveryV1Api;
   /** SelfSubjectAccessReviews: what the bot may do, asked without doing it. */
   readonly authorization: k8s.AuthorizationV1Api;
+  readonly dryRun: boolean;
+  private readonly requestTimeoutMs: number;
   private dispatcher: ReturnType<k8s.RequestContext['getDispatcher']>;
 
-  constructor(
-    kc: k8s.KubeConfig,
-    private readonly requestTimeoutMs: number,
-    readonly dryRun: boolean,
-  ) {
+  constructor(private readonly connection: KubeConnection) {
+    const kc = connection.config;
     this.networking = kc.makeApiClient(k8s.NetworkingV1Api);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     this.authorization = kc.makeApiClient(k8s.AuthorizationV1Api);
+    this.dryRun = connection.dryRun;
+    this.requestTimeoutMs = connection.requestTimeoutMs;
   }
 
   dryRunParam(options: WriteOptions = {}): string | undefined {
-    return this.dryRun || options.dryRun ? 'All' : undefined;
+    return this.connection.dryRunParam(options);
   }
 
   /** Options for one call: its deadline (a hung API server must not hold a rollback), the shared pool, an optional content type. */
@@ -175,66 +170,4 @@ export function readinessOf(deployment: k8s.V1Deployment): DeploymentReadiness {
       (status.replicas ?? updated) === updated &&
       (progressing === undefined || progressing.reason === 'NewReplicaSetAvailable'),
   };
-}
-
-export function toClusterError(error: unknown, op: { verb: string; resource: string; name: string }): ClusterError {
-  if (error instanceof ClusterError) return error;
-  if (error instanceof k8s.ApiException) {
-    const status = error.code;
-    const apiMessage = apiMessageOf(error.body) ?? error.message.split('\n')[0];
-    const kind: ClusterErrorKind =
-      status === 409
-        ? 'conflict'
-        : status === 403
-          ? 'forbidden'
-          : status === 401
-            ? 'unauthenticated'
-            : status === 404
-              ? 'not-found'
-              : status === 400 || status === 422 || status === 415
-                ? 'invalid'
-                : 'unavailable';
-    const target = op.name ? `${op.resource}/${op.name}` : op.resource;
-    const message =
-      kind === 'forbidden'
-        ? `Kubernetes refused ${op.verb} on ${target} (HTTP ${status}): the bot's ServiceAccount needs RBAC verb "${op.verb}" on ${op.resource}${op.name ? ` "${op.name}"` : ''} (see deploy/rbac.yaml)`
-        : kind === 'unauthenticated'
-          ? // Authentication, not authorization: the API server did not take the token at all; no RBAC rule helps.
-            `the Kubernetes API server did not accept the bot's credentials (HTTP 401 Unauthorized) for ${op.verb} on ${target}: its token expired or the kubeconfig is wrong (not an RBAC refusal)`
-          : `Kubernetes ${op.verb} ${target} failed with HTTP ${status}: ${apiMessage}`;
-    return new ClusterError(kind, message, { status, ...op });
-  }
-  const err = error as Error & { cause?: { code?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-    return new ClusterError('timeout', `Kubernetes ${op.verb} ${op.resource}/${op.name} timed out`, op);
-  }
-  const code = err?.cause?.code ? ` (${err.cause.code})` : '';
-  return new ClusterError('unavailable', `Kubernetes API unreachable for ${op.verb} ${op.resource}/${op.name}: ${err?.message ?? String(error)}${code}`, op);
-}
-
-function apiMessageOf(body: unknown): string | undefined {
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 300);
-    } catch {
-      return body.slice(0, 300) || undefined;
-    }
-  }
-  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
-  return undefined;
-}
-
-/** Annotations the bot writes on the route object to record what it applied (routers ignore unknown ones). */
-export const APPLIED_ANNOTATIONS = {
-  /** ingress-nginx: the raw canary-weight; gateway-api: the percent. */
-  weight: 'mcp-canary.stoa.dev/applied-weight',
-  at: 'mcp-canary.stoa.dev/applied-at',
-  by: 'mcp-canary.stoa.dev/applied-by',
-} as const;
-
-/** The object without what the API server owns, to be created again later. */
-export function portableCopy<T extends { metadata?: Record<string, unknown>; status?: unknown }>(object: T): T {
-  const { status: _, ...rest } = structuredClone(object);
-  const { resourceVersion: __, uid: ___, creationTimestamp: ____, managedFields: _____, generation: ______, selfLink: _______, ...metadata } = (rest.metadata ?? {}) as Record<string, unknown>;
-  return { ...rest, metadata } as T;
 }

@@ -8,7 +8,7 @@
 // short deadline: whatever does not answer in time is reported, never waited for.
 import type { Logger as PinoLogger } from 'pino';
 import { createLogger } from '../adapters/logging.js';
-import { KubeApi, loadKubeConfig } from '../adapters/kubernetes.js';
+import { KubeConnection, loadKubeConfig } from '../adapters/kube-connection.js';
 import { createRouter, type RouterConfig } from '../adapters/routers/index.js';
 import type { ComposedCore } from '../compose.js';
 import { ConfigError, corePolicies, readConfig, type Config } from '../config.js';
@@ -95,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
 
 function manualCommands(router: RouterConfig): string[] {
   // The router's own commands; it needs no connection (nor DRY_RUN) to say them.
-  return createRouter({ dryRun: false } as KubeApi, router).manualRollbackCommands();
+  return createRouter({ dryRun: false } as KubeConnection, router).manualRollbackCommands();
 }
 
 /** The variables the router settings (Config['router']) are read from. */
@@ -125,7 +125,7 @@ export type RollbackDeps = Parameters<typeof rollbackCanary>[0];
  * composeCore makes them from the same configuration (the command line's composeCore call shares no status
  * evaluations: statusShareMs 0), on the command line's own connection, audit trail and store.
  */
-export function rollbackDeps(config: Config, kube: KubeApi, own: Pick<RollbackDeps, 'audit' | 'store' | 'logger'>): RollbackDeps {
+export function rollbackDeps(config: Config, kube: KubeConnection, own: Pick<RollbackDeps, 'audit' | 'store' | 'logger'>): RollbackDeps {
   return { router: createRouter(kube, config.router), clock: { now: () => new Date() }, policy: corePolicies(config, { statusShareMs: 0 }).policy, ...own };
 }
 
@@ -155,9 +155,9 @@ async function history(command: Extract<CliCommand, { kind: 'history' }>, compos
 }
 
 async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, config: Config, logger: PinoLogger, io: CliIo, out: Out, err: Err): Promise<number> {
-  let kube: KubeApi;
+  let kube: KubeConnection;
   try {
-    kube = new KubeApi(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
+    kube = new KubeConnection(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
   } catch (error) {
     // Typically the kubeconfig: missing file, or no in-cluster service account.
     const why = error instanceof Error ? error.message : String(error);
@@ -230,7 +230,7 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
   } finally {
     audit.stop();
     await composed?.close();
-    await kube.close();
+    kube.close();
   }
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KubeApi, loadKubeConfig } from '../../src/adapters/kubernetes.js';
+import { KubeConnection, loadKubeConfig } from '../../src/adapters/kube-connection.js';
 import { createLogger } from '../../src/adapters/logging.js';
 import { ROUTER_VARIABLES, routerSettingsDespite, rollbackDeps, runCli, type RollbackDeps } from '../../src/cli/run.js';
 import { composeCore } from '../../src/compose.js';
@@ -49,7 +49,7 @@ describe("the command line's rollback dependencies", () => {
       const config = readConfig(env);
       // As the command line composes the rest of the bot after the write.
       const composed = composeCore(config, { logger, statusShareMs: 0 });
-      const kube = new KubeApi(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
+      const kube = new KubeConnection(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
       try {
         const deps = rollbackDeps(config, kube, { audit: composed.core.audit, store: composed.core.store, logger });
         expect(settingsOf(deps.router), env.TRAFFIC_ROUTER ?? 'ingress-nginx').toEqual(settingsOf(composed.core.router));
@@ -60,7 +60,7 @@ describe("the command line's rollback dependencies", () => {
         // Exactly what rollbackCanary reads, nothing more.
         expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'logger', 'policy', 'router', 'store']);
       } finally {
-        await kube.close();
+        kube.close();
         await composed.close();
       }
     }

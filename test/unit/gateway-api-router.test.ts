@@ -4,10 +4,10 @@
 // and the command it gives to run by hand.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { KubeApi } from '../../src/adapters/kubernetes.js';
+import type { KubeConnection } from '../../src/adapters/kube-connection.js';
 import { GatewayApiRouter, integerWeights, percentOfRule, type BackendRef, type HttpRoute } from '../../src/adapters/routers/gateway-api.js';
 
-const router = new GatewayApiRouter({ dryRun: false } as KubeApi, { namespace: 'stoa-system', httpRoute: 'mcp-gateway', pythonService: 'py', rustService: 'rs', rustServicePort: 8080 });
+const router = new GatewayApiRouter({ dryRun: false } as KubeConnection, { namespace: 'stoa-system', httpRoute: 'mcp-gateway', pythonService: 'py', rustService: 'rs', rustServicePort: 8080 });
 const isRust = (b: BackendRef) => b.name === 'rs';
 const ref = (name: string, weight?: number): BackendRef => (weight === undefined ? { name, port: 8080 } : { name, port: 8080, weight });
 const httpRoute = (rules: HttpRoute['spec']['rules']): HttpRoute => ({ metadata: { name: 'mcp-gateway', resourceVersion: '7' }, spec: { rules } });
@@ -63,15 +63,12 @@ function routerOn(route: HttpRoute) {
   const api = {
     dryRun: false,
     dryRunParam: () => undefined,
-    options: () => ({}),
-    custom: {
-      getNamespacedCustomObject: async () => structuredClone(route),
-      patchNamespacedCustomObject: async ({ body }: { body: unknown[] }) => {
-        patches.push(body);
-        return structuredClone(route);
-      },
+    request: async ({ method, body }: { method: string; body?: unknown[] }) => {
+      if (method === 'GET') return structuredClone(route);
+      patches.push(body!);
+      return structuredClone(route);
     },
-  } as unknown as KubeApi;
+  } as unknown as KubeConnection;
   return { router: new GatewayApiRouter(api, { namespace: 'stoa-system', httpRoute: 'mcp-gateway', pythonService: 'py', rustService: 'rs', rustServicePort: 8080 }), patches };
 }
 const by = { appliedBy: 'U0BOB', appliedAt: '2026-03-03T10:00:00.000Z' };

@@ -5,7 +5,8 @@
 // router names its object for access control and its controller's commands.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClusterDiagnostics } from '../../src/adapters/kube-diagnostics.js';
-import { KubeApi, KubernetesCluster, loadKubeConfig } from '../../src/adapters/kubernetes.js';
+import { KubeConnection, loadKubeConfig } from '../../src/adapters/kube-connection.js';
+import { KubeApi, KubernetesCluster } from '../../src/adapters/kubernetes.js';
 import { GatewayApiRouter } from '../../src/adapters/routers/gateway-api.js';
 import { createRouter } from '../../src/adapters/routers/index.js';
 import { IngressNginxRouter } from '../../src/adapters/routers/ingress-nginx.js';
@@ -17,23 +18,26 @@ import { coreKit } from '../core/kit.js';
 
 const config = readConfig({});
 let kube: FakeKubeApi;
+let connection: KubeConnection;
 let api: KubeApi;
 
 beforeAll(async () => {
   kube = await startFakeKubeApi();
-  api = new KubeApi(loadKubeConfig(kube.kubeconfigPath), 2000, false);
+  connection = new KubeConnection(loadKubeConfig(kube.kubeconfigPath), 2000, false);
+  api = new KubeApi(connection);
 });
 
 afterEach(() => kube.reset());
 
 afterAll(async () => {
   await api?.close();
+  connection?.close();
   await kube?.close();
 });
 
 const cluster = () => new KubernetesCluster(api, config.kube);
 const diagnostics = () => new KubeClusterDiagnostics(api, config.kube.namespace, config.diagnostics);
-const ingressRouter = () => createRouter(api, { ...config.router, kind: 'ingress-nginx' });
+const ingressRouter = () => createRouter(connection, { ...config.router, kind: 'ingress-nginx' });
 
 async function errorOf(call: () => Promise<unknown>): Promise<ClusterError> {
   const error = await call().then(
@@ -51,7 +55,7 @@ describe('a 401 from the API server', () => {
       ['read deployment', () => cluster().readDeployment(config.kube.rustDeployment)],
       ['patch env', () => cluster().setDeploymentEnv(config.kube.pythonDeployment, 'gateway', { SHADOW_MODE_ENABLED: 'true' })],
       ['read canary Ingress', () => ingressRouter().readRoute()],
-      ['read HTTPRoute', () => createRouter(api, { ...config.router, kind: 'gateway-api' }).readRoute()],
+      ['read HTTPRoute', () => createRouter(connection, { ...config.router, kind: 'gateway-api' }).readRoute()],
       ['list pods', () => diagnostics().listPods('app=mcp-gateway-python')],
       ['access review', () => diagnostics().mayChange(ingressRouter().resource, 'patch')],
     ];
@@ -147,7 +151,7 @@ describe('may the bot change an object (SelfSubjectAccessReview)', () => {
 
 describe("each router's object for access control and its controller's commands", () => {
   const options = { namespace: 'stoa-system', pythonService: 'py', rustService: 'rs', rustServicePort: 8080 };
-  const offline = { dryRun: false } as KubeApi;
+  const offline = { dryRun: false } as KubeConnection;
 
   it('ingress-nginx: the canary Ingress; the runbook\'s controller logs', () => {
     const router = new IngressNginxRouter(offline, { ...options, canaryIngress: 'canary', primaryIngress: 'primary' });
@@ -162,7 +166,7 @@ describe("each router's object for access control and its controller's commands"
       "kubectl -n stoa-system get httproute web -o jsonpath='{.status.parents[*].controllerName}'   # the Gateway controller: its logs say why",
     ]);
 
-    const router = createRouter(api, { ...config.router, kind: 'gateway-api' });
+    const router = createRouter(connection, { ...config.router, kind: 'gateway-api' });
     await router.readRoute();
     const controller = kube.get(kube.paths.httpRoute).status.parents[0].controllerName as string;
     expect(router.troubleshootingCommands()).toEqual([

@@ -6,11 +6,10 @@
 // each guarded by `test` ops on what was read (a CRD takes no strategic merge patch, and a merge patch
 // would replace spec.rules whole); weights are integers, as the API requires. The route itself is never
 // deleted, and its absence is never taken for "no canary": it carries Python's traffic too.
-import * as k8s from '../kube-client.js';
 import type { CanaryRoute, ResourceRef, RouteCondition, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
-import { APPLIED_ANNOTATIONS, toClusterError, type KubeApi } from '../kubernetes.js';
+import { APPLIED_ANNOTATIONS, PATCH_CONTENT_TYPE, toClusterError, type KubeConnection } from '../kube-connection.js';
 
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';
@@ -60,13 +59,18 @@ export class GatewayApiRouter implements TrafficRouter {
   private lastRead: HttpRoute | undefined;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeConnection,
     private readonly options: GatewayApiOptions,
   ) {
     this.ref = { router: 'gateway-api', kind: 'HTTPRoute', name: options.httpRoute, namespace: options.namespace };
     this.primaryRef = this.ref;
     this.dryRun = api.dryRun;
     this.resource = { group: GROUP, resource: PLURAL, name: options.httpRoute, namespace: options.namespace };
+  }
+
+  private path(): string {
+    const { namespace, httpRoute: name } = this.options;
+    return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
   }
 
   /**
@@ -77,7 +81,7 @@ export class GatewayApiRouter implements TrafficRouter {
   private async read(): Promise<HttpRoute> {
     const { namespace, httpRoute: name } = this.options;
     try {
-      const route = (await this.api.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, this.api.options())) as HttpRoute;
+      const route = await this.api.request<HttpRoute>({ method: 'GET', path: this.path() });
       this.lastRead = route;
       return route;
     } catch (error) {
@@ -97,12 +101,9 @@ export class GatewayApiRouter implements TrafficRouter {
    * under us: that is a conflict (the caller may read again and retry), not an invalid request.
    */
   private async patch(ops: JsonPatchOp[], options: WriteOptions, readVersion: string | undefined): Promise<HttpRoute> {
-    const { namespace, httpRoute: name } = this.options;
+    const name = this.options.httpRoute;
     try {
-      const route = (await this.api.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: ops, dryRun: this.api.dryRunParam(options) },
-        this.api.options(k8s.PatchStrategy.JsonPatch),
-      )) as HttpRoute;
+      const route = await this.api.request<HttpRoute>({ method: 'PATCH', path: this.path(), body: ops, contentType: PATCH_CONTENT_TYPE.json, query: { dryRun: this.api.dryRunParam(options) } });
       if (!this.api.dryRunParam(options)) this.lastRead = route;
       return route;
     } catch (error) {

@@ -1,7 +1,7 @@
 // TRAFFIC_ROUTER picks the router; both implement the core's TrafficRouter port.
 import type { CanaryRoute } from '../../core/entities.js';
 import type { TrafficRouter } from '../../core/ports.js';
-import type { KubeApi } from '../kubernetes.js';
+import type { KubeConnection } from '../kube-connection.js';
 import { GatewayApiRouter } from './gateway-api.js';
 import { IngressNginxRouter } from './ingress-nginx.js';
 
@@ -17,7 +17,7 @@ export interface RouterConfig {
   canaryRouteManifest?: string;
 }
 
-export function createRouter(api: KubeApi, config: RouterConfig): TrafficRouter {
+export function createRouter(api: KubeConnection, config: RouterConfig): TrafficRouter {
   return config.kind === 'gateway-api' ? new GatewayApiRouter(api, { ...config, httpRoute: config.httpRoute }) : new IngressNginxRouter(api, config);
 }
 

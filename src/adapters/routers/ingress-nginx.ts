@@ -2,11 +2,11 @@
 // `canary-weight` out of `canary-weight-total` is the canary percent, and whose canary-by-header/-cookie
 // annotations are the routing rules. Rollback's last resort deletes the canary Ingress, keeping a copy.
 import { readFile } from 'node:fs/promises';
-import * as k8s from '../kube-client.js';
+import type * as k8s from '../kube-client.js';
 import type { CanaryRoute, ResourceRef, RouteCopy, RouteRef, RouteShapeCheck, RoutingRule } from '../../core/entities.js';
 import { ClusterError } from '../../core/errors.js';
 import type { PercentChange, RouteApplied, TrafficRouter, WriteOptions } from '../../core/ports.js';
-import { APPLIED_ANNOTATIONS, portableCopy, toClusterError, type KubeApi } from '../kubernetes.js';
+import { APPLIED_ANNOTATIONS, PATCH_CONTENT_TYPE, portableCopy, toClusterError, type KubeConnection } from '../kube-connection.js';
 
 const NGINX = 'nginx.ingress.kubernetes.io/';
 const CANARY = `${NGINX}canary`;
@@ -37,7 +37,7 @@ export class IngressNginxRouter implements TrafficRouter {
   readonly resource: ResourceRef;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly api: KubeConnection,
     private readonly options: IngressNginxOptions,
   ) {
     this.ref = { router: 'ingress-nginx', kind: 'Ingress', name: options.canaryIngress, namespace: options.namespace };
@@ -48,12 +48,22 @@ export class IngressNginxRouter implements TrafficRouter {
 
   private async read(name = this.options.canaryIngress): Promise<k8s.V1Ingress | undefined> {
     try {
-      return await this.api.networking.readNamespacedIngress({ name, namespace: this.options.namespace }, this.api.options());
+      return await this.api.request<k8s.V1Ingress>({ method: 'GET', path: this.path(name) });
     } catch (error) {
       const mapped = toClusterError(error, { verb: 'get', resource: 'ingresses', name });
       if (mapped.kind === 'not-found') return undefined;
       throw mapped;
     }
+  }
+
+  /** The namespace's Ingresses, or one of them. */
+  private path(name?: string): string {
+    const base = `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/ingresses`;
+    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+  }
+
+  private mergePatch(name: string, body: unknown, options: WriteOptions): Promise<k8s.V1Ingress> {
+    return this.api.request<k8s.V1Ingress>({ method: 'PATCH', path: this.path(name), body, contentType: PATCH_CONTENT_TYPE.merge, query: { dryRun: this.api.dryRunParam(options) } });
   }
 
   async readRoute(): Promise<CanaryRoute> {
@@ -62,16 +72,12 @@ export class IngressNginxRouter implements TrafficRouter {
   }
 
   private async patch(annotations: Record<string, string | null>, options: WriteOptions, expectedVersion?: string): Promise<CanaryRoute> {
-    const { namespace, canaryIngress: name } = this.options;
+    const name = this.options.canaryIngress;
     const metadata: Record<string, unknown> = { annotations };
     // A merge patch carrying the resourceVersion is a precondition: 409 when the Ingress changed since.
     if (expectedVersion) metadata.resourceVersion = expectedVersion;
     try {
-      const ingress = await this.api.networking.patchNamespacedIngress(
-        { name, namespace, body: { metadata }, dryRun: this.api.dryRunParam(options) },
-        this.api.options(k8s.PatchStrategy.MergePatch),
-      );
-      return routeOf(ingress, this.ref);
+      return routeOf(await this.mergePatch(name, { metadata }, options), this.ref);
     } catch (error) {
       throw toClusterError(error, { verb: 'patch', resource: 'ingresses', name });
     }
@@ -101,9 +107,9 @@ export class IngressNginxRouter implements TrafficRouter {
   }
 
   async removeCanaryRoute(options: WriteOptions = {}): Promise<void> {
-    const { namespace, canaryIngress: name } = this.options;
+    const name = this.options.canaryIngress;
     try {
-      await this.api.networking.deleteNamespacedIngress({ name, namespace, dryRun: this.api.dryRunParam(options) }, this.api.options());
+      await this.api.request({ method: 'DELETE', path: this.path(name), query: { dryRun: this.api.dryRunParam(options) } });
     } catch (error) {
       throw toClusterError(error, { verb: 'delete', resource: 'ingresses', name });
     }
@@ -119,7 +125,9 @@ export class IngressNginxRouter implements TrafficRouter {
       body = structuredClone(copy.object) as k8s.V1Ingress;
     } else if (this.options.canaryRouteManifest) {
       from = 'manifest';
-      body = k8s.loadYaml<k8s.V1Ingress>(await readFile(this.options.canaryRouteManifest, 'utf8'));
+      // client-node's YAML loader (and with it the generated models) only here: `route apply` from a manifest.
+      const { loadYaml } = await import('../kube-client.js');
+      body = loadYaml<k8s.V1Ingress>(await readFile(this.options.canaryRouteManifest, 'utf8'));
     } else {
       throw new ClusterError('not-found', `no copy of ingress ${name} was kept and CANARY_ROUTE_MANIFEST is not set: apply the canary Ingress by hand`, { verb: 'create', resource: 'ingresses', name });
     }
@@ -129,7 +137,7 @@ export class IngressNginxRouter implements TrafficRouter {
     body = { ...portableCopy(body as { metadata?: Record<string, unknown> }), apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' } as k8s.V1Ingress;
     body.metadata = { ...body.metadata, name, namespace, annotations };
     try {
-      await this.api.networking.createNamespacedIngress({ namespace, body, dryRun: this.api.dryRunParam(options) }, this.api.options());
+      await this.api.request({ method: 'POST', path: this.path(), body, query: { dryRun: this.api.dryRunParam(options) } });
     } catch (error) {
       throw toClusterError(error, { verb: 'create', resource: 'ingresses', name });
     }
@@ -160,7 +168,7 @@ export class IngressNginxRouter implements TrafficRouter {
     // Lists are replaced whole by a merge patch: send the complete rules, guarded by the version we read.
     const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { rules, ...(defaultBackend ? { defaultBackend } : {}) } };
     try {
-      await this.api.networking.patchNamespacedIngress({ name, namespace, body, dryRun: this.api.dryRunParam(options) }, this.api.options(k8s.PatchStrategy.MergePatch));
+      await this.mergePatch(name, body, options);
     } catch (error) {
       throw toClusterError(error, { verb: 'patch', resource: 'ingresses', name });
     }
