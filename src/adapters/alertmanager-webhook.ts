@@ -1,6 +1,6 @@
 // Alertmanager's webhook payload (version 4), validated into the core's AlertNotification.
 // Anything that does not look like Alertmanager's payload is refused with the first problem found.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertNotification } from '../core/entities.js';
 
 const labels = z.record(z.string(), z.string()).default({});
