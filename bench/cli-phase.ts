@@ -1,5 +1,5 @@
 // The break-glass command line in `npm run bench`: `mcp-canary rollback` spawned as the image's
-// /usr/local/bin/mcp-canary runs it (node with the bot's flags, a V8 compile cache), timed from the spawn to
+// /usr/local/bin/mcp-canary runs it (node with the wrapper's flags, a V8 compile cache), timed from the spawn to
 // its PATCH of the canary Ingress arriving at the API server, like `kubectl patch` beside it. The first run
 // starts with an empty compile cache (kubectl's first run has an empty discovery cache), the others reuse it.
 import { spawn } from 'node:child_process';

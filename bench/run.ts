@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     };
     // The pod's runtime (node flags and allocator from the Dockerfile, NODE_OPTIONS from deploy/deployment.yaml),
     // so the figures are the deployment's; BENCH_DEPLOYMENT_ENV=0 runs the bot with Node's defaults instead.
-    const runtime = process.env.BENCH_DEPLOYMENT_ENV === '0' ? { nodeArgs: [], env: {}, notes: [] } : podRuntime();
+    const runtime = process.env.BENCH_DEPLOYMENT_ENV === '0' ? { nodeArgs: [], cliNodeArgs: [], env: {}, notes: [] } : podRuntime();
     Object.assign(env, runtime.env);
     log(`runtime of the pod (Dockerfile, deploy/deployment.yaml): node ${runtime.nodeArgs.join(' ')}, ${JSON.stringify(runtime.env)}`);
     for (const note of runtime.notes) log(`NOTE: ${note}`);
@@ -496,7 +496,7 @@ async function main(): Promise<void> {
 
     // ---- 6. The break-glass command line: `mcp-canary rollback` (bench/.build/cli.js, run as the image's
     // /usr/local/bin/mcp-canary runs it) from spawn to its PATCH at the same API server, beside kubectl.
-    log(`cli: 1 cold + ${CFG.cliRuns} runs of \`mcp-canary rollback\` (node ${runtime.nodeArgs.join(' ')} cli.js, compile cache)`);
+    log(`cli: 1 cold + ${CFG.cliRuns} runs of \`mcp-canary rollback\` (node ${[...runtime.cliNodeArgs, 'cli.js'].join(' ')}, compile cache)`);
     if (tlsFront) {
       // The kubectl phase took the front's hook.
       tlsFront.onRequest = (r) => {
@@ -508,7 +508,8 @@ async function main(): Promise<void> {
     const { NODE_OPTIONS: _botNodeOptions, ...cliEnv } = env;
     const cliResult: CliPhaseResult = await runCliPhase({
       cli: join(dirname(BOT_ENTRY), 'cli.js'),
-      nodeArgs: runtime.nodeArgs,
+      // The wrapper's flags (none: see the Dockerfile), not the bot's.
+      nodeArgs: runtime.cliNodeArgs,
       env: cliEnv,
       runs: CFG.cliRuns,
       resetCanary: () => {

@@ -1,7 +1,12 @@
 // The parts of @kubernetes/client-node the bot uses, imported from their own modules: the package's index
 // also loads exec/attach/port-forward (ws), cp (tar-fs), informers, metrics and their dependencies, which
 // the bot never calls and which cost start-up time (the command line's rollback path above all).
-export { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { createConfiguration, ServerConfiguration } from '@kubernetes/client-node/dist/gen/index.js';
+import { Agent, ProxyAgent } from 'undici';
+import { bindKubeConfigImports } from './kube-config-deferred.js';
+
+bindKubeConfigImports({ Agent, ProxyAgent, createConfiguration, ServerConfiguration });
+
 export {
   ApiException,
   AppsV1Api,

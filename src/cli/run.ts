@@ -2,12 +2,11 @@
 // composeCore), without Bolt, the HTTP server or the background loops. Each command does its work, closes what
 // it opened (Redis, the Kubernetes connection pool, Slack's sockets) and returns its exit code.
 //
-// rollback loads only what the write needs before it: the configuration, the route's adapter (client-node)
-// and the core's rollback. The rest of the composition (the store and its Redis connection, Prometheus and
-// Alertmanager clients), Slack's Web API client and the views come after the write, in parallel, each with a
-// short deadline: whatever does not answer in time is reported, never waited for.
-import type { Logger as PinoLogger } from 'pino';
-import { createLogger } from '../adapters/logging.js';
+// rollback loads only what the write needs before it: the configuration, the route's connection (client-node's
+// KubeConfig for its auth, Node's https), the router and the core's rollback. The logger, the rest of the
+// composition (the store and its Redis connection, Prometheus and Alertmanager clients), Slack's Web API client
+// and the views come after the write, in parallel, each with a short deadline: whatever does not answer in time
+// is reported, never waited for. scripts/bundle.mjs splits the bundle along these lines (README, "Performance").
 import { KubeConnection, loadKubeConfig } from '../adapters/kube-connection.js';
 import { createRouter, type RouterConfig } from '../adapters/routers/index.js';
 import type { ComposedCore } from '../compose.js';
@@ -15,7 +14,8 @@ import { ConfigError, corePolicies, readConfig, type Config } from '../config.js
 import { AuditTrail } from '../core/audit.js';
 import { rememberRoute } from '../core/drift.js';
 import type { ApprovalRequest } from '../core/entities.js';
-import type { StateStore } from '../core/ports.js';
+import type { Logger, StateStore } from '../core/ports.js';
+import type { Logger as PinoLogger } from 'pino';
 import { cancelPendingAfterRollback, movedTraffic, rollbackCanary } from '../core/rollback.js';
 import { settledWithin } from '../settled-within.js';
 import type { RollbackDelivery } from '../../views/terminal.js';
@@ -69,14 +69,15 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
   }
   // The bot's LOG_LEVEL is usually info: that would fill the terminal. The command line logs warnings and
   // errors (JSON, on stderr) unless LOG_LEVEL asks for something else than info.
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, io.stderr);
+  const logLevel = config.logLevel === 'info' ? 'warn' : config.logLevel;
+  const createLogger = async () => (await import('../adapters/logging.js')).createLogger(logLevel, io.stderr);
 
   switch (command.kind) {
     case 'status':
     case 'history': {
       let composed: ComposedCore;
       try {
-        composed = (await import('../compose.js')).composeCore(config, { logger, statusShareMs: 0 });
+        composed = (await import('../compose.js')).composeCore(config, { logger: await createLogger(), statusShareMs: 0 });
       } catch (error) {
         // Typically the kubeconfig: missing file, or no in-cluster service account.
         err(`mcp-canary: cannot reach the cluster: ${error instanceof Error ? error.message : String(error)}`);
@@ -89,7 +90,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { stdout: proc
       }
     }
     case 'rollback':
-      return rollback(command, config, logger, io, out, err);
+      return rollback(command, config, createLogger, io, out, err);
   }
 }
 
@@ -154,7 +155,14 @@ async function history(command: Extract<CliCommand, { kind: 'history' }>, compos
   return storeError ? EXIT.failed : EXIT.done;
 }
 
-async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, config: Config, logger: PinoLogger, io: CliIo, out: Out, err: Err): Promise<number> {
+async function rollback(
+  command: Extract<CliCommand, { kind: 'rollback' }>,
+  config: Config,
+  createLogger: () => Promise<PinoLogger>,
+  io: CliIo,
+  out: Out,
+  err: Err,
+): Promise<number> {
   let kube: KubeConnection;
   try {
     kube = new KubeConnection(loadKubeConfig(config.kube.kubeconfig), config.kube.requestTimeoutMs, config.dryRun);
@@ -167,9 +175,11 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
     return EXIT.failed;
   }
   const later = storeLater();
+  // The logger (pino) is loaded after the write too: until then its lines wait in memory.
+  const logs = loggerLater();
   // The rollback's own audit trail: its entry waits in memory until the store is there (or goes to a file).
-  const audit = new AuditTrail(later.store, logger);
-  const deps = rollbackDeps(config, kube, { audit, store: later.store, logger });
+  const audit = new AuditTrail(later.store, logs.logger);
+  const deps = rollbackDeps(config, kube, { audit, store: later.store, logger: logs.logger });
   const actor = cliActor(io.env);
   const ref = deps.router.ref;
   let composed: ComposedCore | undefined;
@@ -177,7 +187,10 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
     err(`mcp-canary: rolling back ${ref.kind} ${ref.name} in ${ref.namespace} (${ref.router}) as ${actor}${config.dryRun ? ' (DRY RUN)' : ''}...`);
     const outcome = await rollbackCanary(deps, { actor, reason: command.reason, source: 'cli' });
 
-    // The write is done. Now the rest of the bot's composition (its store connects to Redis from here), and Slack.
+    // The write is done. Now the logger, the rest of the bot's composition (its store connects to Redis from
+    // here), and Slack.
+    const logger = await createLogger();
+    logs.arrive(logger);
     const shared = config.redisUrl !== undefined;
     // Without REDIS_URL the store is this process's memory: the entry goes to a file, whatever happens next.
     const unshared = shared ? [] : audit.takeUnwritten();
@@ -214,10 +227,11 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
     })();
     const announced = (async () => {
       const slack = await import('./slack.js');
-      const client = await slack.createSlackClient(config, logger).catch(() => undefined);
+      // A client that cannot be made is said as such, not taken for a missing token.
+      const client = await slack.createSlackClient(config, logger).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       const announcement = await slack.announceRollback(client, config, outcome);
       const request = await cancelled;
-      if (request) await slack.updateRequestMessage(client, request, config.dryRun, logger);
+      if (request && !(client instanceof Error)) await slack.updateRequestMessage(client, request, config.dryRun, logger);
       return announcement;
     })();
     const [auditDelivery, announcement] = await Promise.all([stored, announced]);
@@ -228,6 +242,8 @@ async function rollback(command: Extract<CliCommand, { kind: 'rollback' }>, conf
     else out((await import('../../views/terminal.js')).rollbackLines(outcome, delivery));
     return outcome.kind === 'failed' ? EXIT.failed : EXIT.done;
   } finally {
+    // Whatever waited for the logger is written, also when the rollback threw before the logger came.
+    if (!logs.arrived) logs.arrive(await createLogger());
     audit.stop();
     await composed?.close();
     kube.close();
@@ -253,6 +269,23 @@ function storeLater(): { store: StateStore; arrive(store: StateStore | Error): v
           },
   });
   return { store, arrive };
+}
+
+/** The core's Logger before pino is loaded: each call waits in memory, in order, and goes to the real one when it arrives. */
+function loggerLater(): { logger: Logger; arrive(logger: Logger): void; readonly arrived: boolean } {
+  let real: Logger | undefined;
+  const waiting: Array<[keyof Logger, object, string | undefined]> = [];
+  const call = (level: keyof Logger) => (obj: object, msg?: string) => (real ? real[level](obj, msg) : void waiting.push([level, obj, msg]));
+  return {
+    logger: { info: call('info'), warn: call('warn'), error: call('error') },
+    arrive(logger) {
+      real = logger;
+      for (const [level, obj, msg] of waiting.splice(0)) logger[level](obj, msg);
+    },
+    get arrived() {
+      return real !== undefined;
+    },
+  };
 }
 
 /** Connected and answering within the deadline. */

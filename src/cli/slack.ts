@@ -1,6 +1,6 @@
-// Slack, for the command line: one try, a short timeout, never on the rollback's path. @slack/web-api is
-// loaded only once the rollback is done (it is not needed to reach the cluster).
-import type { WebClient } from '@slack/web-api';
+// Slack, for the command line: one try, a short timeout, never on the rollback's path. This module (and with it
+// @slack/web-api) is loaded only once the rollback is done (src/cli/run.ts imports it then).
+import { WebClient } from '@slack/web-api';
 import type { Logger as PinoLogger } from 'pino';
 import { boltLoggerFrom } from '../adapters/logging.js';
 import type { Config } from '../config.js';
@@ -15,7 +15,6 @@ export type Announcement = { kind: 'posted'; channel: string } | { kind: 'not-po
 
 export async function createSlackClient(config: Config, logger: PinoLogger): Promise<WebClient | undefined> {
   if (!config.slack.botToken) return undefined;
-  const { WebClient } = await import('@slack/web-api');
   return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     timeout: SLACK_TIMEOUT_MS,
@@ -34,9 +33,10 @@ function slackError(error: unknown): string {
  * The rollback's message in SLACK_CHANNEL, as the bot posts it (views/rollback.ts). "Already rolled back"
  * changed nothing: like the bot, nobody else needs to hear it.
  */
-export async function announceRollback(client: WebClient | undefined, config: Config, outcome: RollbackOutcome): Promise<Announcement> {
+export async function announceRollback(client: WebClient | Error | undefined, config: Config, outcome: RollbackOutcome): Promise<Announcement> {
   if (outcome.kind === 'already-rolled-back') return { kind: 'not-needed' };
   if (!client) return { kind: 'not-posted', why: 'SLACK_BOT_TOKEN is not set' };
+  if (client instanceof Error) return { kind: 'not-posted', why: `Slack's client could not be made (${client.message})` };
   const channel = config.slack.channel;
   if (!channel) return { kind: 'not-posted', why: 'SLACK_CHANNEL is not set' };
   const message = renderRollbackOutcome(outcome);

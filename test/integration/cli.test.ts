@@ -4,7 +4,7 @@
 // (local audit file), already rolled back, PATCH failing (fallback) and everything failing (manual commands),
 // increases refused, usage, Slack down, history, and a running bot that does not take the CLI's rollback for drift.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { RedisStateStore } from '../../src/adapters/store/redis-store.js';
 import type { ApprovalRequest, AuditEntry } from '../../src/core/entities.js';
 import { startHarness, textOf, type Harness } from '../support/bot-harness.js';
 import { freePort } from '../support/child-process.js';
+import { cliNodeArgs } from '../support/image-runtime.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../support/fake-kube-api.js';
 import { startFakeAlertmanager, startFakePrometheus, type FakeAlertmanager, type FakePrometheus } from '../support/fake-prometheus.js';
 import { startFakeSlackApi, type FakeSlackApi } from '../support/fake-slack-api.js';
@@ -272,6 +273,27 @@ describe('mcp-canary status', () => {
 });
 
 describe('mcp-canary rollback', () => {
+  it('authenticates as the kubeconfig says, with an exec plugin too (EKS, GKE): the token it prints is the one sent with the write', async () => {
+    // client-node runs the plugin (child_process, loaded by the bundle on first use) and caches its ExecCredential.
+    const plugin = join(cwd, 'kube-token.sh');
+    writeFileSync(plugin, '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-the-exec-plugin"}}\'\n');
+    chmodSync(plugin, 0o755);
+    const kubeconfig = join(cwd, 'exec-kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      readFileSync(kube.kubeconfigPath, 'utf8').replace(
+        /^ {4}token: .*$/m,
+        `    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ${plugin}\n      interactiveMode: Never`,
+      ),
+    );
+    const run = await mcpCanary(['rollback', 'exec auth'], { env: botEnv({ KUBECONFIG: kubeconfig }) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(weight()).toBe('0');
+    const write = canaryWrites()[0]!;
+    expect(write.method).toBe('PATCH');
+    expect(write.authorization).toBe('Bearer from-the-exec-plugin');
+  });
+
   it('rolls back 5% -> 0 (routing rules removed), audits it in Redis as cli:<user>@<host>, announces it, cancels the pending request', async () => {
     setCanary(5, { header: true });
     // The pending request's message in the channel, as the bot posted it.
@@ -583,14 +605,16 @@ describe('the running bot and the command line', () => {
 });
 
 describe('the image and the checkout', () => {
-  it('dist/cli.js runs alone, as in the image (no node_modules anywhere near it)', async () => {
+  it('dist/cli.js and its chunks run alone, as in the image (no node_modules anywhere near), with the wrapper\'s node flags', async () => {
     const app = mkdtempSync(join(tmpdir(), 'mcp-canary-cli-image-'));
     try {
       mkdirSync(join(app, 'dist'));
       copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
       copyFileSync(CLI, join(app, 'dist', 'cli.js'));
+      cpSync(join(BUILD, 'cli-chunks'), join(app, 'dist', 'cli-chunks'), { recursive: true });
+      const flags = cliNodeArgs(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
       const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, ['--no-maglev', '--no-turbofan', join(app, 'dist', 'cli.js'), 'status', '--json'], { cwd: '/', env: botEnv() }, (error, stdout, stderr) =>
+        execFile(process.execPath, [...flags, join(app, 'dist', 'cli.js'), 'status', '--json'], { cwd: '/', env: botEnv() }, (error, stdout, stderr) =>
           resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
         ),
       );
@@ -602,25 +626,27 @@ describe('the image and the checkout', () => {
     }
   });
 
-  it('contains neither Bolt nor anything of the development kit or the tests', () => {
-    const { sources } = JSON.parse(readFileSync(`${CLI}.map`, 'utf8')) as { sources: string[] };
-    const clean = sources.map((s) => s.replace(/^(\.\.\/)+/, ''));
-    expect(clean.some((s) => s.endsWith('src/cli.ts'))).toBe(true);
-    expect(clean.filter((s) => /(^|\/)(devkit|test)\/|node_modules\/@slack\/bolt\/|node_modules\/express\//.test(s))).toEqual([]);
-    expect(readFileSync(CLI, 'latin1')).not.toMatch(/[^\x00-\x7f]/);
+  it('contains neither Bolt nor anything of the development kit or the tests, in any chunk', () => {
+    const chunks = readdirSync(join(BUILD, 'cli-chunks')).map((f) => join(BUILD, 'cli-chunks', f));
+    const maps = [`${CLI}.map`, ...chunks.filter((f) => f.endsWith('.js.map'))];
+    const sources = maps.flatMap((map) => (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.map((s) => s.replace(/^(\.\.\/)+/, '')));
+    expect(sources.some((s) => s.endsWith('src/cli.ts'))).toBe(true);
+    expect(sources.some((s) => s.endsWith('src/compose.ts'))).toBe(true);
+    expect(sources.filter((s) => /(^|\/)(devkit|test)\/|node_modules\/@slack\/bolt\/|node_modules\/express\//.test(s))).toEqual([]);
+    for (const file of [CLI, ...chunks.filter((f) => f.endsWith('.js'))]) expect(readFileSync(file, 'latin1'), file).not.toMatch(/[^\x00-\x7f]/);
   });
 
-  it('the Dockerfile ships dist/cli.js and an executable mcp-canary on the PATH, run like the bot', () => {
+  it('the Dockerfile ships dist/cli.js with its chunks and an executable mcp-canary on the PATH, run by plain node with a compile cache of every chunk', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist\/cli\.js \/app\/dist\/cli\.js\.map \.\/dist\/$/m);
-    expect(dockerfile).toMatch(/test -f dist\/cli\.js/);
-    const cmd = /^CMD \["node", (.*), "dist\/mcp-canary\.js"\]$/m.exec(dockerfile)?.[1];
-    expect(cmd).toBeDefined();
-    const flags = JSON.parse(`[${cmd}]`) as string[];
-    // The wrapper: /usr/local/bin/mcp-canary, executable, the same node flags as the bot's CMD.
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist\/cli-chunks \.\/dist\/cli-chunks$/m);
+    expect(dockerfile).toMatch(/test -f dist\/cli\.js && test -d dist\/cli-chunks/);
+    // The wrapper: /usr/local/bin/mcp-canary, executable. No V8 flag: any would make Node compile its own
+    // built-in modules again (their code cache is made for the default flags), 12 ms before the rollback's PATCH.
     expect(dockerfile).toMatch(/\/usr\/local\/bin\/mcp-canary/);
-    expect(dockerfile).toContain(`exec node ${flags.join(' ')} /app/dist/cli.js "$@"`);
+    expect(cliNodeArgs(dockerfile)).toEqual([]);
     expect(dockerfile).toMatch(/chmod 755 \/usr\/local\/bin\/mcp-canary/);
+    expect(dockerfile).toMatch(/readdirSync\('\/app\/dist\/cli-chunks'\)/);
   });
 
   it('the package bin runs from a checkout (bin/mcp-canary.js)', async () => {

@@ -16,8 +16,9 @@ export interface PodRuntime {
   notes: string[];
 }
 
-export function podRuntime(root = ROOT): PodRuntime {
-  const image = imageRuntime(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+export function podRuntime(root = ROOT): PodRuntime & { cliNodeArgs: string[] } {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const image = imageRuntime(dockerfile);
   const env = { ...image.env, ...deploymentEnv(readFileSync(join(root, 'deploy', 'deployment.yaml'), 'utf8')) };
   const notes: string[] = [];
   // The image preloads jemalloc from its own path; here, find Debian's (package libjemalloc2).
@@ -31,7 +32,7 @@ export function podRuntime(root = ROOT): PodRuntime {
       notes.push('jemalloc is not installed here (apt-get install libjemalloc2): running with glibc malloc, unlike the image');
     }
   }
-  return { ...image, env, notes };
+  return { ...image, env, notes, cliNodeArgs: cliNodeArgs(dockerfile) };
 }
 
 /** The runtime (last) stage's ENV values and the node flags of its exec-form CMD. */
@@ -46,6 +47,13 @@ export function imageRuntime(dockerfile: string): { nodeArgs: string[]; env: Rec
   const cmd = cmdLine ? (JSON.parse(cmdLine.slice(4)) as string[]) : [];
   if (cmd[0] !== 'node') throw new Error(`Dockerfile: expected CMD ["node", ...flags, entry], got ${cmdLine}`);
   return { nodeArgs: cmd.slice(1).filter((a) => a.startsWith('--')), env };
+}
+
+/** The node flags of the command line's wrapper, /usr/local/bin/mcp-canary (`exec node <flags> /app/dist/cli.js "$@"`). */
+export function cliNodeArgs(dockerfile: string): string[] {
+  const exec = /exec node((?: --?[\w-]+(?:=\S+)?)*) \/app\/dist\/cli\.js "\$@"/.exec(dockerfile);
+  if (!exec) throw new Error('Dockerfile: expected the wrapper /usr/local/bin/mcp-canary to `exec node [flags] /app/dist/cli.js "$@"`');
+  return exec[1]!.split(' ').filter(Boolean);
 }
 
 /** NODE_OPTIONS and MALLOC_* of the bot's container in deploy/deployment.yaml. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentEnv, imageRuntime } from '../support/image-runtime.js';
+import { cliNodeArgs, deploymentEnv, imageRuntime } from '../support/image-runtime.js';
 
 describe('imageRuntime (what the bench and the bundle test copy from the Dockerfile)', () => {
   it("reads the runtime stage's ENV and the node flags of its CMD, not the build stage's", () => {
@@ -17,6 +17,13 @@ describe('imageRuntime (what the bench and the bundle test copy from the Dockerf
       nodeArgs: ['--no-maglev', '--no-turbofan'],
       env: { NODE_ENV: 'production', LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2', MALLOC_CONF: 'narenas:2' },
     });
+  });
+
+  it("reads the command line wrapper's node flags (none, or some), and refuses a wrapper that does not exec node on dist/cli.js", () => {
+    const wrapper = (flags: string) => `RUN printf '#!/bin/sh\\nNODE_COMPILE_CACHE=/c exec node${flags} /app/dist/cli.js "$@"\\n' > /usr/local/bin/mcp-canary`;
+    expect(cliNodeArgs(wrapper(''))).toEqual([]);
+    expect(cliNodeArgs(wrapper(' --no-maglev --max-semi-space-size=1'))).toEqual(['--no-maglev', '--max-semi-space-size=1']);
+    expect(() => cliNodeArgs('RUN ln -s /app/dist/cli.js /usr/local/bin/mcp-canary')).toThrow(/exec node \[flags\]/);
   });
 
   it('refuses a CMD that does not start node directly', () => {
