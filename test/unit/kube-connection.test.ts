@@ -43,7 +43,7 @@ beforeAll(async () => {
     req.on('data', (d: Buffer) => (body += d));
     req.on('end', () => {
       const socket = req.socket as TLSSocket & { id?: number };
-      seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, contentType: req.headers['content-type'], clientCn: socket.getPeerCertificate().subject?.CN, body, connection: socket.id! });
+      seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, contentType: req.headers['content-type'], clientCn: String(socket.getPeerCertificate().subject?.CN), body, connection: socket.id! });
       setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)), answer.delayMs ?? 0);
     });
   });
