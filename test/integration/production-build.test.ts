@@ -142,6 +142,7 @@ describe('the production bundle', () => {
       'COPY --from=build /app/dist/mcp-canary.js /app/dist/mcp-canary.js.map ./dist/',
       'COPY --from=build /app/dist/node_modules ./dist/node_modules',
       'COPY --from=build /app/dist/cli.js /app/dist/cli.js.map ./dist/',
+      'COPY --from=build /app/dist/cli-chunks ./dist/cli-chunks',
     ]);
     expect(dockerfile).not.toMatch(/^COPY (devkit|test|bench)\b/m);
     expect(readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['devkit', 'test', 'bench', 'dist']));
