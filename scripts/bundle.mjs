@@ -153,6 +153,8 @@ const lazyCalls = (pkg, local, members) => ({
   contents: members.map((m) => `export function ${m}(...args) { return require('${pkg}').${m}(...args); }`).join('\n'),
 });
 const KUBE_CONFIG_DEFERRED = 'src/adapters/kube-config-deferred.ts';
+// The Azure and GCP auth providers import it the same way.
+const JSONPATH = { line: "import * as jsonpath from 'jsonpath-plus';", ...lazyCalls('jsonpath-plus', 'jsonpath', ['JSONPath']) };
 const DEFERRED = {
   'config.js': {
     undici: { line: "import { Agent as UndiciAgent, ProxyAgent as UndiciProxyAgent, } from 'undici';", boundBy: KUBE_CONFIG_DEFERRED },
@@ -161,8 +163,8 @@ const DEFERRED = {
     socks: { line: "import { SocksClient } from 'socks';", uses: { local: 'SocksClient', members: ['createConnection'] }, contents: "export const SocksClient = { createConnection: (...args) => require('socks').SocksClient.createConnection(...args) };" },
     hpagent: { line: "import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';", contents: [lazyClass('hpagent', 'HttpProxyAgent'), lazyClass('hpagent', 'HttpsProxyAgent')].join('\n') },
   },
-  'azure_auth.js': { 'jsonpath-plus': { line: "import * as jsonpath from 'jsonpath-plus';", ...lazyCalls('jsonpath-plus', 'jsonpath', ['JSONPath']) } },
-  'gcp_auth.js': { 'jsonpath-plus': { line: "import * as jsonpath from 'jsonpath-plus';", ...lazyCalls('jsonpath-plus', 'jsonpath', ['JSONPath']) } },
+  'azure_auth.js': { 'jsonpath-plus': JSONPATH },
+  'gcp_auth.js': { 'jsonpath-plus': JSONPATH },
 };
 const CLIENT_NODE_DEFERRED = {
   name: 'client-node-deferred-imports',

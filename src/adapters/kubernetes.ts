@@ -18,8 +18,6 @@ export class KubeApi {
   readonly discovery: k8s.DiscoveryV1Api;
   /** SelfSubjectAccessReviews: what the bot may do, asked without doing it. */
   readonly authorization: k8s.AuthorizationV1Api;
-  readonly dryRun: boolean;
-  private readonly requestTimeoutMs: number;
   private dispatcher: ReturnType<k8s.RequestContext['getDispatcher']>;
 
   constructor(private readonly connection: KubeConnection) {
@@ -30,8 +28,10 @@ export class KubeApi {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     this.discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     this.authorization = kc.makeApiClient(k8s.AuthorizationV1Api);
-    this.dryRun = connection.dryRun;
-    this.requestTimeoutMs = connection.requestTimeoutMs;
+  }
+
+  get dryRun(): boolean {
+    return this.connection.dryRun;
   }
 
   dryRunParam(options: WriteOptions = {}): string | undefined {
@@ -41,7 +41,7 @@ export class KubeApi {
   /** Options for one call: its deadline (a hung API server must not hold a rollback), the shared pool, an optional content type. */
   options(contentType?: k8s.PatchStrategy): RequestOptions {
     const base = contentType ? k8s.setHeaderOptions('Content-Type', contentType) : undefined;
-    const timeoutMs = this.requestTimeoutMs;
+    const timeoutMs = this.connection.requestTimeoutMs;
     const deadline: k8s.ObservableMiddleware = {
       pre: (request) => {
         request.setSignal(AbortSignal.timeout(timeoutMs));
